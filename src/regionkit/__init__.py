@@ -1,0 +1,1 @@
+"""regionkit: multi-region OAuth identity server topologies on Pulumi."""

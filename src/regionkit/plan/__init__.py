@@ -1,0 +1,1 @@
+"""The offline plan: run the program under mocks, record, render, diff."""
