@@ -1,0 +1,1 @@
+"""Facts regionkit knows: cloud regions, data engines, DNS limits, identity server ports."""
