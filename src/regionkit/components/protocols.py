@@ -153,3 +153,40 @@ class PlatformFactory(Protocol):
     def __call__(
         self, name: str, deployment: Deployment, region: RegionSpec, opts: pulumi.ResourceOptions
     ) -> RegionPlatform: ...
+
+
+@dataclass(frozen=True)
+class PlatformArgs:
+    """Arguments of every platform component (EKS, GKE, an existing cluster)."""
+
+    deployment: Deployment
+    region: RegionSpec
+
+
+@dataclass(frozen=True)
+class StoreArgs:
+    """Arguments of every data-store component (one per `StoreGroup`)."""
+
+    deployment: Deployment
+    group: StoreGroup
+    #: the platform of every region of the deployment, by region id
+    platforms: dict[str, RegionPlatform]
+
+
+@dataclass(frozen=True)
+class GslbArgs:
+    """Arguments of every GSLB component (Route 53, Cloud DNS)."""
+
+    deployment: Deployment
+    endpoints: tuple[RegionEndpoint, ...]
+    timing: FailoverTiming
+
+
+def data_source_id(data_classes: tuple[str, ...]) -> str:
+    """The Curity data source id of a store serving `data_classes`, e.g. "accounts-audit"."""
+    return "-".join(data_classes)
+
+
+def env_prefix(source_id: str) -> str:
+    """Environment prefix of a data source's variables, e.g. "DS_ACCOUNTS_AUDIT_"."""
+    return "DS_" + source_id.upper().replace("-", "_") + "_"

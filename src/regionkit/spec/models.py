@@ -238,6 +238,13 @@ class ConfigSyncSpec(Model):
     branch: str = "main"
     path: str = Field(".", description="Directory of Curity XML inside the repository.")
     schedule: str = Field("*/5 * * * *", pattern=r"^(\S+\s+){4}\S+$")
+    image: str = Field(
+        "ghcr.io/regionkit/regionkit:0.1.0",
+        description="Image with regionkit and git that runs `regionkit config-sync`.",
+    )
+    credentials_secret: str | None = Field(
+        None, description="Existing Secret with git credentials (username, password or token)."
+    )
 
 
 # --- the stack --------------------------------------------------------------------------------
