@@ -1,0 +1,441 @@
+"""The `regionkit` command: a thin typer layer over spec, checks, plan, deploy and ops.
+
+Data goes to stdout; progress and diagnostics to stderr. Heavy modules (Pulumi and its providers)
+are imported inside the commands that need them so `regionkit --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, NoReturn, TypeVar
+
+import typer
+
+from regionkit.errors import ExitCode, RegionkitError, StackInvalid
+
+app = typer.Typer(
+    name="regionkit",
+    help="Deploy an OAuth identity server in one or many regions, as Pulumi infrastructure as code.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+T = TypeVar("T")
+
+StackArg = Annotated[
+    str,
+    typer.Argument(
+        metavar="STACK",
+        help="A stack file, or an environment name resolved to stacks/<name>.yaml.",
+        show_default=False,
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print exactly one JSON document.")]
+
+
+class PlanFormat(StrEnum):
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+    mermaid = "mermaid"
+
+
+class DiffFormat(StrEnum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+class ReportKind(StrEnum):
+    residency = "residency"
+
+
+class ReportFormat(StrEnum):
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+
+
+def _stderr() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _stdout() -> Any:
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=True)
+
+
+def _fail(message: str, code: ExitCode) -> NoReturn:
+    _stderr().print(f"[bold red]error:[/] {message}", markup=True, highlight=False)
+    raise typer.Exit(int(code))
+
+
+def _guard(fn: Callable[[], T], *, json_errors: bool = False) -> T:
+    """Run a command body: user errors become a message and an exit code, never a traceback."""
+    try:
+        return fn()
+    except StackInvalid as exc:
+        if json_errors:
+            _print_json({"valid": False, "findings": [f.to_json() for f in exc.findings]})
+        else:
+            console = _stderr()
+            for finding in exc.findings:
+                console.print(finding.format(), markup=False, highlight=False)
+            errors = sum(1 for f in exc.findings if f.is_error)
+            console.print(f"{errors} error(s): nothing was planned or deployed.", markup=False)
+        raise typer.Exit(int(exc.exit_code)) from None
+    except RegionkitError as exc:
+        if json_errors:
+            _print_json({"error": str(exc), "exitCode": int(exc.exit_code)})
+            raise typer.Exit(int(exc.exit_code)) from None
+        _fail(str(exc), exc.exit_code)
+    except typer.Exit:
+        raise
+    except KeyboardInterrupt:
+        _fail("interrupted", ExitCode.FAILED)
+    except Exception as exc:  # an internal error: say so, and how to report it
+        if os.environ.get("REGIONKIT_DEBUG"):
+            raise
+        _fail(
+            f"internal error: {type(exc).__name__}: {exc}\n"
+            "This is a bug in regionkit. Run again with REGIONKIT_DEBUG=1 for the traceback and "
+            "report it with the stack file (secrets removed).",
+            ExitCode.FAILED,
+        )
+
+
+def _print_json(document: Any) -> None:
+    sys.stdout.write(json.dumps(document, indent=2) + "\n")
+
+
+def _load(stack: str) -> Any:
+    from regionkit.spec.loader import load_stack
+
+    return load_stack(stack)
+
+
+# --- validate ---------------------------------------------------------------------------------
+
+
+@app.command()
+def validate(
+    stack: StackArg,
+    json_output: JsonOpt = False,
+    report: Annotated[
+        ReportKind | None, typer.Option("--report", help="Also print a report: residency.")
+    ] = None,
+    report_format: Annotated[
+        ReportFormat, typer.Option("--format", help="Format of the --report output.")
+    ] = ReportFormat.table,
+) -> None:
+    """Check the stack file: schema, topology shape, security, residency, engines, DNS budget."""
+
+    def run() -> None:
+        from regionkit.checks import validate as run_checks
+        from regionkit.findings import has_errors
+
+        loaded = _load(stack)
+        findings = run_checks(loaded)
+        failed = has_errors(findings)
+        residency = None
+        if report is ReportKind.residency:
+            from regionkit.checks.residency_report import residency_report
+
+            residency = residency_report(loaded)
+        if json_output:
+            document: dict[str, Any] = {
+                "stack": loaded.environment,
+                "file": str(loaded.path),
+                "valid": not failed,
+                "findings": [f.to_json() for f in findings],
+            }
+            if residency is not None:
+                document["residency"] = residency.to_json()
+            _print_json(document)
+        else:
+            out = _stdout()
+            for finding in findings:
+                out.print(finding.format(), markup=False, highlight=False)
+            errors = sum(1 for f in findings if f.is_error)
+            warnings = len(findings) - errors
+            status = "invalid" if failed else "valid"
+            _stderr().print(
+                f"{loaded.path}: {status} ({errors} error(s), {warnings} warning(s))", markup=False
+            )
+            if residency is not None:
+                from regionkit.checks.residency_report import render_report
+
+                render_report(residency, str(report_format), out)
+        if failed:
+            raise typer.Exit(int(ExitCode.INVALID_INPUT))
+
+    _guard(run, json_errors=json_output)
+
+
+# --- plan -------------------------------------------------------------------------------------
+
+
+@app.command()
+def plan(
+    stack: StackArg,
+    output_format: Annotated[
+        PlanFormat, typer.Option("--format", "-f", help="How to print the plan.")
+    ] = PlanFormat.table,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Also write plan.json, plan.md, topology.mmd and k8s/<region>/*.yaml here.",
+        ),
+    ] = None,
+) -> None:
+    """Evaluate the whole Pulumi program offline and print every resource it would create."""
+
+    def run() -> None:
+        from regionkit.plan import render
+        from regionkit.plan.runner import plan_stack
+
+        loaded = _load(stack)
+        _stderr().print(f"planning {loaded.path} offline ...", markup=False)
+        document = plan_stack(loaded)
+        if out is not None:
+            written = render.write_outputs(document, out)
+            _stderr().print(f"wrote {len(written)} files to {out}", markup=False)
+        if output_format is PlanFormat.json:
+            _print_json(document)
+        elif output_format is PlanFormat.markdown:
+            sys.stdout.write(render.render_markdown(document))
+        elif output_format is PlanFormat.mermaid:
+            sys.stdout.write(render.render_mermaid(document))
+        else:
+            _stdout().print(render.render_table(document))
+
+    _guard(run)
+
+
+# --- diff -------------------------------------------------------------------------------------
+
+
+@app.command()
+def diff(
+    old: Annotated[str, typer.Argument(help="plan.json, or a stack file planned on the fly.")],
+    new: Annotated[str, typer.Argument(help="plan.json, or a stack file planned on the fly.")],
+    output_format: Annotated[
+        DiffFormat, typer.Option("--format", "-f", help="text, json, or markdown for a PR comment.")
+    ] = DiffFormat.text,
+) -> None:
+    """Difference of two plans: added, removed and changed resources with the changed keys."""
+
+    def run() -> None:
+        from regionkit.plan.diff import diff_plans, render_diff_markdown, render_diff_text
+
+        result = diff_plans(_plan_document(old), _plan_document(new))
+        if output_format is DiffFormat.json:
+            _print_json(result)
+        elif output_format is DiffFormat.markdown:
+            sys.stdout.write(render_diff_markdown(result))
+        else:
+            sys.stdout.write(render_diff_text(result))
+
+    _guard(run)
+
+
+def _plan_document(source: str) -> dict[str, Any]:
+    from regionkit.errors import InvalidInput
+
+    path = Path(source)
+    if path.suffix == ".json":
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise InvalidInput(f"{path}: no such plan file") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InvalidInput(f"{path}: cannot read the plan: {exc}") from None
+        except json.JSONDecodeError as exc:
+            raise InvalidInput(f"{path}:{exc.lineno}: not a plan.json: {exc.msg}") from None
+        if not isinstance(document, dict) or document.get("apiVersion") != "regionkit/v1":
+            raise InvalidInput(f"{path}: not a regionkit plan (apiVersion regionkit/v1 expected)")
+        return document
+    from regionkit.plan.runner import plan_stack
+
+    return plan_stack(_load(source))
+
+
+# --- deployment (needs the Pulumi CLI) --------------------------------------------------------
+
+BackendOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--backend",
+        envvar="PULUMI_BACKEND_URL",
+        help="State backend: file://, s3://, gs:// or Pulumi Cloud. Default: .regionkit/state.",
+    ),
+]
+YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+
+
+def _operation(op: str, stack: str, *, backend: str | None, yes: bool, json_output: bool,
+               detailed_exitcode: bool = False) -> None:
+    def run() -> None:
+        from regionkit.deploy import DeployOptions, run_operation
+
+        loaded = _load(stack)
+        options = DeployOptions(
+            backend=backend,
+            yes=yes,
+            json_output=json_output,
+            detailed_exitcode=detailed_exitcode,
+            confirm=lambda prompt: typer.confirm(prompt, default=False, err=True),
+        )
+        result = run_operation(op, loaded, options)  # type: ignore[arg-type]
+        if json_output:
+            _print_json(result.to_json())
+        code = int(result.exit_code)
+        if code:
+            raise typer.Exit(code)
+
+    _guard(run, json_errors=json_output)
+
+
+@app.command()
+def preview(
+    stack: StackArg,
+    backend: BackendOpt = None,
+    json_output: JsonOpt = False,
+    detailed_exitcode: Annotated[
+        bool, typer.Option("--detailed-exitcode", help="Exit 3 when changes are pending.")
+    ] = False,
+) -> None:
+    """Preview the changes `up` would make (needs the Pulumi CLI and cloud credentials)."""
+    _operation("preview", stack, backend=backend, yes=True, json_output=json_output,
+               detailed_exitcode=detailed_exitcode)
+
+
+@app.command()
+def up(stack: StackArg, backend: BackendOpt = None, yes: YesOpt = False,
+       json_output: JsonOpt = False) -> None:
+    """Deploy the stack: preview, confirm, update (needs the Pulumi CLI and credentials)."""
+    _operation("up", stack, backend=backend, yes=yes, json_output=json_output)
+
+
+@app.command()
+def destroy(stack: StackArg, backend: BackendOpt = None, yes: YesOpt = False,
+            json_output: JsonOpt = False) -> None:
+    """Delete every resource of the stack (needs the Pulumi CLI and credentials)."""
+    _operation("destroy", stack, backend=backend, yes=yes, json_output=json_output)
+
+
+@app.command()
+def refresh(stack: StackArg, backend: BackendOpt = None, yes: YesOpt = False,
+            json_output: JsonOpt = False) -> None:
+    """Read the real state of every resource into the stack's state."""
+    _operation("refresh", stack, backend=backend, yes=yes, json_output=json_output)
+
+
+@app.command()
+def outputs(stack: StackArg, backend: BackendOpt = None, json_output: JsonOpt = False) -> None:
+    """The stack's outputs (needs the Pulumi CLI)."""
+
+    def run() -> None:
+        from regionkit.deploy import DeployOptions, stack_outputs
+
+        values = stack_outputs(_load(stack), DeployOptions(backend=backend, json_output=json_output))
+        if json_output:
+            _print_json(values)
+        else:
+            out = _stdout()
+            for key, value in sorted(values.items()):
+                out.print(f"{key}: {json.dumps(value)}", markup=False)
+
+    _guard(run, json_errors=json_output)
+
+
+# --- scaffolding, schema ----------------------------------------------------------------------
+
+
+@app.command()
+def init(
+    directory: Annotated[Path, typer.Argument(help="Where to create the project.")],
+    name: Annotated[str | None, typer.Option(help="Deployment name (prefix of resources).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite existing files.")] = False,
+) -> None:
+    """Scaffold a project: Pulumi.yaml, __main__.py, stacks/dev.yaml, a PR preview workflow."""
+
+    def run() -> None:
+        from regionkit.scaffold import init_project
+
+        written = init_project(directory, name=name, force=force)
+        for path in written:
+            sys.stdout.write(f"{path}\n")
+        _stderr().print(
+            f"created {len(written)} files; next: cd {directory} && regionkit plan dev", markup=False
+        )
+
+    _guard(run)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the stack file."""
+
+    def run() -> None:
+        from regionkit.spec.schema import json_schema
+
+        _print_json(json_schema())
+
+    _guard(run)
+
+
+# --- config sync (runs inside the passive regions) --------------------------------------------
+
+
+@app.command("config-sync")
+def config_sync(
+    repository: Annotated[str, typer.Option(envvar="REGIONKIT_CONFIG_REPO", help="Git repository of the configuration.")],
+    restconf_url: Annotated[str, typer.Option(envvar="REGIONKIT_RESTCONF_URL", help="Admin node base URL, e.g. https://idsvr-admin:6749.")],
+    branch: Annotated[str, typer.Option(envvar="REGIONKIT_CONFIG_BRANCH")] = "main",
+    path: Annotated[str, typer.Option(envvar="REGIONKIT_CONFIG_PATH", help="Directory of XML files in the repository.")] = ".",
+    auth_user: Annotated[str, typer.Option(envvar="REGIONKIT_RESTCONF_USER")] = "admin",
+    password_file: Annotated[Path | None, typer.Option(envvar="REGIONKIT_RESTCONF_PASSWORD_FILE")] = None,
+    token_file: Annotated[Path | None, typer.Option(envvar="REGIONKIT_RESTCONF_TOKEN_FILE")] = None,
+    ca_file: Annotated[Path | None, typer.Option(envvar="REGIONKIT_RESTCONF_CA_FILE")] = None,
+    state: Annotated[str, typer.Option(envvar="REGIONKIT_STATE", help="Where the applied hash is kept: file:PATH or configmap:NAME.")] = "file:.regionkit/config-sync.hash",
+    timeout: Annotated[float, typer.Option(help="Seconds per request.")] = 10.0,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Fetch and check, apply nothing.")] = False,
+) -> None:
+    """Fetch the configuration from git and apply it to the local admin node over RESTCONF."""
+
+    def run() -> None:
+        from regionkit.ops.config_sync import run_from_cli
+
+        code = run_from_cli(
+            repository=repository,
+            branch=branch,
+            path=path,
+            restconf_url=restconf_url,
+            auth_user=auth_user,
+            password_file=password_file,
+            token_file=token_file,
+            ca_file=ca_file,
+            state=state,
+            timeout=timeout,
+            dry_run=dry_run,
+        )
+        if code:
+            raise typer.Exit(code)
+
+    _guard(run)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,223 @@
+"""The composition every topology shares: platforms, keys, data, workloads, GSLB.
+
+A topology is one deployment (a stack, or one sub-cluster of a stack). What differs between the
+three deployable topologies is small and declared by each subclass: the shape it accepts and the
+failover role of each region.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pulumi
+
+from regionkit.components.protocols import (
+    GslbArgs,
+    PlatformArgs,
+    RegionEndpoint,
+    RegionPlatform,
+    StoreArgs,
+    data_source_id,
+)
+from regionkit.errors import InvalidInput, StackInvalid
+from regionkit.spec.models import Deployment, DnsProvider, Role, StackSpec, Topology
+from regionkit.spec.placement import store_groups
+
+_GSLB: dict[DnsProvider, tuple[str, str]] = {
+    DnsProvider.ROUTE53: ("regionkit.components.gslb.route53", "Route53Gslb"),
+    DnsProvider.CLOUD_DNS: ("regionkit.components.gslb.cloud_dns", "CloudDnsGslb"),
+}
+
+
+@dataclass(frozen=True)
+class TopologyArgs:
+    """What a topology component needs: the deployment, and where its config files live.
+
+    `spec` may be a whole `StackSpec` of the matching topology (the Python API) or one resolved
+    `Deployment` (a sub-cluster). `config_dir` is the directory `identityServer.config.path` is
+    relative to: the stack file's directory (default: the working directory).
+    """
+
+    spec: StackSpec | Deployment
+    config_dir: Path | None = None
+    #: run the stack checks before registering anything (off when the caller already ran them)
+    validate: bool = True
+
+    def deployment(self) -> Deployment:
+        if isinstance(self.spec, Deployment):
+            return self.spec
+        deployments = self.spec.deployments()
+        if len(deployments) != 1:
+            raise InvalidInput(
+                "a sub-clusters stack has several deployments: use SubClusters, not a "
+                "single-deployment topology"
+            )
+        return deployments[0]
+
+
+class DeploymentTopology(pulumi.ComponentResource):
+    """Base of SingleRegion, ActivePassive and GlobalCluster."""
+
+    TOKEN: ClassVar[str]
+    TOPOLOGY: ClassVar[Topology]
+
+    hostname: pulumi.Output[str]
+    issuer: pulumi.Output[str]
+    endpoints: pulumi.Output[dict[str, str]]
+
+    def __init__(self, name: str, args: TopologyArgs, opts: pulumi.ResourceOptions | None = None):
+        deployment = args.deployment()
+        if deployment.topology is not self.TOPOLOGY:
+            raise InvalidInput(
+                f"{type(self).__name__} deploys topology '{self.TOPOLOGY}', but the stack "
+                f"says '{deployment.topology}'"
+            )
+        if args.validate and isinstance(args.spec, StackSpec):
+            _validate(args.spec)
+        config_files = read_config_files(deployment, args.config_dir)
+        super().__init__(
+            self.TOKEN,
+            name,
+            {"topology": str(deployment.topology), "subCluster": deployment.sub_cluster},
+            opts,
+        )
+        child = pulumi.ResourceOptions(parent=self)
+        self.deployment = deployment
+
+        self.platforms: dict[str, RegionPlatform] = {}
+        for region in deployment.regions:
+            platform_cls = _platform_for(region)
+            component = platform_cls(f"{name}-{region.id}", PlatformArgs(deployment, region), child)
+            self.platforms[region.id] = component.platform
+
+        from regionkit.components.shared_keys import SharedKeys, SharedKeysArgs
+
+        self.keys = SharedKeys(f"{name}-keys", SharedKeysArgs(deployment), child)
+
+        from regionkit.components.data import store_for
+
+        self.stores: list[Any] = []
+        for group in store_groups(deployment):
+            store_cls = store_for(group.engine)
+            store_name = f"{name}-{data_source_id(group.data_classes)}"
+            self.stores.append(
+                store_cls(store_name, StoreArgs(deployment, group, self.platforms), child)
+            )
+
+        from regionkit.components.identity_server import IdentityServer, IdentityServerArgs
+
+        self.servers: dict[str, IdentityServer] = {}
+        endpoints: list[RegionEndpoint] = []
+        for region in deployment.regions:
+            connections = tuple(store.connection(region.id) for store in self.stores)
+            server = IdentityServer(
+                f"{name}-{region.id}",
+                IdentityServerArgs(
+                    deployment=deployment,
+                    platform=self.platforms[region.id],
+                    keys=self.keys,
+                    data=connections,
+                    config_files=config_files,
+                    passive=region.role is Role.PASSIVE,
+                ),
+                child,
+            )
+            self.servers[region.id] = server
+            endpoints.append(
+                RegionEndpoint(
+                    region=region,
+                    address=server.endpoint.address,
+                    address_kind=server.endpoint.address_kind,
+                    role=self.endpoint_role(deployment, region.role),
+                    depends_on=(server,),
+                )
+            )
+        self.region_endpoints = tuple(endpoints)
+
+        self._config_sync(name, deployment, child)
+
+        from regionkit.catalog.dns import failover_timing
+
+        self.timing = failover_timing(deployment.dns.provider, deployment.dns.failover_budget_seconds)
+        module, cls = _GSLB[deployment.dns.provider]
+        gslb_cls = getattr(importlib.import_module(module), cls)
+        self.gslb = gslb_cls(f"{name}-gslb", GslbArgs(deployment, self.region_endpoints, self.timing), child)
+
+        self.hostname = pulumi.Output.from_input(deployment.hostname)
+        self.issuer = pulumi.Output.from_input(deployment.issuer)
+        self.endpoints = pulumi.Output.all(
+            *[pulumi.Output.from_input(e.address) for e in self.region_endpoints]
+        ).apply(lambda addresses: dict(zip((e.region.id for e in self.region_endpoints), addresses, strict=True)))
+        self.register_outputs(
+            {"hostname": self.hostname, "issuer": self.issuer, "endpoints": self.endpoints}
+        )
+
+    def endpoint_role(self, deployment: Deployment, role: Role) -> Any:
+        return "active"
+
+    def _config_sync(self, name: str, deployment: Deployment, child: pulumi.ResourceOptions) -> None:
+        """A config-sync CronJob in every region that follows git rather than an operator."""
+        if deployment.config_sync is None:
+            return
+        targets = deployment.passive_regions or (
+            deployment.regions if self.TOPOLOGY is not Topology.ACTIVE_PASSIVE else []
+        )
+        if not targets:
+            return
+        from regionkit.components.config_sync_job import ConfigSyncJob, ConfigSyncJobArgs
+
+        for region in targets:
+            server = self.servers[region.id]
+            ConfigSyncJob(
+                f"{name}-{region.id}-config-sync",
+                ConfigSyncJobArgs(
+                    deployment=deployment,
+                    region=region,
+                    k8s_provider=self.platforms[region.id].k8s_provider,
+                    namespace=server.namespace,
+                    admin_service=server.admin_service_name,
+                    admin_secret_name=server.secret_name,
+                    admin_password_key="ADMIN_PASSWORD",
+                    ca_secret_name=None,
+                ),
+                pulumi.ResourceOptions(parent=server),
+            )
+
+
+def _platform_for(region: Any) -> Any:
+    from regionkit.components.platform import platform_for
+
+    return platform_for(region)
+
+
+def _validate(spec: StackSpec) -> None:
+    from regionkit.checks import validate
+    from regionkit.findings import has_errors
+    from regionkit.spec.loader import LoadedStack
+
+    findings = validate(LoadedStack(spec=spec))
+    if has_errors(findings):
+        raise StackInvalid(findings)
+
+
+def read_config_files(deployment: Deployment, config_dir: Path | None) -> dict[str, str]:
+    """The identity server's startup XML files from `identityServer.config.path`, by file name."""
+    relative = deployment.identity_server.config.path
+    if relative is None:
+        return {}
+    directory = (config_dir or Path.cwd()) / relative
+    if not directory.is_dir():
+        raise InvalidInput(
+            f"{deployment.key_path('identityServer.config.path')}: {directory} is not a directory "
+            "of Curity XML configuration files"
+        )
+    files = {}
+    for path in sorted(directory.glob("*.xml")):
+        try:
+            files[path.name] = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InvalidInput(f"{path}: cannot read configuration file: {exc}") from None
+    return files

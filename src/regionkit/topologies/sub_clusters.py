@@ -1,0 +1,39 @@
+"""Data partitioned by jurisdiction: each sub-cluster is a complete deployment of its own."""
+
+from __future__ import annotations
+
+import pulumi
+
+from regionkit.components.protocols import type_token
+from regionkit.errors import InvalidInput
+from regionkit.spec.models import StackSpec, Topology
+from regionkit.topologies.base import DeploymentTopology, TopologyArgs, _validate
+
+
+class SubClusters(pulumi.ComponentResource):
+    """One deployment per jurisdiction, each single-region, active-passive or global-cluster."""
+
+    TOKEN = type_token("topology", "SubClusters")
+
+    def __init__(self, name: str, args: TopologyArgs, opts: pulumi.ResourceOptions | None = None):
+        spec = args.spec
+        if not isinstance(spec, StackSpec) or spec.topology is not Topology.SUB_CLUSTERS:
+            raise InvalidInput("SubClusters deploys a stack of topology 'sub-clusters'")
+        if args.validate:
+            _validate(spec)
+        super().__init__(self.TOKEN, name, {"topology": str(spec.topology)}, opts)
+        from regionkit.topologies import DEPLOYABLE
+
+        self.partitions: dict[str, DeploymentTopology] = {}
+        for deployment in spec.deployments():
+            assert deployment.sub_cluster is not None
+            cls = DEPLOYABLE[deployment.topology]
+            self.partitions[deployment.sub_cluster] = cls(
+                f"{name}-{deployment.sub_cluster}",
+                TopologyArgs(deployment, config_dir=args.config_dir, validate=False),
+                pulumi.ResourceOptions(parent=self),
+            )
+        self.hostnames = pulumi.Output.from_input(
+            {sub: p.deployment.hostname for sub, p in self.partitions.items()}
+        )
+        self.register_outputs({"hostnames": self.hostnames})
