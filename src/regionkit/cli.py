@@ -106,12 +106,15 @@ def _guard(fn: Callable[[], T], *, json_errors: bool = False) -> T:
     except Exception as exc:  # an internal error: say so, and how to report it
         if os.environ.get("REGIONKIT_DEBUG"):
             raise
-        _fail(
+        message = (
             f"internal error: {type(exc).__name__}: {exc}\n"
             "This is a bug in regionkit. Run again with REGIONKIT_DEBUG=1 for the traceback and "
-            "report it with the stack file (secrets removed).",
-            ExitCode.FAILED,
+            "report it with the stack file (secrets removed)."
         )
+        if json_errors:
+            _print_json({"error": message, "exitCode": int(ExitCode.FAILED)})
+            raise typer.Exit(int(ExitCode.FAILED)) from None
+        _fail(message, ExitCode.FAILED)
 
 
 def _print_json(document: Any) -> None:

@@ -1,0 +1,3 @@
+from regionkit.cli import main
+
+main()
