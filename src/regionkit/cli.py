@@ -152,9 +152,14 @@ def validate(
         failed = has_errors(findings)
         residency = None
         if report is ReportKind.residency:
-            from regionkit.checks.residency_report import residency_report
+            import dataclasses
 
-            residency = residency_report(loaded)
+            from regionkit.residency import analyse
+
+            residency = analyse(loaded.spec)
+            residency = dataclasses.replace(
+                residency, findings=tuple(loaded.locate(f) for f in residency.findings)
+            )
         if json_output:
             document: dict[str, Any] = {
                 "stack": loaded.environment,
@@ -176,9 +181,10 @@ def validate(
                 f"{loaded.path}: {status} ({errors} error(s), {warnings} warning(s))", markup=False
             )
             if residency is not None:
-                from regionkit.checks.residency_report import render_report
+                from regionkit.residency import scenarios
+                from regionkit.residency.render import render_report
 
-                render_report(residency, str(report_format), out)
+                render_report(residency, str(report_format), out, scenarios(loaded.spec))
         if failed:
             raise typer.Exit(int(ExitCode.INVALID_INPUT))
 
@@ -404,17 +410,24 @@ def schema() -> None:
 
 @app.command("config-sync")
 def config_sync(
-    repository: Annotated[str, typer.Option(envvar="REGIONKIT_CONFIG_REPO", help="Git repository of the configuration.")],
-    restconf_url: Annotated[str, typer.Option(envvar="REGIONKIT_RESTCONF_URL", help="Admin node base URL, e.g. https://idsvr-admin:6749.")],
-    branch: Annotated[str, typer.Option(envvar="REGIONKIT_CONFIG_BRANCH")] = "main",
-    path: Annotated[str, typer.Option(envvar="REGIONKIT_CONFIG_PATH", help="Directory of XML files in the repository.")] = ".",
-    auth_user: Annotated[str, typer.Option(envvar="REGIONKIT_RESTCONF_USER")] = "admin",
-    password_file: Annotated[Path | None, typer.Option(envvar="REGIONKIT_RESTCONF_PASSWORD_FILE")] = None,
-    token_file: Annotated[Path | None, typer.Option(envvar="REGIONKIT_RESTCONF_TOKEN_FILE")] = None,
-    ca_file: Annotated[Path | None, typer.Option(envvar="REGIONKIT_RESTCONF_CA_FILE")] = None,
-    state: Annotated[str, typer.Option(envvar="REGIONKIT_STATE", help="Where the applied hash is kept: file:PATH or configmap:NAME.")] = "file:.regionkit/config-sync.hash",
-    timeout: Annotated[float, typer.Option(help="Seconds per request.")] = 10.0,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Fetch and check, apply nothing.")] = False,
+    repository: Annotated[str | None, typer.Option(help="Git repository of the configuration [env REGIONKIT_CONFIG_REPO].")] = None,
+    branch: Annotated[str | None, typer.Option(help="Branch [env REGIONKIT_CONFIG_BRANCH; default main].")] = None,
+    path: Annotated[str | None, typer.Option(help="Directory of XML files in the repository.")] = None,
+    restconf_url: Annotated[str | None, typer.Option(help="Admin node base URL, e.g. https://idsvr-admin:6749 [env REGIONKIT_RESTCONF_URL].")] = None,
+    user: Annotated[str | None, typer.Option("--user", help="RESTCONF user for basic auth.")] = None,
+    password_file: Annotated[Path | None, typer.Option(help="File holding the RESTCONF password.")] = None,
+    token_file: Annotated[Path | None, typer.Option(help="File holding a bearer token (instead of a password).")] = None,
+    ca_file: Annotated[Path | None, typer.Option(help="CA bundle that verifies the admin node's certificate.")] = None,
+    state: Annotated[str | None, typer.Option(help="Where the applied hash is kept: file:PATH or configmap:[NS/]NAME.")] = None,
+    timeout: Annotated[float | None, typer.Option(help="Seconds per request.")] = None,
+    attempts: Annotated[int | None, typer.Option(help="Attempts per request on connection errors and 5xx.")] = None,
+    reapply_after: Annotated[float | None, typer.Option(help="Re-apply an unchanged config after this many seconds.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Apply even when the content is unchanged.")] = False,
+    git_credentials_dir: Annotated[Path | None, typer.Option(help="Mounted Secret with git username/password or token.")] = None,
+    work_dir: Annotated[Path | None, typer.Option(help="Where to clone (default: a temporary directory).")] = None,
+    strip: Annotated[list[str] | None, typer.Option(help="Extra element path to strip (repeatable), e.g. environments/environment/cluster.")] = None,
+    parameters: Annotated[bool, typer.Option("--parameters/--no-parameters", help="Fill #{VAR} parameters from the environment.")] = True,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Fetch and check, print the document, apply nothing.")] = False,
 ) -> None:
     """Fetch the configuration from git and apply it to the local admin node over RESTCONF."""
 
@@ -426,13 +439,20 @@ def config_sync(
             branch=branch,
             path=path,
             restconf_url=restconf_url,
-            auth_user=auth_user,
+            auth_user=user,
             password_file=password_file,
             token_file=token_file,
             ca_file=ca_file,
             state=state,
             timeout=timeout,
             dry_run=dry_run,
+            attempts=attempts,
+            reapply_after=reapply_after,
+            force=force,
+            git_credentials_dir=git_credentials_dir,
+            work_dir=work_dir,
+            strip=tuple(strip or ()),
+            resolve_parameters=parameters,
         )
         if code:
             raise typer.Exit(code)
