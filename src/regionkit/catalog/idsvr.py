@@ -1,0 +1,87 @@
+"""Facts of the Curity Identity Server that the components and checks share (REFERENCE.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+IMAGE_REPOSITORY = "curity.azurecr.io/curity/idsvr"
+
+# --- ports -------------------------------------------------------------------------------------
+#: OAuth and OpenID Connect endpoints of the runtime nodes
+RUNTIME_PORT = 8443
+#: Admin UI and RESTCONF on the admin node; never routed from the internet
+ADMIN_PORT = 6749
+#: cluster configuration service of the admin node; runtime nodes connect to it
+CLUSTER_PORT = 6789
+#: distributed service of the admin node
+DISTRIBUTED_PORT = 6790
+#: status endpoint (liveness and readiness); env STATUS_CMD_PORT moves it
+STATUS_PORT = 4465
+#: Prometheus metrics: always the status port + 1
+METRICS_PORT = STATUS_PORT + 1
+
+# --- probes and metrics ------------------------------------------------------------------------
+#: 200 when started and configured, 503 otherwise
+LIVENESS_PATH = "/"
+#: 200 when ready to serve requests
+READINESS_PATH = "/serving"
+METRICS_PATH = "/metrics"
+
+
+@dataclass(frozen=True)
+class ProbeDefaults:
+    """The probe timing of the vendor's Helm chart."""
+
+    initial_delay_seconds: int = 30
+    period_seconds: int = 10
+    timeout_seconds: int = 1
+    failure_threshold: int = 3
+    #: readiness needs this many successes in a row
+    readiness_success_threshold: int = 3
+
+
+PROBE_DEFAULTS = ProbeDefaults()
+
+# --- process -----------------------------------------------------------------------------------
+RUN_AS_USER = 10001
+RUN_AS_GROUP = 10000
+JAVA_OPTS = "-XX:MaxRAMPercentage=75.0"
+
+# --- environment variables ---------------------------------------------------------------------
+STATUS_PORT_ENV = "STATUS_CMD_PORT"
+CONFIG_ENCRYPTION_KEY_ENV = "CONFIG_ENCRYPTION_KEY"
+
+# --- paths -------------------------------------------------------------------------------------
+HOME_DIR = "/opt/idsvr"
+#: every *.xml here is loaded at start (configuration, cluster.xml)
+INIT_DIR = f"{HOME_DIR}/etc/init"
+LICENSE_DIR = f"{INIT_DIR}/license"
+CLUSTER_XML = f"{INIT_DIR}/cluster.xml"
+#: scripts run on every committed configuration change
+POST_COMMIT_SCRIPTS_DIR = f"{HOME_DIR}/usr/bin/post-commit-scripts"
+
+# --- RESTCONF (RFC 8040) on the admin port -----------------------------------------------------
+RESTCONF_DATA_PATH = "/admin/api/restconf/data"
+RESTCONF_CONTENT_TYPE = "application/yang-data+xml"
+
+# --- start commands ----------------------------------------------------------------------------
+IDSVR_BIN = f"{HOME_DIR}/bin/idsvr"
+GENCLUST_BIN = f"{HOME_DIR}/bin/genclust"
+
+# --- DynamoDB data source ----------------------------------------------------------------------
+#: the tables of Curity's DynamoDB data source
+DYNAMODB_TABLES: tuple[str, ...] = (
+    "accounts",
+    "bucket",
+    "database-clients",
+    "database-service-providers",
+    "delegations",
+    "devices",
+    "dynamic-clients",
+    "links",
+    "nonces",
+    "sessions",
+    "tokens",
+)
+#: the time-to-live attribute Curity writes on expiring items
+DYNAMODB_TTL_ATTRIBUTE = "deletableAt"

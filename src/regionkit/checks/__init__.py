@@ -1,0 +1,44 @@
+"""Validation of a loaded stack (DESIGN section 1): pure functions from a spec to findings.
+
+`validate(loaded)` runs every check on every deployment (the stack, or each sub-cluster) and
+locates each finding at the file and line of its key path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from regionkit.checks import budget, engines, residency, security, shape
+from regionkit.checks._paths import Paths
+from regionkit.findings import Finding
+from regionkit.spec.loader import LoadedStack
+from regionkit.spec.models import StackSpec
+
+#: the checks run on each deployment, in report order
+DEPLOYMENT_CHECKS: tuple[Callable[[Paths], list[Finding]], ...] = (
+    shape.check,
+    security.check,
+    residency.check,
+    engines.check,
+    budget.check,
+)
+
+
+def check_spec(spec: StackSpec) -> list[Finding]:
+    """Every finding of `spec`, unlocated (for stacks built in Python, with no file)."""
+    findings = shape.check_stack(spec)
+    for deployment in spec.deployments():
+        paths = Paths(spec, deployment)
+        for check in DEPLOYMENT_CHECKS:
+            findings.extend(check(paths))
+    # a setting inherited by several sub-clusters is checked once per sub-cluster
+    return list(dict.fromkeys(findings))
+
+
+def validate(loaded: LoadedStack) -> list[Finding]:
+    """Every finding of a loaded stack file, located at its file and line, in file order."""
+    located = [loaded.locate(f) for f in check_spec(loaded.spec)]
+    return sorted(located, key=lambda f: f.line if f.line is not None else 0)
+
+
+__all__ = ["check_spec", "validate"]
