@@ -76,7 +76,9 @@ def _stdout() -> Any:
 
 
 def _fail(message: str, code: ExitCode) -> NoReturn:
-    _stderr().print(f"[bold red]error:[/] {message}", markup=True, highlight=False)
+    from rich.markup import escape
+
+    _stderr().print(f"[bold red]error:[/] {escape(message)}", markup=True, highlight=False)
     raise typer.Exit(int(code))
 
 

@@ -1,0 +1,299 @@
+"""What a running Pulumi operation has done so far, built from the engine's events.
+
+`Progress` is a plain model: it consumes `pulumi.automation.events.EngineEvent`s (from the
+Automation API's `on_event` callback, which runs on another thread, hence the lock) and keeps
+one `ResourceState` per URN plus per-region counts. Rendering lives in `regionkit.deploy.display`.
+
+Region of a resource: regionkit names resources `<stack-name>-<region-id>-<role>` (STYLE.md), and
+children that do not carry the region id sit under a parent that does (`acme-id-home` is the
+region's platform component, its Deployment `acme-id-home-runtime`). So the region is the first
+region id found, as whole dash-separated words after the stack-name prefix, in the resource's own
+name, then its parent's, then further ancestors seen so far. Neither the provider reference nor
+the metadata is used: a global DNS record uses the provider of one region but belongs to none.
+Resources with no region id in their chain are global (region None).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+
+from pulumi.automation import events
+
+STACK_TYPE = "pulumi:pulumi:Stack"
+
+# A replacement arrives as up to three steps on one URN; they are one logical change.
+_LOGICAL_OP = {
+    "create-replacement": "replace",
+    "delete-replaced": "replace",
+    "discard-replaced": "replace",
+    "read-replacement": "read",
+    "import-replacement": "import",
+    "discard": "delete",
+    "remove-pending-replace": "delete",
+}
+
+_COLOR_TAG = re.compile(r"<\{%[^%]*%\}>")
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+class Status(StrEnum):
+    PLANNED = "planned"  # a preview step: nothing is changed
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class ResourceState:
+    urn: str
+    type: str
+    name: str
+    parent: str | None
+    region: str | None
+    op: str
+    status: Status
+    started: int | None = None
+    finished: int | None = None
+    messages: tuple[str, ...] = ()
+
+    @property
+    def duration(self) -> int | None:
+        if self.started is None or self.finished is None:
+            return None
+        return max(0, self.finished - self.started)
+
+    @property
+    def changes(self) -> bool:
+        return self.op not in ("same", "read", "refresh")
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "urn": self.urn,
+            "type": self.type,
+            "name": self.name,
+            "region": self.region,
+            "op": self.op,
+            "status": str(self.status),
+            "durationSeconds": self.duration,
+            "messages": list(self.messages),
+        }
+
+
+def urn_name(urn: str) -> str:
+    """The resource name: the last `::` segment of `urn:pulumi:<stack>::<project>::<type>::<name>`."""
+    parts = urn.split("::", 3)
+    return parts[3] if len(parts) == 4 else urn
+
+
+def urn_type(urn: str) -> str:
+    parts = urn.split("::", 3)
+    return parts[2].rsplit("$", 1)[-1] if len(parts) == 4 else ""
+
+
+def region_in_name(name: str, prefix: str, region_ids: list[str]) -> str | None:
+    """The region id that appears as whole words in `name` after `<prefix>-`, if any.
+
+    The earliest match wins; at one position the longest id wins (`eu-west` over `eu`).
+    """
+    rest = name[len(prefix) + 1 :] if prefix and name.startswith(prefix + "-") else name
+    words = rest.split("-")
+    candidates = sorted(region_ids, key=lambda r: -len(r.split("-")))
+    for start in range(len(words)):
+        for region in candidates:
+            size = len(region.split("-"))
+            if "-".join(words[start : start + size]) == region:
+                return region
+    return None
+
+
+def clean_message(message: str) -> str:
+    return _ANSI.sub("", _COLOR_TAG.sub("", message)).strip()
+
+
+def is_default_provider(urn: str) -> bool:
+    return urn_type(urn).startswith("pulumi:providers:") and urn_name(urn).startswith("default")
+
+
+@dataclass
+class Progress:
+    """Per-resource and per-region state of one operation, fed one engine event at a time."""
+
+    prefix: str
+    region_ids: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+        self._states: dict[str, ResourceState] = {}
+        self._errors: list[str] = []
+        self._warnings: list[str] = []
+        self._engine_changes: dict[str, int] | None = None
+        self._engine_seconds: int | None = None
+        self._started = False
+        self._cancelled = False
+        self._sequence = -1
+
+    # --- consuming events ------------------------------------------------------------------
+
+    def handle(self, event: events.EngineEvent) -> None:
+        with self._lock:
+            self._sequence = max(self._sequence, event.sequence)
+            if event.prelude_event is not None:
+                self._started = True
+            if event.resource_pre_event is not None:
+                pre = event.resource_pre_event
+                self._step(pre.metadata, event.timestamp, planning=bool(pre.planning))
+            if event.res_outputs_event is not None:
+                self._finished(event.res_outputs_event.metadata, event.timestamp)
+            if event.res_op_failed_event is not None:
+                self._failed(event.res_op_failed_event.metadata, event.timestamp)
+            if event.diagnostic_event is not None:
+                self._diagnostic(event.diagnostic_event)
+            if event.summary_event is not None:
+                summary = event.summary_event
+                self._engine_changes = {
+                    str(getattr(op, "value", op)): int(count)
+                    for op, count in summary.resource_changes.items()
+                }
+                self._engine_seconds = summary.duration_seconds
+            if event.cancel_event is not None:
+                self._cancelled = True
+
+    def _step(self, meta: events.StepEventMetadata, at: int, *, planning: bool) -> None:
+        op = str(getattr(meta.op, "value", meta.op))
+        logical = _LOGICAL_OP.get(op, op)
+        previous = self._states.get(meta.urn)
+        if previous is not None and previous.op == "replace":
+            logical = "replace"
+        state_meta = meta.new or meta.old
+        parent = (state_meta.parent or None) if state_meta is not None else None
+        self._states[meta.urn] = ResourceState(
+            urn=meta.urn,
+            type=meta.type or urn_type(meta.urn),
+            name=urn_name(meta.urn),
+            parent=parent,
+            region=self._region(meta.urn, parent),
+            op=logical,
+            status=Status.PLANNED if planning else Status.RUNNING,
+            started=previous.started if previous is not None else at,
+            messages=previous.messages if previous is not None else (),
+        )
+
+    def _finished(self, meta: events.StepEventMetadata, at: int) -> None:
+        state = self._states.get(meta.urn)
+        if state is None:
+            self._step(meta, at, planning=False)
+            state = self._states[meta.urn]
+        if state.status is Status.FAILED:
+            return
+        status = Status.PLANNED if state.status is Status.PLANNED else Status.DONE
+        self._states[meta.urn] = replace(state, status=status, finished=at)
+
+    def _failed(self, meta: events.StepEventMetadata, at: int) -> None:
+        state = self._states.get(meta.urn)
+        if state is None:
+            self._step(meta, at, planning=False)
+            state = self._states[meta.urn]
+        self._states[meta.urn] = replace(state, status=Status.FAILED, finished=at)
+
+    def _diagnostic(self, diag: events.DiagnosticEvent) -> None:
+        message = clean_message(diag.message)
+        if not message or diag.ephemeral:
+            return
+        if diag.severity == "error":
+            self._errors.append(message)
+        elif diag.severity == "warning":
+            self._warnings.append(message)
+        else:
+            return
+        if diag.urn and diag.urn in self._states:
+            state = self._states[diag.urn]
+            changes: dict[str, object] = {"messages": (*state.messages, message)}
+            if diag.severity == "error":
+                changes["status"] = Status.FAILED
+            self._states[diag.urn] = replace(state, **changes)  # type: ignore[arg-type]
+
+    def _region(self, urn: str, parent: str | None) -> str | None:
+        found = region_in_name(urn_name(urn), self.prefix, self.region_ids)
+        seen: set[str] = set()
+        while found is None and parent and parent not in seen:
+            seen.add(parent)
+            known = self._states.get(parent)
+            if known is not None and known.region is not None:
+                return known.region
+            found = region_in_name(urn_name(parent), self.prefix, self.region_ids)
+            parent = known.parent if known is not None else None
+        return found
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def resources(self, *, include_hidden: bool = False) -> list[ResourceState]:
+        """Every resource seen, in first-seen order; without the stack and default providers."""
+        with self._lock:
+            states = list(self._states.values())
+        if include_hidden:
+            return states
+        return [s for s in states if s.type != STACK_TYPE and not is_default_provider(s.urn)]
+
+    def counts(self) -> dict[str, int]:
+        """Resources per logical op, counted from the events (stack and default providers aside)."""
+        return dict(Counter(s.op for s in self.resources()))
+
+    def by_region(self) -> dict[str | None, dict[str, int]]:
+        """Per region (None: global), resources per logical op, plus `failed`."""
+        out: dict[str | None, Counter[str]] = {}
+        for state in self.resources():
+            bucket = out.setdefault(state.region, Counter())
+            bucket[state.op] += 1
+            if state.status is Status.FAILED:
+                bucket["failed"] += 1
+        order = {region: index for index, region in enumerate(self.region_ids)}
+        return {
+            region: dict(counts)
+            for region, counts in sorted(
+                out.items(),
+                key=lambda kv: order.get(kv[0], len(order)) if kv[0] else len(order) + 1,
+            )
+        }
+
+    def engine_changes(self) -> dict[str, int] | None:
+        """The engine's own summary (includes the stack resource), once the operation ended."""
+        with self._lock:
+            return dict(self._engine_changes) if self._engine_changes is not None else None
+
+    def changes(self) -> dict[str, int]:
+        """The engine's summary when it arrived, else the counts from the events."""
+        return self.engine_changes() or self.counts()
+
+    @property
+    def engine_seconds(self) -> int | None:
+        return self._engine_seconds
+
+    @property
+    def errors(self) -> list[str]:
+        with self._lock:
+            return list(self._errors)
+
+    @property
+    def warnings(self) -> list[str]:
+        with self._lock:
+            return list(self._warnings)
+
+    @property
+    def failed(self) -> list[ResourceState]:
+        return [s for s in self.resources(include_hidden=True) if s.status is Status.FAILED]
+
+    @property
+    def started(self) -> bool:
+        return self._started
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled
+
+    @property
+    def events_seen(self) -> int:
+        return self._sequence + 1
