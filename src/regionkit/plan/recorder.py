@@ -18,7 +18,10 @@ from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
-from regionkit.plan import mock_outputs
+from regionkit.plan import mock_outputs, mocks_aws, mocks_gcp, mocks_k8s
+
+# the modules above register the mock outputs of their clouds' resource types on import
+_MOCK_MODULES = (mocks_aws, mocks_gcp, mocks_k8s)
 
 SECRET = "[secret]"
 
@@ -49,8 +52,8 @@ class PlanMocks(pulumi_mocks.Mocks):
         resource_id = args.resource_id or f"{args.name}-id"
         return resource_id, state
 
-    def call(self, args: pulumi_mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
-        return mock_outputs.call_result(args.token, reveal(args.args)), None
+    def call(self, args: pulumi_mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        return mock_outputs.call_result(args.token, reveal(args.args)), []
 
 
 class RecordingMonitor(pulumi_mocks.MockMonitor):

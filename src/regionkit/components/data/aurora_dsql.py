@@ -1,0 +1,179 @@
+"""Aurora DSQL: a strongly consistent PostgreSQL-compatible store, active in two regions.
+
+A placement of two regions is a multi-region cluster: one cluster per region, peered both ways,
+with a witness region from the same AWS region set holding the transaction log quorum. A
+placement of one region is a single-region cluster. DSQL authenticates with short-lived IAM tokens
+only: the identity server uses the Aurora DSQL JDBC connector (`jdbc:aws-dsql:postgresql:`),
+which mints them from the region's IRSA role, so there is no password.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from regionkit.components.platform.aws import AwsRegion, aws_region, irsa_role
+from regionkit.components.protocols import (
+    DataConnection,
+    EgressRule,
+    StoreArgs,
+    StoreGroup,
+    data_source_id,
+    type_token,
+)
+from regionkit.errors import InvalidInput
+from regionkit.spec.models import Deployment, Engine
+
+TOKEN = type_token("data", "AuroraDsql")
+REGION_TOKEN = type_token("data", "AuroraDsqlRegion")
+ENGINE = "aurora-dsql"
+DATABASE = "postgres"
+#: the built-in role; custom roles need SQL (`AWS IAM GRANT`) run inside the cluster
+USERNAME = "admin"
+PORT = 5432
+HTTPS = 443
+
+
+def endpoint(identifier: str, location: str) -> str:
+    return f"{identifier}.dsql.{location}.on.aws"
+
+
+def jdbc_url(identifier: str, location: str) -> str:
+    return f"jdbc:aws-dsql:postgresql://{endpoint(identifier, location)}:{PORT}/{DATABASE}"
+
+
+def witness_region(locations: list[str]) -> str:
+    """The witness of a two-region cluster: the first other region of their region set."""
+    from regionkit.catalog.regions import DSQL_REGION_SETS, region_set_for
+
+    region_set = region_set_for(DSQL_REGION_SETS, locations)
+    witness = region_set.witness_for(locations) if region_set is not None else None
+    if witness is None:
+        sets = "; ".join(f"{s.name}: {', '.join(s.regions)}" for s in DSQL_REGION_SETS)
+        raise InvalidInput(
+            f"aurora-dsql peers two regions of one region set ({sets}); got {', '.join(locations)}"
+        )
+    return witness
+
+
+def check_group(group: StoreGroup) -> None:
+    for placement in group.placements:
+        if len(placement) > 2:
+            raise InvalidInput(
+                f"aurora-dsql store for {', '.join(group.data_classes)} spans {len(placement)} "
+                f"regions ({', '.join(placement)}): a multi-region DSQL cluster has 2 regions and "
+                "a witness"
+            )
+
+
+def connect_policy(cluster_arn: str) -> str:
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Action": "dsql:DbConnectAdmin", "Resource": cluster_arn}
+            ],
+        }
+    )
+
+
+@dataclass(frozen=True)
+class DsqlRegionArgs:
+    deployment: Deployment
+    where: AwsRegion
+    witness: str | None
+
+
+class AuroraDsqlRegion(pulumi.ComponentResource):
+    """One region's DSQL cluster and the IRSA role that connects to it."""
+
+    def __init__(self, name: str, args: DsqlRegionArgs, opts: pulumi.ResourceOptions | None = None):
+        where = args.where
+        super().__init__(REGION_TOKEN, name, {"region": where.region.id}, opts)
+        self.where = where
+        self.child = pulumi.ResourceOptions(parent=self, provider=where.provider)
+        self.cluster = aws.dsql.Cluster(
+            f"{name}-cluster",
+            deletion_protection_enabled=True,
+            multi_region_properties=aws.dsql.ClusterMultiRegionPropertiesArgs(
+                witness_region=args.witness
+            )
+            if args.witness
+            else None,
+            opts=pulumi.ResourceOptions.merge(self.child, pulumi.ResourceOptions(protect=True)),
+        )
+        policy = self.cluster.arn.apply(connect_policy)
+        self.role = irsa_role(name, args.deployment, where, ENGINE, policy, self.child)
+        self.register_outputs({"identifier": self.cluster.identifier, "roleArn": self.role.arn})
+
+
+class AuroraDsql(pulumi.ComponentResource):
+    """The DSQL clusters of one `StoreGroup`: one (multi-region) cluster per placement."""
+
+    def __init__(self, name: str, args: StoreArgs, opts: pulumi.ResourceOptions | None = None):
+        deployment, group = args.deployment, args.group
+        check_group(group)
+        regions = {
+            rid: aws_region(args.platforms[rid], ENGINE) for p in group.placements for rid in p
+        }
+        witnesses = [
+            witness_region([regions[rid].location for rid in p]) if len(p) == 2 else None
+            for p in group.placements
+        ]
+        super().__init__(TOKEN, name, {}, opts)
+        self._group = group
+        self.regions: dict[str, AuroraDsqlRegion] = {}
+        self.peerings: list[aws.dsql.ClusterPeering] = []
+        for placement, witness in zip(group.placements, witnesses, strict=True):
+            members = [
+                AuroraDsqlRegion(
+                    f"{name}-{rid}",
+                    DsqlRegionArgs(deployment, regions[rid], witness),
+                    pulumi.ResourceOptions(parent=self),
+                )
+                for rid in placement
+            ]
+            self.regions.update(zip(placement, members, strict=True))
+            if witness is None:
+                continue
+            # each cluster names its peer; the pair becomes active once both peerings exist
+            for rid, member, peer in zip(placement, members, reversed(members), strict=True):
+                self.peerings.append(
+                    aws.dsql.ClusterPeering(
+                        f"{name}-{rid}-peering",
+                        identifier=member.cluster.identifier,
+                        clusters=[peer.cluster.arn],
+                        witness_region=witness,
+                        opts=member.child,
+                    )
+                )
+        self.register_outputs(
+            {"identifiers": {rid: r.cluster.identifier for rid, r in self.regions.items()}}
+        )
+
+    def connection(self, region_id: str) -> DataConnection:
+        if region_id not in self.regions:
+            raise KeyError(
+                f"the aurora-dsql store {self._group.data_classes} does not serve region {region_id!r}"
+            )
+        regional = self.regions[region_id]
+        url = regional.cluster.identifier.apply(
+            functools.partial(jdbc_url, location=regional.where.location)
+        )
+        return DataConnection(
+            engine=Engine.AURORA_DSQL,
+            data_classes=self._group.data_classes,
+            data_source_id=data_source_id(self._group.data_classes),
+            env={"JDBC_URL": url},
+            secret_env={"DB_USERNAME": pulumi.Output.secret(USERNAME)},
+            # the cluster endpoint is public (IAM-authenticated); STS for the IRSA exchange
+            egress=(
+                EgressRule(port=PORT, cidrs=("0.0.0.0/0",)),
+                EgressRule(port=HTTPS, cidrs=("0.0.0.0/0",)),
+            ),
+            service_account_annotations={"eks.amazonaws.com/role-arn": regional.role.arn},
+        )

@@ -1,0 +1,286 @@
+"""Aurora PostgreSQL: one writer per placement, an Aurora Global Database across its regions.
+
+A placement of one region is a regional cluster. A placement of several is a global cluster:
+the primary cluster in the writer region (which holds the master credentials) and a secondary
+cluster in each other region, replicated by Aurora's storage (lag typically under a second).
+Secondaries are read-only: the identity server there gets the reader endpoint and `read_only`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_random as random
+
+from regionkit.components.platform.aws import AwsRegion, aws_region
+from regionkit.components.protocols import (
+    DataConnection,
+    EgressRule,
+    StoreArgs,
+    StoreGroup,
+    data_source_id,
+    type_token,
+)
+from regionkit.errors import InvalidInput
+from regionkit.spec.models import Deployment, Engine, Scope
+
+TOKEN = type_token("data", "AuroraPostgresql")
+REGION_TOKEN = type_token("data", "AuroraPostgresqlRegion")
+
+ENGINE = "aurora-postgresql"
+ENGINE_VERSION = "16.6"
+#: global databases need memory-optimized instances (no burstable db.t* classes)
+INSTANCE_CLASS = "db.r6g.large"
+DATABASE = "idsvr"
+USERNAME = "idsvr"
+PORT = 5432
+#: Aurora Global Database: one primary and up to 10 secondary regions
+MAX_SECONDARIES = 10
+BACKUP_RETENTION_DAYS = 14
+
+
+def check_group(group: StoreGroup) -> None:
+    """Reject placements Aurora cannot hold, before any resource is registered."""
+    for placement in group.placements:
+        if len(placement) - 1 > MAX_SECONDARIES:
+            raise InvalidInput(
+                f"aurora-postgresql store for {', '.join(group.data_classes)} spans "
+                f"{len(placement)} regions ({', '.join(placement)}): an Aurora global database has "
+                f"one primary and at most {MAX_SECONDARIES} secondary regions"
+            )
+
+
+def placement_label(deployment: Deployment, group: StoreGroup, index: int) -> str:
+    """A stable name part for a placement that survives a change of writer region ("" for one)."""
+    placement = group.placements[index]
+    if group.scope is Scope.GLOBAL:
+        return ""
+    if group.scope is Scope.JURISDICTION:
+        jurisdiction = next(r.jurisdiction for r in deployment.regions if r.id == placement[0])
+        return jurisdiction.lower()
+    return placement[0]
+
+
+def _join(*parts: str) -> str:
+    return "-".join(p for p in parts if p)
+
+
+def cluster_options(
+    parent: pulumi.Resource,
+    provider: pulumi.ProviderResource,
+    *,
+    global_member: bool,
+    depends_on: list[pulumi.Resource] | None = None,
+) -> pulumi.ResourceOptions:
+    """Options of a regional cluster: protected; global members ignore their replication source.
+
+    Aurora sets `replicationSourceIdentifier` on secondaries itself, and a switchover or failover
+    moves it between clusters, so no member of a global database may have it reconciled.
+    """
+    return pulumi.ResourceOptions(
+        parent=parent,
+        provider=provider,
+        protect=True,
+        depends_on=depends_on or [],
+        ignore_changes=["replicationSourceIdentifier"] if global_member else None,
+    )
+
+
+@dataclass(frozen=True)
+class AuroraRegionArgs:
+    where: AwsRegion
+    #: the writer region of the placement holds the primary cluster and the credentials
+    writer: bool
+    global_cluster: aws.rds.GlobalCluster | None
+    password: pulumi.Output[str] | None
+    #: the primary's instances: a secondary is attached once the primary can serve
+    after: tuple[pulumi.Resource, ...] = ()
+
+
+class AuroraPostgresqlRegion(pulumi.ComponentResource):
+    """One region's cluster of an Aurora store, with its key, subnets, firewall and instances."""
+
+    def __init__(
+        self, name: str, args: AuroraRegionArgs, opts: pulumi.ResourceOptions | None = None
+    ):
+        where = args.where
+        super().__init__(REGION_TOKEN, name, {"region": where.region.id}, opts)
+        child = pulumi.ResourceOptions(parent=self, provider=where.provider)
+        cidr = where.fact("vpc_cidr", ENGINE)
+        if not isinstance(cidr, str):
+            raise InvalidInput(
+                f"region '{where.region.id}': the platform's vpc_cidr must be known before deployment"
+            )
+        key = aws.kms.Key(
+            f"{name}-key",
+            description=f"Aurora storage encryption of {name}",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(protect=True)),
+        )
+        subnets = aws.rds.SubnetGroup(
+            f"{name}-subnets",
+            subnet_ids=where.fact("private_subnet_ids", ENGINE),
+            description=f"private subnets of {name}",
+            opts=child,
+        )
+        firewall = aws.ec2.SecurityGroup(
+            f"{name}-db",
+            vpc_id=where.fact("vpc_id", ENGINE),
+            description=f"PostgreSQL from the VPC of {where.region.id}",
+            ingress=[
+                aws.ec2.SecurityGroupIngressArgs(
+                    protocol="tcp", from_port=PORT, to_port=PORT, cidr_blocks=[cidr]
+                )
+            ],
+            opts=child,
+        )
+        identifier = name
+        primary = args.writer
+        self.cluster = aws.rds.Cluster(
+            f"{name}-cluster",
+            cluster_identifier=identifier,
+            engine=ENGINE,
+            engine_version=ENGINE_VERSION,
+            global_cluster_identifier=args.global_cluster.id if args.global_cluster else None,
+            # the database and its credentials exist once, in the primary; secondaries replicate them
+            database_name=DATABASE if primary else None,
+            master_username=USERNAME if primary else None,
+            master_password=args.password if primary else None,
+            db_subnet_group_name=subnets.name,
+            vpc_security_group_ids=[firewall.id],
+            port=PORT,
+            storage_encrypted=True,
+            kms_key_id=key.arn,
+            deletion_protection=True,
+            backup_retention_period=BACKUP_RETENTION_DAYS,
+            copy_tags_to_snapshot=True,
+            enabled_cloudwatch_logs_exports=["postgresql"],
+            # secondaries hold no data of their own: the final snapshot is the primary's
+            skip_final_snapshot=not primary,
+            final_snapshot_identifier=f"{identifier}-final" if primary else None,
+            opts=cluster_options(
+                self,
+                where.provider,
+                global_member=args.global_cluster is not None,
+                depends_on=list(args.after),
+            ),
+        )
+        count = 2 if primary else 1
+        self.instances = [
+            aws.rds.ClusterInstance(
+                f"{name}-{index}",
+                identifier=f"{identifier}-{index}",
+                cluster_identifier=self.cluster.id,
+                instance_class=INSTANCE_CLASS,
+                engine=aws.rds.EngineType.AURORA_POSTGRESQL,
+                engine_version=ENGINE_VERSION,
+                db_subnet_group_name=subnets.name,
+                publicly_accessible=False,
+                # minor versions move together across a global database, never one cluster alone
+                auto_minor_version_upgrade=False,
+                performance_insights_enabled=True,
+                promotion_tier=index,
+                opts=child,
+            )
+            for index in range(count)
+        ]
+        self.vpc_cidr = cidr
+        self.register_outputs(
+            {"endpoint": self.cluster.endpoint, "readerEndpoint": self.cluster.reader_endpoint}
+        )
+
+
+class AuroraPostgresql(pulumi.ComponentResource):
+    """The Aurora stores of one `StoreGroup`: one regional or global cluster per placement."""
+
+    def __init__(self, name: str, args: StoreArgs, opts: pulumi.ResourceOptions | None = None):
+        deployment, group = args.deployment, args.group
+        check_group(group)
+        regions = {
+            rid: aws_region(args.platforms[rid], ENGINE) for p in group.placements for rid in p
+        }
+        super().__init__(TOKEN, name, {}, opts)
+        self._group = group
+        self.regions: dict[str, AuroraPostgresqlRegion] = {}
+        self._writer_of: dict[str, str] = {}
+        self._passwords: dict[str, pulumi.Output[str]] = {}
+        self.global_clusters: dict[str, aws.rds.GlobalCluster] = {}
+
+        for index, placement in enumerate(group.placements):
+            writer = group.writers[index]
+            base = _join(name, placement_label(deployment, group, index))
+            password = random.RandomPassword(
+                f"{base}-password",
+                length=40,
+                # Aurora rejects /, @, " and spaces in master passwords: letters and digits only
+                special=False,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            secret: pulumi.Output[str] = pulumi.Output.secret(password.result)
+            global_cluster = None
+            if len(placement) > 1:
+                global_cluster = aws.rds.GlobalCluster(
+                    f"{base}-global",
+                    global_cluster_identifier=f"{base}-global",
+                    engine=ENGINE,
+                    engine_version=ENGINE_VERSION,
+                    database_name=DATABASE,
+                    storage_encrypted=True,
+                    deletion_protection=True,
+                    opts=pulumi.ResourceOptions(
+                        parent=self, provider=regions[writer].provider, protect=True
+                    ),
+                )
+                self.global_clusters[base] = global_cluster
+            primary = AuroraPostgresqlRegion(
+                f"{name}-{writer}",
+                AuroraRegionArgs(regions[writer], True, global_cluster, secret),
+                pulumi.ResourceOptions(parent=self),
+            )
+            self.regions[writer] = primary
+            for rid in placement:
+                self._writer_of[rid] = writer
+                self._passwords[rid] = secret
+                if rid == writer:
+                    continue
+                self.regions[rid] = AuroraPostgresqlRegion(
+                    f"{name}-{rid}",
+                    AuroraRegionArgs(
+                        regions[rid], False, global_cluster, None, after=tuple(primary.instances)
+                    ),
+                    pulumi.ResourceOptions(parent=self),
+                )
+        self.register_outputs(
+            {
+                "endpoints": {rid: r.cluster.endpoint for rid, r in self.regions.items()},
+                "globalClusters": {k: g.id for k, g in self.global_clusters.items()},
+            }
+        )
+
+    def connection(self, region_id: str) -> DataConnection:
+        if region_id not in self.regions:
+            raise KeyError(
+                f"the aurora-postgresql store {self._group.data_classes} does not serve region {region_id!r}"
+            )
+        regional = self.regions[region_id]
+        writer = self._writer_of[region_id] == region_id
+        endpoint = regional.cluster.endpoint if writer else regional.cluster.reader_endpoint
+        return DataConnection(
+            engine=Engine.AURORA_POSTGRESQL,
+            data_classes=self._group.data_classes,
+            data_source_id=data_source_id(self._group.data_classes),
+            env={
+                "JDBC_URL": pulumi.Output.concat(
+                    "jdbc:postgresql://", endpoint, f":{PORT}/{DATABASE}?sslmode=require"
+                )
+            },
+            secret_env={
+                "DB_USERNAME": pulumi.Output.secret(USERNAME),
+                "DB_PASSWORD": self._passwords[region_id],
+            },
+            egress=(EgressRule(port=PORT, cidrs=(regional.vpc_cidr,)),),
+            read_only=not writer,
+        )

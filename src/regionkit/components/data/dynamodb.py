@@ -1,0 +1,458 @@
+"""DynamoDB: Curity's tables for the group's data classes, a global table per placement.
+
+The table definitions are the ones Curity ships as `create-table` JSON under `<IDSVR>/etc`
+(github.com/curityio/dynamodb-data-access-provider, src/main/resources/schemas): the same key
+schema and index names, which Curity queries by name. Tables are created in the writer (first)
+region of a placement with a replica in each other region: multi-region eventual consistency
+(last writer wins) or, for `consistency: strong`, multi-region strong consistency inside one
+AWS region set (3 replicas, or 2 and a witness region).
+
+The identity server nodes reach the tables with an IRSA role per region, scoped to that region's
+replicas.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from regionkit.components.platform.aws import AwsRegion, aws_region, irsa_role
+from regionkit.components.protocols import (
+    DataConnection,
+    EgressRule,
+    StoreArgs,
+    data_source_id,
+    type_token,
+)
+from regionkit.errors import InvalidInput
+from regionkit.spec.models import Consistency, DataClassName, Deployment, Engine
+
+TOKEN = type_token("data", "DynamoDb")
+REGION_TOKEN = type_token("data", "DynamoDbRegion")
+ENGINE = "dynamodb"
+TTL_ATTRIBUTE = "deletableAt"
+HTTPS = 443
+
+
+@dataclass(frozen=True)
+class Index:
+    name: str
+    hash_key: str
+    range_key: str | None = None
+    #: non-key attributes of an INCLUDE projection; empty means ALL
+    include: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CurityTable:
+    """One of Curity's DynamoDB tables (`curity-<name>`)."""
+
+    name: str
+    hash_key: str
+    range_key: str | None = None
+    gsis: tuple[Index, ...] = ()
+    lsis: tuple[Index, ...] = ()
+    #: key attributes of type N; every other key attribute is S
+    numbers: frozenset[str] = frozenset()
+
+    def attributes(self) -> list[str]:
+        """Every attribute of a key (table, GSI, LSI), in first-use order: DynamoDB wants exactly these."""
+        keys = [self.hash_key, self.range_key]
+        for index in (*self.gsis, *self.lsis):
+            keys += [index.hash_key, index.range_key]
+        return list(dict.fromkeys(k for k in keys if k))
+
+
+def _sorted_by(
+    partition: str, prefix: str, sorts: dict[str, str], extra: tuple[str, ...]
+) -> tuple[Index, ...]:
+    """Curity's "<prefix>-<sort>-index" family: one index per sort key, projecting the rest."""
+    out = []
+    for suffix, sort in sorts.items():
+        include = tuple(a for a in extra if a != sort)
+        out.append(Index(f"{prefix}-{suffix}-index", partition, sort, include))
+    return tuple(out)
+
+
+_CLIENT_FIELDS = ("client_name", "status", "tags", "created", "lastModified", "attributes")
+_CLIENT_SORTS = {"created": "created", "lastModified": "lastModified", "client_name": "client_name"}
+_SP_FIELDS = (
+    "id",
+    "service_provider_name",
+    "enabled",
+    "tags",
+    "created",
+    "lastModified",
+    "attributes",
+)
+_SP_SORTS = {
+    "created": "created",
+    "lastModified": "lastModified",
+    "service_provider_name": "service_provider_name",
+}
+
+TABLES: dict[str, CurityTable] = {
+    t.name: t
+    for t in (
+        CurityTable(
+            "accounts",
+            "pk",
+            gsis=(
+                Index("userNameInitial-userName-index", "userNameInitial", "userName"),
+                Index("emailInitial-email-index", "emailInitial", "email"),
+            ),
+        ),
+        CurityTable("bucket", "subject", "purpose"),
+        CurityTable(
+            "database-clients",
+            "profile_id",
+            "client_id_key",
+            gsis=_sorted_by("client_name_key", "client_name", _CLIENT_SORTS, _CLIENT_FIELDS)
+            + _sorted_by("tag_key", "tag", _CLIENT_SORTS, _CLIENT_FIELDS),
+            lsis=_sorted_by("profile_id", "lsi", _CLIENT_SORTS, _CLIENT_FIELDS),
+            numbers=frozenset({"created", "lastModified"}),
+        ),
+        CurityTable(
+            "database-service-providers",
+            "profile_id",
+            "service_provider_id_key",
+            gsis=_sorted_by(
+                "service_provider_name_key", "service_provider_name", _SP_SORTS, _SP_FIELDS
+            )
+            + _sorted_by("tag_key", "tag", _SP_SORTS, _SP_FIELDS),
+            lsis=(
+                *_sorted_by(
+                    "profile_id",
+                    "lsi",
+                    {"created": "created", "lastModified": "lastModified"},
+                    _SP_FIELDS,
+                ),
+                Index(
+                    "lsi-service_provider_name-index",
+                    "profile_id",
+                    "service_provider_name_key",
+                    _SP_FIELDS,
+                ),
+            ),
+            numbers=frozenset({"created", "lastModified"}),
+        ),
+        CurityTable(
+            "delegations",
+            "id",
+            gsis=(
+                Index("id-status-index", "id", "status"),
+                Index("owner-status-index", "owner", "status"),
+                Index("clientId-status-index", "clientId", "status"),
+                Index("authorization-hash-index", "authorizationCodeHash"),
+            ),
+        ),
+        CurityTable("devices", "pk", "sk", gsis=(Index("deviceId-index", "deviceId"),)),
+        CurityTable(
+            "dynamic-clients",
+            "clientId",
+            gsis=(
+                Index("authenticatedUser-created-index", "authenticatedUser", "created"),
+                Index("authenticatedUser-updated-index", "authenticatedUser", "updated"),
+                Index("instanceOfClient-created-index", "instanceOfClient", "created"),
+                Index("instanceOfClient-updated-index", "instanceOfClient", "updated"),
+            ),
+            numbers=frozenset({"created", "updated"}),
+        ),
+        CurityTable(
+            "links",
+            "localIdToforeignIdAtdomainForManager",
+            gsis=(
+                Index("resolve-link-index", "foreignIdAtDomain", "linkingAccountManager"),
+                Index("list-links-index", "localAccountId", "linkingAccountManager"),
+            ),
+        ),
+        CurityTable("nonces", "nonce"),
+        CurityTable("sessions", "id"),
+        CurityTable("tokens", "tokenHash", gsis=(Index("id-index", "id"),)),
+    )
+}
+
+#: Curity's tables by regionkit data class. Clients (database, dynamically registered) and SAML
+#: service providers go with tokens: every region that issues tokens must know the clients.
+TABLES_BY_CLASS: dict[DataClassName, tuple[str, ...]] = {
+    "tokens": (
+        "tokens",
+        "sessions",
+        "delegations",
+        "nonces",
+        "dynamic-clients",
+        "database-clients",
+        "database-service-providers",
+    ),
+    "accounts": ("accounts", "links", "devices", "bucket"),
+    "audit": (),
+}
+
+
+def tables_for(data_classes: tuple[DataClassName, ...]) -> list[CurityTable]:
+    if "audit" in data_classes:
+        raise InvalidInput(
+            "data.audit: engine 'dynamodb' cannot hold the audit log: Curity's DynamoDB data source "
+            "has no audit table; use aurora-postgresql, cnpg or external for audit"
+        )
+    return [TABLES[t] for c in data_classes for t in TABLES_BY_CLASS[c]]
+
+
+def table_prefix(deployment: Deployment) -> str:
+    """Curity's `table-name-prefix`: tables of two stacks or sub-clusters never share names."""
+    parts = [deployment.name, deployment.sub_cluster]
+    return "-".join(p for p in parts if p) + "-"
+
+
+@dataclass(frozen=True)
+class Replication:
+    """How a placement's tables replicate: replica regions, their mode and a witness."""
+
+    home: str
+    replicas: tuple[str, ...]
+    mode: str
+    witness: str | None = None
+
+
+def replication(deployment: Deployment, locations: list[str]) -> Replication:
+    """Replicas of a placement's tables; strong consistency only inside one AWS region set."""
+    home, others = locations[0], tuple(locations[1:])
+    if deployment.consistency is not Consistency.STRONG or not others:
+        return Replication(home, others, "EVENTUAL")
+    from regionkit.catalog.regions import DYNAMODB_STRONG_REGION_SETS, region_set_for
+
+    region_set = region_set_for(DYNAMODB_STRONG_REGION_SETS, locations)
+    if region_set is None or len(locations) > 3:
+        sets = "; ".join(f"{s.name}: {', '.join(s.regions)}" for s in DYNAMODB_STRONG_REGION_SETS)
+        raise InvalidInput(
+            f"consistency: strong with dynamodb needs 2 or 3 regions inside one region set "
+            f"({sets}); got {', '.join(locations)}"
+        )
+    witness = region_set.witness_for(locations) if len(locations) == 2 else None
+    return Replication(home, others, "STRONG", witness)
+
+
+def _gsi(index: Index) -> aws.dynamodb.TableGlobalSecondaryIndexArgs:
+    keys = [
+        aws.dynamodb.TableGlobalSecondaryIndexKeySchemaArgs(
+            attribute_name=index.hash_key, key_type="HASH"
+        )
+    ]
+    if index.range_key:
+        keys.append(
+            aws.dynamodb.TableGlobalSecondaryIndexKeySchemaArgs(
+                attribute_name=index.range_key, key_type="RANGE"
+            )
+        )
+    return aws.dynamodb.TableGlobalSecondaryIndexArgs(
+        name=index.name,
+        key_schemas=keys,
+        projection_type="INCLUDE" if index.include else "ALL",
+        non_key_attributes=list(index.include) or None,
+    )
+
+
+def _lsi(index: Index) -> aws.dynamodb.TableLocalSecondaryIndexArgs:
+    # an LSI shares the table's hash key: only its sort key is declared
+    assert index.range_key is not None
+    return aws.dynamodb.TableLocalSecondaryIndexArgs(
+        name=index.name,
+        range_key=index.range_key,
+        projection_type="INCLUDE" if index.include else "ALL",
+        non_key_attributes=list(index.include) or None,
+    )
+
+
+def table_args(table: CurityTable, name: str, rep: Replication) -> dict[str, Any]:
+    """The `aws.dynamodb.Table` arguments of one Curity table (plain data, for tests too)."""
+    return {
+        "name": name,
+        "billing_mode": "PAY_PER_REQUEST",
+        "hash_key": table.hash_key,
+        "range_key": table.range_key,
+        "attributes": [
+            aws.dynamodb.TableAttributeArgs(name=a, type="N" if a in table.numbers else "S")
+            for a in table.attributes()
+        ],
+        "global_secondary_indexes": [_gsi(i) for i in table.gsis] or None,
+        "local_secondary_indexes": [_lsi(i) for i in table.lsis] or None,
+        # Curity sets deletableAt on items that expire; items without it are kept
+        "ttl": aws.dynamodb.TableTtlArgs(attribute_name=TTL_ATTRIBUTE, enabled=True),
+        "point_in_time_recovery": aws.dynamodb.TablePointInTimeRecoveryArgs(enabled=True),
+        "server_side_encryption": aws.dynamodb.TableServerSideEncryptionArgs(enabled=True),
+        "deletion_protection_enabled": True,
+        # global tables replicate through the table's stream
+        "stream_enabled": True,
+        "stream_view_type": "NEW_AND_OLD_IMAGES",
+        "replicas": [
+            aws.dynamodb.TableReplicaArgs(
+                region_name=location,
+                consistency_mode=rep.mode,
+                point_in_time_recovery=True,
+                deletion_protection_enabled=True,
+                propagate_tags=True,
+            )
+            for location in rep.replicas
+        ]
+        or None,
+        "global_table_witness": aws.dynamodb.TableGlobalTableWitnessArgs(region_name=rep.witness)
+        if rep.witness
+        else None,
+    }
+
+
+def access_policy(table_arns: Sequence[str], location: str) -> str:
+    """Read and write on one region's replicas of the tables and their indexes."""
+    arns = [_in_region(arn, location) for arn in table_arns]
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": [
+                        "dynamodb:BatchGetItem",
+                        "dynamodb:BatchWriteItem",
+                        "dynamodb:ConditionCheckItem",
+                        "dynamodb:DeleteItem",
+                        "dynamodb:DescribeTable",
+                        "dynamodb:GetItem",
+                        "dynamodb:PutItem",
+                        "dynamodb:Query",
+                        "dynamodb:Scan",
+                        "dynamodb:UpdateItem",
+                    ],
+                    "Resource": [r for arn in arns for r in (arn, f"{arn}/index/*")],
+                }
+            ],
+        }
+    )
+
+
+def _in_region(arn: str, location: str) -> str:
+    """The ARN of a global table's replica in `location` (arn:partition:dynamodb:REGION:...)."""
+    parts = arn.split(":", 5)
+    parts[3] = location
+    return ":".join(parts)
+
+
+@dataclass(frozen=True)
+class DynamoDbRegionArgs:
+    deployment: Deployment
+    where: AwsRegion
+    #: the tables to create here (a one-region store), as (resource name, Table arguments)
+    tables: tuple[tuple[str, dict[str, Any]], ...] = ()
+    #: the ARNs of a global table set created elsewhere (a multi-region store)
+    table_arns: pulumi.Output[list[str]] | None = None
+
+
+class DynamoDbRegion(pulumi.ComponentResource):
+    """One region's access to a DynamoDB store: its IRSA role (and tables of a one-region store)."""
+
+    def __init__(
+        self, name: str, args: DynamoDbRegionArgs, opts: pulumi.ResourceOptions | None = None
+    ):
+        where = args.where
+        super().__init__(REGION_TOKEN, name, {"region": where.region.id}, opts)
+        self.where = where
+        child = pulumi.ResourceOptions(parent=self, provider=where.provider)
+        self.tables = [
+            aws.dynamodb.Table(
+                table_name,
+                opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(protect=True)),
+                **kwargs,
+            )
+            for table_name, kwargs in args.tables
+        ]
+        arns = args.table_arns or pulumi.Output.all(*[t.arn for t in self.tables])
+        policy = arns.apply(functools.partial(access_policy, location=where.location))
+        self.role = irsa_role(name, args.deployment, where, ENGINE, policy, child)
+        self.register_outputs({"roleArn": self.role.arn})
+
+
+class DynamoDb(pulumi.ComponentResource):
+    """Curity's DynamoDB tables for one `StoreGroup`: a global table set per placement."""
+
+    def __init__(self, name: str, args: StoreArgs, opts: pulumi.ResourceOptions | None = None):
+        deployment, group = args.deployment, args.group
+        tables = tables_for(group.data_classes)
+        regions = {
+            rid: aws_region(args.platforms[rid], ENGINE) for p in group.placements for rid in p
+        }
+        reps = [
+            replication(
+                deployment, [regions[rid].location for rid in _home_first(p, group.writers[i])]
+            )
+            for i, p in enumerate(group.placements)
+        ]
+        super().__init__(TOKEN, name, {}, opts)
+        self._group = group
+        self.prefix = table_prefix(deployment)
+        self.tables: dict[str, list[aws.dynamodb.Table]] = {}
+        self.regions: dict[str, DynamoDbRegion] = {}
+        child = pulumi.ResourceOptions(parent=self)
+
+        for index, placement in enumerate(group.placements):
+            home = group.writers[index]
+            specs = tuple(
+                (
+                    f"{name}-{home}-{t.name}",
+                    table_args(t, f"{self.prefix}curity-{t.name}", reps[index]),
+                )
+                for t in tables
+            )
+            if len(placement) == 1:
+                # a one-region table set belongs to its region
+                regional = DynamoDbRegion(
+                    f"{name}-{home}", DynamoDbRegionArgs(deployment, regions[home], specs), child
+                )
+                self.regions[home] = regional
+                self.tables[home] = regional.tables
+                continue
+            # a global table set belongs to no region; each replica region gets its own role
+            created = [
+                aws.dynamodb.Table(
+                    table_name,
+                    opts=pulumi.ResourceOptions(
+                        parent=self, provider=regions[home].provider, protect=True
+                    ),
+                    **kwargs,
+                )
+                for table_name, kwargs in specs
+            ]
+            self.tables[home] = created
+            arns = pulumi.Output.all(*[t.arn for t in created])
+            for rid in placement:
+                self.regions[rid] = DynamoDbRegion(
+                    f"{name}-{rid}",
+                    DynamoDbRegionArgs(deployment, regions[rid], table_arns=arns),
+                    child,
+                )
+
+        self.register_outputs({"tablePrefix": self.prefix})
+
+    def connection(self, region_id: str) -> DataConnection:
+        if region_id not in self.regions:
+            raise KeyError(
+                f"the dynamodb store {self._group.data_classes} does not serve region {region_id!r}"
+            )
+        regional = self.regions[region_id]
+        return DataConnection(
+            engine=Engine.DYNAMODB,
+            data_classes=self._group.data_classes,
+            data_source_id=data_source_id(self._group.data_classes),
+            env={"DYNAMODB_REGION": regional.where.location, "DYNAMODB_TABLE_PREFIX": self.prefix},
+            # DynamoDB and STS (the IRSA token exchange) are public HTTPS endpoints
+            egress=(EgressRule(port=HTTPS, cidrs=("0.0.0.0/0",)),),
+            service_account_annotations={"eks.amazonaws.com/role-arn": regional.role.arn},
+        )
+
+
+def _home_first(placement: tuple[str, ...], home: str) -> list[str]:
+    return [home, *(rid for rid in placement if rid != home)]

@@ -1,0 +1,351 @@
+"""Route 53 GSLB: one health check per region and the hostname's records under a routing policy.
+
+Every region also gets a plain record `<region-id>.<hostname>` pointing at its Gateway: what the
+health check of a hostname endpoint asks for (Route 53 sends its `fqdn` as Host and SNI, and a
+load balancer's own DNS name matches no HTTPRoute), and a handle to reach one region directly.
+
+Route 53 allows one record per name and latency region, one per geolocation and one PRIMARY and
+one SECONDARY per name. Where several regions share one of those, the record is an alias to a
+nested name (`<label>.<hostname>`) that spreads over them, as AWS documents for latency +
+weighted records. Records of the global hostname are global: this component has no region.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import pulumi
+import pulumi_aws as aws
+
+from regionkit.components.protocols import FailoverTiming, GslbArgs, RegionEndpoint, type_token
+from regionkit.errors import InvalidInput
+from regionkit.spec.models import Cloud, Deployment, RegionSpec, Routing
+
+TOKEN = type_token("gslb", "Route53Gslb")
+#: Route 53 is global; its API lives in us-east-1
+PROVIDER_REGION = "us-east-1"
+HEALTH_PATH = "/serving"
+HTTPS_PORT = 443
+WEIGHT = 100
+
+Policy = Literal["failover", "latency", "geolocation", "weighted"]
+
+
+@dataclass(frozen=True)
+class Member:
+    """A region as the routing plan sees it."""
+
+    region_id: str
+    role: str
+    #: None where no AWS region stands for the region; `why` says so if latency routing needs one
+    latency_region: str | None
+    #: ("continent" | "country", code)
+    location: tuple[str, str]
+    why: str = ""
+
+
+@dataclass(frozen=True)
+class RecordPlan:
+    """One record of a routing policy: to a region's endpoint, or an alias to a nested name."""
+
+    key: str
+    dns_name: str
+    set_identifier: str
+    policy: Policy
+    value: str
+    region_id: str | None = None
+    alias_to: str | None = None
+
+
+def regional_hostname(deployment: Deployment, region_id: str) -> str:
+    """The name that reaches one region's Gateway directly, e.g. `us-east.login.example.com`."""
+    return f"{region_id}.{deployment.hostname}"
+
+
+def latency_region(region: RegionSpec) -> str:
+    """The AWS region whose latency data stands for `region`: itself, or the nearest one."""
+    from regionkit.catalog import regions as catalog
+
+    facts = catalog.lookup(region.cloud, region.location)
+    if facts is None and region.cloud is Cloud.KUBERNETES:
+        facts = catalog.lookup(Cloud.AWS, region.location) or catalog.lookup(
+            Cloud.GCP, region.location
+        )
+    aws_regions = [r for r in catalog.regions_of(Cloud.AWS) if r.partition is None]
+    if facts is not None:
+        if facts.cloud is Cloud.AWS and facts.partition is None:
+            return facts.name
+        return min(aws_regions, key=lambda r: catalog.distance_km(r, facts)).name
+    # a free `kubernetes` label: the first AWS region in the region's jurisdiction
+    for candidate in aws_regions:
+        if region.jurisdiction in candidate.jurisdictions:
+            return candidate.name
+    raise InvalidInput(
+        f"region '{region.id}': latency routing needs an AWS region near '{region.location}', "
+        f"and neither the location nor the jurisdiction '{region.jurisdiction}' names one; "
+        "use dns.routing: weighted or failover, or a known cloud region name as location"
+    )
+
+
+def geolocation(region: RegionSpec) -> tuple[str, str]:
+    """Route 53 geolocation of the region's users: the EU as the continent Europe, else the country."""
+    if region.jurisdiction == "EU":
+        return ("continent", "EU")
+    return ("country", region.jurisdiction)
+
+
+def _member(endpoint: RegionEndpoint) -> Member:
+    region = endpoint.region
+    try:
+        nearest: str | None = latency_region(region)
+        why = ""
+    except InvalidInput as error:
+        # only latency records need it: a failover or weighted setup does without
+        nearest, why = None, str(error)
+    return Member(region.id, endpoint.role, nearest, geolocation(region), why)
+
+
+def plan_records(routing: Routing, hostname: str, members: Sequence[Member]) -> list[RecordPlan]:
+    """The records of `hostname` for `routing` over `members` (plain data, no resources)."""
+    if not members:
+        raise InvalidInput("the GSLB needs at least one region endpoint")
+    planners: dict[Routing, Callable[[str, str, Sequence[Member]], list[RecordPlan]]] = {
+        Routing.FAILOVER: _failover,
+        Routing.LATENCY: _latency,
+        Routing.GEOLOCATION: _geolocation,
+        Routing.WEIGHTED: _weighted,
+    }
+    plans = planners[routing]("", hostname, members)
+    keys = [p.key for p in plans]
+    clash = sorted({k for k in keys if keys.count(k) > 1})
+    if clash:
+        raise InvalidInput(
+            f"region ids {clash} clash with the labels of Route 53 {routing} records; rename the regions"
+        )
+    return plans
+
+
+def _key(label: str, set_id: str) -> str:
+    return f"{set_id}-{label}" if label else set_id
+
+
+def _to(
+    label: str, name: str, set_id: str, policy: Policy, value: str, member: Member
+) -> RecordPlan:
+    return RecordPlan(_key(label, set_id), name, set_id, policy, value, region_id=member.region_id)
+
+
+def _alias(label: str, name: str, set_id: str, policy: Policy, value: str, sub: str) -> RecordPlan:
+    return RecordPlan(_key(label, set_id), name, set_id, policy, value, alias_to=f"{sub}.{name}")
+
+
+def _nested(
+    sub: str, name: str, members: Sequence[Member], planner: Callable[..., list[RecordPlan]]
+) -> list[RecordPlan]:
+    return planner(sub, f"{sub}.{name}", members)
+
+
+def _weighted(label: str, name: str, members: Sequence[Member]) -> list[RecordPlan]:
+    return [_to(label, name, m.region_id, "weighted", str(WEIGHT), m) for m in members]
+
+
+def _latency(label: str, name: str, members: Sequence[Member]) -> list[RecordPlan]:
+    groups: dict[str, list[Member]] = {}
+    for member in members:
+        if member.latency_region is None:
+            raise InvalidInput(member.why)
+        groups.setdefault(member.latency_region, []).append(member)
+    plans: list[RecordPlan] = []
+    for region, group in groups.items():
+        if len(group) == 1:
+            plans.append(_to(label, name, group[0].region_id, "latency", region, group[0]))
+        else:
+            plans.append(_alias(label, name, region, "latency", region, region))
+            plans += _nested(region, name, group, _weighted)
+    return plans
+
+
+def _geolocation(label: str, name: str, members: Sequence[Member]) -> list[RecordPlan]:
+    groups: dict[tuple[str, str], list[Member]] = {}
+    for member in members:
+        groups.setdefault(member.location, []).append(member)
+    plans: list[RecordPlan] = []
+    for (kind, code), group in groups.items():
+        value = f"{kind}:{code}"
+        if len(group) == 1:
+            plans.append(_to(label, name, group[0].region_id, "geolocation", value, group[0]))
+        else:
+            sub = f"geo-{code.lower()}"
+            plans.append(_alias(label, name, sub, "geolocation", value, sub))
+            plans += _nested(sub, name, group, _latency)
+    # users outside every listed location: the first region
+    plans.append(_to(label, name, "default", "geolocation", "country:*", members[0]))
+    return plans
+
+
+def _failover(label: str, name: str, members: Sequence[Member]) -> list[RecordPlan]:
+    primaries = [m for m in members if m.role == "primary"]
+    if len(primaries) > 1:
+        ids = ", ".join(m.region_id for m in primaries)
+        raise InvalidInput(
+            f"failover routing needs one primary region, got {len(primaries)}: {ids}"
+        )
+    primary = primaries[0] if primaries else members[0]
+    others = [m for m in members if m is not primary]
+    plans = [_to(label, name, primary.region_id, "failover", "PRIMARY", primary)]
+    if len(others) == 1:
+        plans.append(_to(label, name, others[0].region_id, "failover", "SECONDARY", others[0]))
+    elif others:
+        # Route 53 takes one SECONDARY per name: it spreads over the others by latency
+        plans.append(_alias(label, name, "secondary", "failover", "SECONDARY", "secondary"))
+        plans += _nested("secondary", name, others, _latency)
+    return plans
+
+
+def _policy_args(plan: RecordPlan) -> dict[str, Any]:
+    if plan.policy == "failover":
+        return {
+            "failover_routing_policies": [
+                aws.route53.RecordFailoverRoutingPolicyArgs(type=plan.value)
+            ]
+        }
+    if plan.policy == "latency":
+        return {
+            "latency_routing_policies": [
+                aws.route53.RecordLatencyRoutingPolicyArgs(region=plan.value)
+            ]
+        }
+    if plan.policy == "weighted":
+        return {
+            "weighted_routing_policies": [
+                aws.route53.RecordWeightedRoutingPolicyArgs(weight=int(plan.value))
+            ]
+        }
+    kind, code = plan.value.split(":", 1)
+    geo = aws.route53.RecordGeolocationRoutingPolicyArgs(**{kind: code})
+    return {"geolocation_routing_policies": [geo]}
+
+
+class Route53Gslb(pulumi.ComponentResource):
+    """The deployment's hostname in Route 53: health-checked records per routing policy."""
+
+    def __init__(self, name: str, args: GslbArgs, opts: pulumi.ResourceOptions | None = None):
+        deployment, timing = args.deployment, args.timing
+        zone_name = deployment.dns.zone
+        if not zone_name:
+            raise InvalidInput(f"{deployment.key_path('dns.zone')}: route53 needs the hosted zone")
+        endpoints = {e.region.id: e for e in args.endpoints}
+        members = [_member(e) for e in args.endpoints]
+        hostname = deployment.hostname
+        plans = plan_records(deployment.routing, hostname, members)
+        super().__init__(TOKEN, name, {}, opts)
+
+        provider = aws.Provider(
+            f"{name}-route53", region=PROVIDER_REGION, opts=pulumi.ResourceOptions(parent=self)
+        )
+        child = pulumi.ResourceOptions(parent=self, provider=provider)
+        zone = aws.route53.get_zone_output(
+            name=zone_name,
+            private_zone=False,
+            opts=pulumi.InvokeOutputOptions(parent=self, provider=provider),
+        )
+        # a name holds records of one type: A when every region answers with an IP
+        record_type = "A" if all(e.address_kind == "ip" for e in args.endpoints) else "CNAME"
+        ttl = timing.ttl_seconds
+
+        checks: dict[str, aws.route53.HealthCheck] = {}
+        values: dict[str, pulumi.Input[str]] = {}
+        for rid, endpoint in endpoints.items():
+            regional = regional_hostname(deployment, rid)
+            own = pulumi.ResourceOptions.merge(
+                child, pulumi.ResourceOptions(depends_on=list(endpoint.depends_on))
+            )
+            aws.route53.Record(
+                f"{name}-{rid}-address",
+                zone_id=zone.zone_id,
+                name=regional,
+                type="A" if endpoint.address_kind == "ip" else "CNAME",
+                ttl=ttl,
+                records=[endpoint.address],
+                opts=own,
+            )
+            checks[rid] = self._health_check(name, deployment, endpoint, timing, own)
+            values[rid] = (
+                endpoint.address
+                if record_type == "A" or endpoint.address_kind == "hostname"
+                else regional
+            )
+
+        for plan in plans:
+            policy = _policy_args(plan)
+            if plan.alias_to is not None:
+                aws.route53.Record(
+                    f"{name}-{plan.key}-record",
+                    zone_id=zone.zone_id,
+                    name=plan.dns_name,
+                    type=record_type,
+                    set_identifier=plan.set_identifier,
+                    aliases=[
+                        aws.route53.RecordAliasArgs(
+                            name=plan.alias_to, zone_id=zone.zone_id, evaluate_target_health=True
+                        )
+                    ],
+                    opts=child,
+                    **policy,
+                )
+                continue
+            assert plan.region_id is not None
+            endpoint = endpoints[plan.region_id]
+            aws.route53.Record(
+                f"{name}-{plan.key}-record",
+                zone_id=zone.zone_id,
+                name=plan.dns_name,
+                type=record_type,
+                ttl=ttl,
+                records=[values[plan.region_id]],
+                set_identifier=plan.set_identifier,
+                health_check_id=checks[plan.region_id].id,
+                opts=pulumi.ResourceOptions.merge(
+                    child, pulumi.ResourceOptions(depends_on=list(endpoint.depends_on))
+                ),
+                **policy,
+            )
+
+        self.hostname = pulumi.Output.from_input(hostname)
+        self.zone_id = zone.zone_id
+        self.health_check_ids = pulumi.Output.all(**{rid: c.id for rid, c in checks.items()})
+        self.register_outputs(
+            {
+                "hostname": self.hostname,
+                "zoneId": self.zone_id,
+                "healthCheckIds": self.health_check_ids,
+            }
+        )
+
+    def _health_check(
+        self,
+        name: str,
+        deployment: Deployment,
+        endpoint: RegionEndpoint,
+        timing: FailoverTiming,
+        opts: pulumi.ResourceOptions,
+    ) -> aws.route53.HealthCheck:
+        rid = endpoint.region.id
+        by_ip = endpoint.address_kind == "ip"
+        return aws.route53.HealthCheck(
+            f"{name}-{rid}-health",
+            type="HTTPS",
+            port=HTTPS_PORT,
+            resource_path=HEALTH_PATH,
+            request_interval=timing.interval_seconds,
+            failure_threshold=timing.failure_threshold,
+            # by IP: connect to the Gateway's IP and send the public hostname as Host and SNI;
+            # by hostname: the regional name, which resolves to this region's Gateway only
+            ip_address=endpoint.address if by_ip else None,
+            fqdn=deployment.hostname if by_ip else regional_hostname(deployment, rid),
+            enable_sni=True,
+            tags={"Name": f"{deployment.hostname} {rid}"},
+            opts=opts,
+        )

@@ -1,0 +1,493 @@
+"""The AWS platform of a region: VPC over three zones, an EKS cluster and its managed node group.
+
+For `cloud: aws` regions without `cluster.kubeconfigContext`. The region gets its own
+`aws.Provider` and `kubernetes.Provider`, both named after the region, and the IAM OIDC provider
+that IRSA roles of the data stores trust.
+"""
+
+from __future__ import annotations
+
+import functools
+import ipaddress
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+
+from regionkit.components.protocols import PlatformArgs, RegionPlatform, type_token
+from regionkit.errors import InvalidInput
+from regionkit.spec.models import Cloud, Deployment, RegionSpec
+
+TOKEN = type_token("platform", "EksPlatform")
+
+DEFAULT_KUBERNETES_VERSION = "1.33"
+#: 2 vCPU / 8 GiB: one runtime node (1 CPU request by default) per instance with headroom
+DEFAULT_INSTANCE_TYPE = "m6i.large"
+#: the GatewayClass of the AWS Load Balancer Controller's Gateway API support (ALB for HTTPRoute)
+GATEWAY_CLASS = "aws-alb"
+ZONES = 3
+CONTROL_PLANE_LOGS = ("api", "audit", "authenticator", "controllerManager", "scheduler")
+#: the identity server nodes' ServiceAccount, which the data stores' IRSA roles trust
+SERVICE_ACCOUNT = "idsvr"
+
+
+def workload_service_account(deployment: Deployment) -> tuple[str, str]:
+    """Namespace and ServiceAccount of the identity server nodes in every region."""
+    return deployment.name, SERVICE_ACCOUNT
+
+
+def vpc_cidr(deployment: Deployment, region: RegionSpec) -> str:
+    """A /16 per region, distinct between the regions of a deployment so VPCs can be peered."""
+    return f"10.{100 + deployment.region_index(region.id)}.0.0/16"
+
+
+def subnet_cidrs(cidr: str) -> tuple[list[str], list[str]]:
+    """Private /19s (nodes, databases) and public /22s (load balancers, NAT), one per zone."""
+    network = ipaddress.IPv4Network(cidr)
+    private = [str(s) for s in list(network.subnets(new_prefix=19))[:ZONES]]
+    public_block = list(network.subnets(new_prefix=19))[ZONES]
+    public = [str(s) for s in list(public_block.subnets(new_prefix=22))[:ZONES]]
+    return private, public
+
+
+def api_public_cidrs(deployment: Deployment) -> list[str]:
+    """Who may reach the Kubernetes API endpoint from the internet.
+
+    The admin networks' public ranges when there are any; otherwise the endpoint stays open but
+    IAM-authenticated, because whoever runs `regionkit up` must reach it to deploy the workload
+    (private ranges reach the API over the private endpoint, which is always on).
+    """
+    public = [
+        c
+        for c in deployment.identity_server.admin.allowed_cidrs
+        if ipaddress.ip_network(c, strict=False).is_global
+    ]
+    return public or ["0.0.0.0/0"]
+
+
+def partition(location: str) -> str:
+    from regionkit.catalog.regions import lookup
+
+    facts = lookup(Cloud.AWS, location)
+    return (facts.partition if facts is not None else None) or "aws"
+
+
+def kubeconfig(cluster_name: str, endpoint: str, ca_data: str, location: str) -> str:
+    """A kubeconfig that authenticates with `aws eks get-token` (no credentials stored)."""
+    user = {
+        "exec": {
+            "apiVersion": "client.authentication.k8s.io/v1beta1",
+            "command": "aws",
+            "args": ["eks", "get-token", "--cluster-name", cluster_name, "--region", location],
+        }
+    }
+    return json.dumps(
+        {
+            "apiVersion": "v1",
+            "kind": "Config",
+            "clusters": [
+                {
+                    "name": cluster_name,
+                    "cluster": {"server": endpoint, "certificate-authority-data": ca_data},
+                }
+            ],
+            "users": [{"name": cluster_name, "user": user}],
+            "contexts": [
+                {"name": cluster_name, "context": {"cluster": cluster_name, "user": cluster_name}}
+            ],
+            "current-context": cluster_name,
+        }
+    )
+
+
+def irsa_trust_policy(
+    oidc_provider_arn: pulumi.Input[str],
+    oidc_provider_url: pulumi.Input[str],
+    namespace: str,
+    service_account: str,
+) -> pulumi.Output[str]:
+    """The trust policy of an IRSA role: only `namespace/service_account` of one cluster."""
+
+    def policy(args: list[Any]) -> str:
+        arn, url = args
+        return json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Federated": arn},
+                        "Action": "sts:AssumeRoleWithWebIdentity",
+                        "Condition": {
+                            "StringEquals": {
+                                f"{url}:sub": f"system:serviceaccount:{namespace}:{service_account}",
+                                f"{url}:aud": "sts.amazonaws.com",
+                            }
+                        },
+                    }
+                ],
+            }
+        )
+
+    return pulumi.Output.all(oidc_provider_arn, oidc_provider_url).apply(policy)
+
+
+@dataclass(frozen=True)
+class AwsRegion:
+    """What an AWS data store needs from a region's platform."""
+
+    region: RegionSpec
+    provider: pulumi.ProviderResource
+    network: dict[str, Any]
+
+    @property
+    def location(self) -> str:
+        return self.region.location
+
+    def fact(self, key: str, engine: str) -> Any:
+        if key not in self.network:
+            raise InvalidInput(
+                f"engine '{engine}' in region '{self.region.id}' needs the region's {key}, which "
+                "only a cluster regionkit creates (no cluster.kubeconfigContext) provides"
+            )
+        return self.network[key]
+
+
+def aws_region(platform: RegionPlatform, engine: str) -> AwsRegion:
+    """The region's AWS provider and network facts, or a clear error off AWS."""
+    region = platform.region
+    if region.cloud is not Cloud.AWS or platform.cloud_provider is None:
+        raise InvalidInput(
+            f"engine '{engine}' runs on AWS only; region '{region.id}' is cloud '{region.cloud}'"
+        )
+    return AwsRegion(region, platform.cloud_provider, dict(platform.network))
+
+
+def irsa_role(
+    name: str,
+    deployment: Deployment,
+    where: AwsRegion,
+    engine: str,
+    policy: pulumi.Input[str],
+    opts: pulumi.ResourceOptions,
+) -> aws.iam.Role:
+    """An IAM role the identity server nodes of one region assume through IRSA, with `policy`."""
+    namespace, account = workload_service_account(deployment)
+    role = aws.iam.Role(
+        f"{name}-role",
+        assume_role_policy=irsa_trust_policy(
+            where.fact("oidc_provider_arn", engine),
+            where.fact("oidc_provider_url", engine),
+            namespace,
+            account,
+        ),
+        opts=opts,
+    )
+    aws.iam.RolePolicy(f"{name}-access", role=role.id, policy=policy, opts=opts)
+    return role
+
+
+def _oidc_issuer(identities: Sequence[Any] | None) -> str:
+    oidcs = identities[0].oidcs if identities else None
+    if not oidcs:
+        raise ValueError("the EKS cluster reports no OIDC issuer")
+    return str(oidcs[0].issuer)
+
+
+def _zone_of(names: Sequence[str], index: int) -> str:
+    # regions with fewer zones than ZONES reuse zones rather than fail
+    return names[index % len(names)]
+
+
+def _assume_role(service: str) -> str:
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": service},
+                    "Action": ["sts:AssumeRole", "sts:TagSession"],
+                }
+            ],
+        }
+    )
+
+
+class EksPlatform(pulumi.ComponentResource):
+    """One region's VPC, EKS cluster, node group, IRSA OIDC provider and Kubernetes provider."""
+
+    platform: RegionPlatform
+
+    def __init__(self, name: str, args: PlatformArgs, opts: pulumi.ResourceOptions | None = None):
+        region, deployment = args.region, args.deployment
+        if region.cloud is not Cloud.AWS or not region.creates_cluster:
+            raise ValueError(
+                f"EksPlatform is for cloud 'aws' regions that create their cluster; region "
+                f"'{region.id}' is cloud '{region.cloud}'"
+                + ("" if region.creates_cluster else " with cluster.kubeconfigContext set")
+            )
+        super().__init__(TOKEN, name, {"region": region.id}, opts)
+        # the lead names platforms "<deployment>-<region id>": do not repeat the region id
+        prefix = name if name.endswith(f"-{region.id}") else f"{name}-{region.id}"
+        self._prefix = prefix
+        self._partition = partition(region.location)
+        self.provider = aws.Provider(
+            prefix,
+            region=region.location,
+            default_tags=aws.ProviderDefaultTagsArgs(
+                tags={"regionkit:deployment": deployment.name, "regionkit:region": region.id}
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self._child = pulumi.ResourceOptions(parent=self, provider=self.provider)
+        cidr = vpc_cidr(deployment, region)
+        cluster_name = prefix
+
+        vpc, private_subnets, public_subnets = self._network(region, cidr, cluster_name)
+        cluster = self._cluster(deployment, region, cluster_name, private_subnets)
+        node_group = self._node_group(deployment, region, cluster, private_subnets)
+
+        issuer = cluster.identities.apply(_oidc_issuer)
+        self.oidc_provider = aws.iam.OpenIdConnectProvider(
+            f"{prefix}-oidc",
+            url=issuer,
+            client_id_lists=["sts.amazonaws.com"],
+            opts=self._child,
+        )
+        oidc_url = issuer.apply(lambda url: url.removeprefix("https://"))
+
+        ca_data = cluster.certificate_authority.apply(lambda ca: ca.data)
+        config = pulumi.Output.all(cluster.name, cluster.endpoint, ca_data).apply(
+            lambda a: kubeconfig(a[0], a[1], a[2], region.location)
+        )
+        self.k8s_provider = k8s.Provider(
+            prefix,
+            kubeconfig=config,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[node_group]),
+        )
+        self.cluster = cluster
+        self.platform = RegionPlatform(
+            region=region,
+            k8s_provider=self.k8s_provider,
+            cloud_provider=self.provider,
+            gateway_address_kind="hostname",
+            gateway_class=GATEWAY_CLASS,
+            network={
+                "vpc_id": vpc.id,
+                "vpc_cidr": cidr,
+                "private_subnet_ids": [s.id for s in private_subnets],
+                "public_subnet_ids": [s.id for s in public_subnets],
+                "oidc_provider_arn": self.oidc_provider.arn,
+                "oidc_provider_url": oidc_url,
+            },
+            depends_on=(node_group,),
+        )
+        self.register_outputs(
+            {
+                "clusterName": cluster.name,
+                "clusterEndpoint": cluster.endpoint,
+                "vpcId": vpc.id,
+                "oidcProviderArn": self.oidc_provider.arn,
+            }
+        )
+
+    # --- network ---------------------------------------------------------------------------
+
+    def _network(
+        self, region: RegionSpec, cidr: str, cluster_name: str
+    ) -> tuple[aws.ec2.Vpc, list[aws.ec2.Subnet], list[aws.ec2.Subnet]]:
+        p, child = self._prefix, self._child
+        # the account's own zone names (us-east-1a is not the same zone in every account, and
+        # some regions offer only two zones to new accounts); Local Zones excluded
+        zones = aws.get_availability_zones_output(
+            region=region.location,
+            state="available",
+            filters=[
+                aws.GetAvailabilityZonesFilterArgs(
+                    name="opt-in-status", values=["opt-in-not-required"]
+                )
+            ],
+            opts=pulumi.InvokeOutputOptions(parent=self, provider=self.provider),
+        )
+        vpc = aws.ec2.Vpc(
+            f"{p}-vpc",
+            cidr_block=cidr,
+            enable_dns_hostnames=True,
+            enable_dns_support=True,
+            tags={"Name": f"{p}-vpc"},
+            opts=child,
+        )
+        gateway = aws.ec2.InternetGateway(f"{p}-igw", vpc_id=vpc.id, tags={"Name": p}, opts=child)
+        public_table = aws.ec2.RouteTable(
+            f"{p}-public",
+            vpc_id=vpc.id,
+            routes=[aws.ec2.RouteTableRouteArgs(cidr_block="0.0.0.0/0", gateway_id=gateway.id)],
+            tags={"Name": f"{p}-public"},
+            opts=child,
+        )
+        private_cidrs, public_cidrs = subnet_cidrs(cidr)
+        owned = {f"kubernetes.io/cluster/{cluster_name}": "shared"}
+        private: list[aws.ec2.Subnet] = []
+        public: list[aws.ec2.Subnet] = []
+        for index in range(ZONES):
+            zone = zones.names.apply(functools.partial(_zone_of, index=index))
+            letter = "abc"[index]
+            public_subnet = aws.ec2.Subnet(
+                f"{p}-public-{letter}",
+                vpc_id=vpc.id,
+                cidr_block=public_cidrs[index],
+                availability_zone=zone,
+                map_public_ip_on_launch=False,
+                tags={"Name": f"{p}-public-{letter}", "kubernetes.io/role/elb": "1", **owned},
+                opts=child,
+            )
+            aws.ec2.RouteTableAssociation(
+                f"{p}-public-{letter}",
+                subnet_id=public_subnet.id,
+                route_table_id=public_table.id,
+                opts=child,
+            )
+            # one NAT gateway per zone: losing a zone must not cut the other zones' egress
+            eip = aws.ec2.Eip(
+                f"{p}-nat-{letter}", domain="vpc", tags={"Name": f"{p}-nat-{letter}"}, opts=child
+            )
+            nat = aws.ec2.NatGateway(
+                f"{p}-nat-{letter}",
+                allocation_id=eip.id,
+                subnet_id=public_subnet.id,
+                tags={"Name": f"{p}-nat-{letter}"},
+                opts=pulumi.ResourceOptions.merge(
+                    child, pulumi.ResourceOptions(depends_on=[gateway])
+                ),
+            )
+            private_subnet = aws.ec2.Subnet(
+                f"{p}-private-{letter}",
+                vpc_id=vpc.id,
+                cidr_block=private_cidrs[index],
+                availability_zone=zone,
+                tags={
+                    "Name": f"{p}-private-{letter}",
+                    "kubernetes.io/role/internal-elb": "1",
+                    **owned,
+                },
+                opts=child,
+            )
+            private_table = aws.ec2.RouteTable(
+                f"{p}-private-{letter}",
+                vpc_id=vpc.id,
+                routes=[aws.ec2.RouteTableRouteArgs(cidr_block="0.0.0.0/0", nat_gateway_id=nat.id)],
+                tags={"Name": f"{p}-private-{letter}"},
+                opts=child,
+            )
+            aws.ec2.RouteTableAssociation(
+                f"{p}-private-{letter}",
+                subnet_id=private_subnet.id,
+                route_table_id=private_table.id,
+                opts=child,
+            )
+            public.append(public_subnet)
+            private.append(private_subnet)
+        return vpc, private, public
+
+    # --- cluster ---------------------------------------------------------------------------
+
+    def _managed_policy(
+        self, role: aws.iam.Role, name: str, policy: str
+    ) -> aws.iam.RolePolicyAttachment:
+        return aws.iam.RolePolicyAttachment(
+            f"{self._prefix}-{name}",
+            role=role.name,
+            policy_arn=f"arn:{self._partition}:iam::aws:policy/{policy}",
+            opts=self._child,
+        )
+
+    def _cluster(
+        self,
+        deployment: Deployment,
+        region: RegionSpec,
+        cluster_name: str,
+        private_subnets: list[aws.ec2.Subnet],
+    ) -> aws.eks.Cluster:
+        p, child = self._prefix, self._child
+        role = aws.iam.Role(
+            f"{p}-cluster", assume_role_policy=_assume_role("eks.amazonaws.com"), opts=child
+        )
+        attachment = self._managed_policy(role, "cluster-policy", "AmazonEKSClusterPolicy")
+        # envelope encryption of Kubernetes Secrets (the identity server's keys live in Secrets)
+        key = aws.kms.Key(
+            f"{p}-secrets",
+            description=f"EKS secrets encryption of {cluster_name}",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            opts=child,
+        )
+        return aws.eks.Cluster(
+            f"{p}-cluster",
+            name=cluster_name,
+            role_arn=role.arn,
+            version=region.cluster.kubernetes_version or DEFAULT_KUBERNETES_VERSION,
+            vpc_config=aws.eks.ClusterVpcConfigArgs(
+                subnet_ids=[s.id for s in private_subnets],
+                endpoint_private_access=True,
+                endpoint_public_access=True,
+                public_access_cidrs=api_public_cidrs(deployment),
+            ),
+            access_config=aws.eks.ClusterAccessConfigArgs(
+                authentication_mode="API",
+                bootstrap_cluster_creator_admin_permissions=True,
+            ),
+            encryption_config=aws.eks.ClusterEncryptionConfigArgs(
+                provider=aws.eks.ClusterEncryptionConfigProviderArgs(key_arn=key.arn),
+                resources=["secrets"],
+            ),
+            enabled_cluster_log_types=list(CONTROL_PLANE_LOGS),
+            opts=pulumi.ResourceOptions.merge(
+                child, pulumi.ResourceOptions(depends_on=[attachment])
+            ),
+        )
+
+    def _node_group(
+        self,
+        deployment: Deployment,
+        region: RegionSpec,
+        cluster: aws.eks.Cluster,
+        private_subnets: list[aws.ec2.Subnet],
+    ) -> aws.eks.NodeGroup:
+        p, child = self._prefix, self._child
+        role = aws.iam.Role(
+            f"{p}-nodes", assume_role_policy=_assume_role("ec2.amazonaws.com"), opts=child
+        )
+        attachments = [
+            self._managed_policy(role, "nodes-worker", "AmazonEKSWorkerNodePolicy"),
+            self._managed_policy(role, "nodes-cni", "AmazonEKS_CNI_Policy"),
+            self._managed_policy(role, "nodes-ecr", "AmazonEC2ContainerRegistryReadOnly"),
+        ]
+        runtime = deployment.identity_server.runtime
+        # one more node than runtime nodes, for the admin node
+        low, high = runtime.min_nodes + 1, runtime.max_nodes + 1
+        return aws.eks.NodeGroup(
+            f"{p}-nodes",
+            cluster_name=cluster.name,
+            node_role_arn=role.arn,
+            subnet_ids=[s.id for s in private_subnets],
+            instance_types=[region.cluster.instance_type or DEFAULT_INSTANCE_TYPE],
+            ami_type="AL2023_x86_64_STANDARD",
+            capacity_type="ON_DEMAND",
+            scaling_config=aws.eks.NodeGroupScalingConfigArgs(
+                min_size=low, max_size=high, desired_size=low
+            ),
+            update_config=aws.eks.NodeGroupUpdateConfigArgs(max_unavailable=1),
+            node_repair_config=aws.eks.NodeGroupNodeRepairConfigArgs(enabled=True),
+            opts=pulumi.ResourceOptions.merge(
+                child,
+                # a cluster autoscaler owns the desired size between min and max
+                pulumi.ResourceOptions(
+                    depends_on=attachments, ignore_changes=["scalingConfig.desiredSize"]
+                ),
+            ),
+        )

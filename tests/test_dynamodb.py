@@ -1,0 +1,278 @@
+"""DynamoDB under Pulumi mocks: Curity's tables, global table replicas, IRSA access."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from regionkit.components.data.dynamodb import (
+    TABLES,
+    TTL_ATTRIBUTE,
+    DynamoDb,
+    access_policy,
+    replication,
+    table_prefix,
+    tables_for,
+)
+from regionkit.components.protocols import DataConnection, StoreArgs
+from regionkit.errors import InvalidInput
+from regionkit.plan.recorder import Registration
+from regionkit.spec.models import Deployment, Engine
+from regionkit.spec.placement import store_groups
+from tests.aws_fixtures import (
+    deployment,
+    minimal_platforms,
+    of_type,
+    one,
+    region_of,
+    run,
+    sink,
+    sunk,
+)
+
+US_EAST = "{id: us-east, cloud: aws, location: us-east-1, jurisdiction: US}"
+US_WEST = "{id: us-west, cloud: aws, location: us-west-2, jurisdiction: US}"
+US_OHIO = "{id: us-ohio, cloud: aws, location: us-east-2, jurisdiction: US}"
+EU_WEST = "{id: eu-west, cloud: aws, location: eu-west-1, jurisdiction: EU}"
+TOKENS = "  tokens: {engine: dynamodb, scope: global}\n"
+ACCOUNTS = "  accounts: {engine: dynamodb, scope: global}\n"
+AUDIT = "  audit: {engine: external, scope: region, connection: {secretName: audit-db}}\n"
+
+
+def stack(
+    regions: list[str], consistency: str = "eventual", data: str = TOKENS + ACCOUNTS + AUDIT
+) -> Deployment:
+    return deployment(regions, data=data, extra=f"consistency: {consistency}\n")
+
+
+def build(
+    dep: Deployment, connections: dict[str, DataConnection] | None = None
+) -> list[Registration]:
+    def program() -> None:
+        (group,) = [g for g in store_groups(dep) if g.engine is Engine.DYNAMODB]
+        store = DynamoDb("acme-id-ddb", StoreArgs(dep, group, minimal_platforms(dep)))
+        for region in dep.regions:
+            connection = store.connection(region.id)
+            if connections is not None:
+                connections[region.id] = connection
+            sink(
+                f"{region.id}-role",
+                connection.service_account_annotations["eks.amazonaws.com/role-arn"],
+            )
+
+    return run(program)
+
+
+def tables(regs: list[Registration]) -> dict[str, Registration]:
+    return {t.inputs["name"]: t for t in of_type(regs, "aws:dynamodb/table:Table")}
+
+
+def test_tokens_and_accounts_get_curitys_eleven_tables() -> None:
+    regs = build(stack([US_EAST, EU_WEST]))
+    assert sorted(tables(regs)) == sorted(f"acme-id-curity-{name}" for name in TABLES)
+    assert len(TABLES) == 11
+
+
+def test_only_the_tables_of_the_groups_data_classes() -> None:
+    assert [t.name for t in tables_for(("accounts",))] == ["accounts", "links", "devices", "bucket"]
+    assert {t.name for t in tables_for(("tokens",))} == {
+        "tokens",
+        "sessions",
+        "delegations",
+        "nonces",
+        "dynamic-clients",
+        "database-clients",
+        "database-service-providers",
+    }
+    regs = build(
+        stack(
+            [US_EAST, EU_WEST],
+            data=TOKENS
+            + AUDIT
+            + "  accounts: {engine: external, scope: region, connection: {secretName: acc}}\n",
+        )
+    )
+    assert "acme-id-curity-accounts" not in tables(regs)
+    assert "acme-id-curity-tokens" in tables(regs)
+
+
+def test_audit_is_not_a_dynamodb_class() -> None:
+    with pytest.raises(InvalidInput, match="cannot hold the audit log"):
+        tables_for(("tokens", "audit"))
+
+
+def test_keys_and_indexes_are_the_ones_curity_queries() -> None:
+    regs = build(stack([US_EAST, EU_WEST]))
+    by_name = tables(regs)
+    tokens = by_name["acme-id-curity-tokens"].inputs
+    assert tokens["hashKey"] == "tokenHash" and "rangeKey" not in tokens
+    assert [i["name"] for i in tokens["globalSecondaryIndexes"]] == ["id-index"]
+    assert tokens["attributes"] == [{"name": "tokenHash", "type": "S"}, {"name": "id", "type": "S"}]
+
+    accounts = by_name["acme-id-curity-accounts"].inputs
+    assert {
+        i["name"]: [k["attributeName"] for k in i["keySchemas"]]
+        for i in accounts["globalSecondaryIndexes"]
+    } == {
+        "userNameInitial-userName-index": ["userNameInitial", "userName"],
+        "emailInitial-email-index": ["emailInitial", "email"],
+    }
+
+    clients = by_name["acme-id-curity-database-clients"].inputs
+    assert (clients["hashKey"], clients["rangeKey"]) == ("profile_id", "client_id_key")
+    assert sorted(i["name"] for i in clients["localSecondaryIndexes"]) == [
+        "lsi-client_name-index",
+        "lsi-created-index",
+        "lsi-lastModified-index",
+    ]
+    assert len(clients["globalSecondaryIndexes"]) == 6
+    created = next(
+        i for i in clients["globalSecondaryIndexes"] if i["name"] == "client_name-created-index"
+    )
+    assert created["projectionType"] == "INCLUDE"
+    assert created["nonKeyAttributes"] == [
+        "client_name",
+        "status",
+        "tags",
+        "lastModified",
+        "attributes",
+    ]
+    types = {a["name"]: a["type"] for a in clients["attributes"]}
+    assert types["created"] == types["lastModified"] == "N"
+    # DynamoDB rejects attribute definitions no key uses
+    assert "attributes" not in types
+
+    devices = by_name["acme-id-curity-devices"].inputs
+    assert (devices["hashKey"], devices["rangeKey"]) == ("pk", "sk")
+
+
+def test_tables_are_durable_encrypted_on_demand_with_ttl() -> None:
+    regs = build(stack([US_EAST, EU_WEST]))
+    for table in of_type(regs, "aws:dynamodb/table:Table"):
+        inputs = table.inputs
+        assert inputs["billingMode"] == "PAY_PER_REQUEST"
+        assert inputs["ttl"] == {"attributeName": TTL_ATTRIBUTE, "enabled": True}
+        assert inputs["pointInTimeRecovery"] == {"enabled": True}
+        assert inputs["serverSideEncryption"] == {"enabled": True}
+        assert inputs["deletionProtectionEnabled"] is True
+        assert (inputs["streamEnabled"], inputs["streamViewType"]) == (True, "NEW_AND_OLD_IMAGES")
+        assert table.protect
+
+
+def test_eventual_global_tables_replicate_to_the_other_regions() -> None:
+    regs = build(stack([US_EAST, EU_WEST, US_WEST]))
+    for table in of_type(regs, "aws:dynamodb/table:Table"):
+        replicas = table.inputs["replicas"]
+        assert [(r["regionName"], r["consistencyMode"]) for r in replicas] == [
+            ("eu-west-1", "EVENTUAL"),
+            ("us-west-2", "EVENTUAL"),
+        ]
+        assert all(r["pointInTimeRecovery"] and r["deletionProtectionEnabled"] for r in replicas)
+        assert "globalTableWitness" not in table.inputs
+        # a global table belongs to no region; it is created in the first region
+        assert region_of(regs, table) is None
+        assert table.provider is not None and "test-us-east" in table.provider
+
+
+def test_strong_consistency_in_two_regions_adds_a_witness() -> None:
+    regs = build(stack([US_EAST, US_WEST], consistency="strong"))
+    for table in of_type(regs, "aws:dynamodb/table:Table"):
+        assert [(r["regionName"], r["consistencyMode"]) for r in table.inputs["replicas"]] == [
+            ("us-west-2", "STRONG")
+        ]
+        assert table.inputs["globalTableWitness"] == {"regionName": "us-east-2"}
+
+
+def test_strong_consistency_in_three_regions_has_no_witness() -> None:
+    rep = replication(
+        stack([US_EAST, US_OHIO, US_WEST], consistency="strong"),
+        ["us-east-1", "us-east-2", "us-west-2"],
+    )
+    assert (rep.replicas, rep.mode, rep.witness) == (("us-east-2", "us-west-2"), "STRONG", None)
+
+
+def test_strong_consistency_across_region_sets_is_rejected() -> None:
+    dep = stack([US_EAST, EU_WEST], consistency="strong")
+    with pytest.raises(InvalidInput, match="inside one region set"):
+        replication(dep, ["us-east-1", "eu-west-1"])
+    with pytest.raises(InvalidInput, match="inside one region set"):
+        build(dep)
+
+
+def test_each_region_gets_an_irsa_role_on_its_own_replicas() -> None:
+    connections: dict[str, DataConnection] = {}
+    regs = build(stack([US_EAST, EU_WEST]), connections)
+    role = one(regs, "aws:iam/role:Role", "acme-id-ddb-eu-west-role")
+    assert region_of(regs, role) == "eu-west"
+    trust = json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]
+    assert trust["Principal"]["Federated"].endswith("oidc.eks.eu-west-1.amazonaws.com/id/EU-WEST")
+    assert trust["Condition"]["StringEquals"][
+        "oidc.eks.eu-west-1.amazonaws.com/id/EU-WEST:sub"
+    ] == ("system:serviceaccount:acme-id:idsvr")
+    policy = json.loads(
+        one(regs, "aws:iam/rolePolicy:RolePolicy", "acme-id-ddb-eu-west-access").inputs["policy"]
+    )
+    resources = policy["Statement"][0]["Resource"]
+    assert len(resources) == 2 * 11
+    assert all(r.split(":")[3] == "eu-west-1" for r in resources)
+    assert (
+        "arn:aws:dynamodb:eu-west-1:123456789012:table/acme-id-curity-tokens/index/*" in resources
+    )
+    assert "dynamodb:ConditionCheckItem" in policy["Statement"][0]["Action"]
+    assert sunk(regs, "eu-west-role") == f"arn:aws:iam::123456789012:role/{role.name}"
+
+
+def test_connection_names_the_region_prefix_and_role() -> None:
+    connections: dict[str, DataConnection] = {}
+    build(stack([US_EAST, EU_WEST]), connections)
+    connection = connections["eu-west"]
+    assert connection.env == {"DYNAMODB_REGION": "eu-west-1", "DYNAMODB_TABLE_PREFIX": "acme-id-"}
+    assert connection.secret_env == {}
+    assert connection.engine is Engine.DYNAMODB
+    assert connection.data_source_id == "tokens-accounts"
+    assert [(e.port, e.cidrs) for e in connection.egress] == [(443, ("0.0.0.0/0",))]
+    assert not connection.read_only
+
+
+def test_region_scope_keeps_tables_in_their_region() -> None:
+    data = (
+        "  tokens: {engine: dynamodb, scope: region}\n  accounts: {engine: dynamodb, scope: region}\n"
+        + AUDIT
+    )
+    regs = build(stack([US_EAST, EU_WEST], data=data))
+    all_tables = of_type(regs, "aws:dynamodb/table:Table")
+    assert len(all_tables) == 22
+    assert all("replicas" not in t.inputs for t in all_tables)
+    assert sorted({str(region_of(regs, t)) for t in all_tables}) == ["eu-west", "us-east"]
+    policy = json.loads(
+        one(regs, "aws:iam/rolePolicy:RolePolicy", "acme-id-ddb-us-east-access").inputs["policy"]
+    )
+    assert all(r.split(":")[3] == "us-east-1" for r in policy["Statement"][0]["Resource"])
+
+
+def test_sub_clusters_prefix_their_tables() -> None:
+    text = (
+        "apiVersion: regionkit/v1\nname: acme-id\ntopology: sub-clusters\n"
+        "dns: {provider: route53, zone: example.com}\n"
+        "subClusters:\n"
+        "  - {id: eu, jurisdiction: EU, topology: single-region, dns: {hostname: login.eu.example.com},"
+        " regions: [{id: eu-west, cloud: aws, location: eu-west-1, jurisdiction: EU}]}\n"
+        "  - {id: us, jurisdiction: US, topology: single-region, dns: {hostname: login.us.example.com},"
+        " regions: [{id: us-east, cloud: aws, location: us-east-1, jurisdiction: US}]}\n"
+    )
+    from regionkit.spec import load_stack_text
+
+    first, second = load_stack_text(text).spec.deployments()
+    assert (table_prefix(first), table_prefix(second)) == ("acme-id-eu-", "acme-id-us-")
+
+
+def test_access_policy_points_at_the_replicas_of_one_region() -> None:
+    policy: dict[str, Any] = json.loads(
+        access_policy(["arn:aws:dynamodb:us-east-1:1:table/t"], location="ap-northeast-1")
+    )
+    assert policy["Statement"][0]["Resource"] == [
+        "arn:aws:dynamodb:ap-northeast-1:1:table/t",
+        "arn:aws:dynamodb:ap-northeast-1:1:table/t/index/*",
+    ]
