@@ -1,0 +1,240 @@
+"""Cloud SQL for PostgreSQL: a primary in the writer region, cross-region read replicas elsewhere.
+
+One store per placement of the group. The primary is highly available in its region
+(`REGIONAL`: a standby in another zone), keeps backups with point-in-time recovery and is
+reached by private IP only, on the platform's network through private services access.
+Replicas follow the primary with `master_instance_name`; they serve reads in their region and
+are what a regional failover promotes. A replica lives on its primary's network, which is why
+the Google Cloud regions of a deployment share one network (`platform.gcp.GcpNetwork`).
+
+Identity server nodes connect with the JDBC driver to the private IP of their region's instance
+(read-only in replica regions), as the database's owner with a generated password.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import pulumi
+import pulumi_gcp as gcp
+import pulumi_random as random
+from pulumi_gcp import sql
+
+from regionkit.components.protocols import (
+    DataConnection,
+    EgressRule,
+    RegionPlatform,
+    StoreArgs,
+    data_source_id,
+    type_token,
+)
+from regionkit.errors import InvalidInput
+from regionkit.spec.models import Cloud, Engine
+
+DATABASE_VERSION = "POSTGRES_16"
+#: PostgreSQL 16 defaults to Enterprise Plus, which takes only performance-optimized tiers
+EDITION = "ENTERPRISE_PLUS"
+TIER = "db-perf-optimized-N-2"
+DATABASE = "idsvr"
+USER = "idsvr"
+PORT = 5432
+BACKUP_START = "03:00"
+RETAINED_BACKUPS = 14
+LOG_RETENTION_DAYS = 7
+#: network facts a region's platform must give (a regionkit-created GKE cluster does)
+NETWORK_KEYS = ("network_id", "private_service_connection", "private_service_cidr")
+
+
+class CloudSqlRegion(pulumi.ComponentResource):
+    """The Cloud SQL instance of one region: attributes its resources to the region."""
+
+    TOKEN: ClassVar[str] = type_token("data", "CloudSqlRegion")
+
+    def __init__(self, name: str, region_id: str, opts: pulumi.ResourceOptions | None = None):
+        super().__init__(self.TOKEN, name, {"region": region_id}, opts)
+        self.register_outputs({})
+
+
+class CloudSqlPostgresql(pulumi.ComponentResource):
+    """The Cloud SQL primaries and replicas of one store group; `connection(region_id)`."""
+
+    TOKEN: ClassVar[str] = type_token("data", "CloudSqlPostgresql")
+
+    def __init__(self, name: str, args: StoreArgs, opts: pulumi.ResourceOptions | None = None):
+        group = args.group
+        for placement in group.placements:
+            for rid in placement:
+                _check_platform(args, rid)
+        super().__init__(self.TOKEN, name, {}, opts)
+        self._group = group
+        self._connections: dict[str, DataConnection] = {}
+        self.instances: dict[str, gcp.sql.DatabaseInstance] = {}
+        for placement, writer in zip(group.placements, group.writers, strict=True):
+            self._placement(name, args, placement, writer)
+        self.register_outputs(
+            {"instances": {rid: i.connection_name for rid, i in self.instances.items()}}
+        )
+
+    def connection(self, region_id: str) -> DataConnection:
+        try:
+            return self._connections[region_id]
+        except KeyError:
+            raise KeyError(
+                f"region '{region_id}' is not served by Cloud SQL store "
+                f"{data_source_id(self._group.data_classes)}"
+            ) from None
+
+    def _placement(
+        self, name: str, args: StoreArgs, placement: tuple[str, ...], writer: str
+    ) -> None:
+        platforms = args.platforms
+        primary_platform = platforms[writer]
+        scope = CloudSqlRegion(f"{name}-{writer}", writer, pulumi.ResourceOptions(parent=self))
+        child = pulumi.ResourceOptions(parent=scope, provider=primary_platform.cloud_provider)
+        network = _private_network(primary_platform)
+        protected = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(protect=True))
+
+        primary = gcp.sql.DatabaseInstance(
+            f"{name}-{writer}-primary",
+            database_version=DATABASE_VERSION,
+            region=primary_platform.region.location,
+            settings=_settings(network, primary=True),
+            deletion_protection=True,
+            opts=protected,
+        )
+        gcp.sql.Database(
+            f"{name}-{writer}-database",
+            instance=primary.name,
+            name=DATABASE,
+            # keep the data when the resource goes: the instance is protected anyway
+            deletion_policy="ABANDON",
+            opts=protected,
+        )
+        password = random.RandomPassword(
+            f"{name}-{writer}-password",
+            length=32,
+            special=False,
+            opts=pulumi.ResourceOptions(parent=scope),
+        )
+        secret: pulumi.Output[str] = pulumi.Output.secret(password.result)
+        gcp.sql.User(
+            f"{name}-{writer}-user",
+            instance=primary.name,
+            name=USER,
+            password=secret,
+            # PostgreSQL refuses to drop a role that owns objects
+            deletion_policy="ABANDON",
+            opts=child,
+        )
+        self.instances[writer] = primary
+        self._connections[writer] = self._connection(args, primary, secret, read_only=False)
+
+        for rid in placement:
+            if rid == writer:
+                continue
+            platform = platforms[rid]
+            region_scope = CloudSqlRegion(f"{name}-{rid}", rid, pulumi.ResourceOptions(parent=self))
+            # `replica_configuration` holds MySQL/SQL Server replication settings only
+            # (failover_target is "not supported for Postgres"): a PostgreSQL replica is
+            # defined by its master alone
+            replica = gcp.sql.DatabaseInstance(
+                f"{name}-{rid}-replica",
+                database_version=DATABASE_VERSION,
+                region=platform.region.location,
+                master_instance_name=primary.name,
+                # a replica lives on its primary's network
+                settings=_settings(network, primary=False),
+                deletion_protection=True,
+                opts=pulumi.ResourceOptions(
+                    parent=region_scope, provider=platform.cloud_provider, protect=True
+                ),
+            )
+            self.instances[rid] = replica
+            self._connections[rid] = self._connection(args, replica, secret, read_only=True)
+
+    def _connection(
+        self,
+        args: StoreArgs,
+        instance: gcp.sql.DatabaseInstance,
+        password: pulumi.Output[str],
+        read_only: bool,
+    ) -> DataConnection:
+        group = args.group
+        url = pulumi.Output.concat(
+            "jdbc:postgresql://", instance.private_ip_address, f":{PORT}/{DATABASE}?sslmode=require"
+        )
+        cidr = str(args.platforms[group.writers[0]].network["private_service_cidr"])
+        return DataConnection(
+            engine=Engine.CLOUDSQL_POSTGRESQL,
+            data_classes=group.data_classes,
+            data_source_id=data_source_id(group.data_classes),
+            env={"JDBC_URL": url},
+            secret_env={"DB_USERNAME": pulumi.Output.secret(USER), "DB_PASSWORD": password},
+            egress=(EgressRule(port=PORT, cidrs=(cidr,)),),
+            read_only=read_only,
+        )
+
+
+def _settings(
+    network: pulumi.Output[str], *, primary: bool
+) -> gcp.sql.DatabaseInstanceSettingsArgs:
+    backups = (
+        sql.DatabaseInstanceSettingsBackupConfigurationArgs(
+            enabled=True,
+            point_in_time_recovery_enabled=True,
+            start_time=BACKUP_START,
+            transaction_log_retention_days=LOG_RETENTION_DAYS,
+            backup_retention_settings=sql.DatabaseInstanceSettingsBackupConfigurationBackupRetentionSettingsArgs(
+                retained_backups=RETAINED_BACKUPS, retention_unit="COUNT"
+            ),
+        )
+        if primary
+        # read replicas take no backups of their own
+        else None
+    )
+    return sql.DatabaseInstanceSettingsArgs(
+        tier=TIER,
+        edition=EDITION,
+        # the primary keeps a standby in a second zone of its region; a replica cannot keep
+        # backups, which a regional (HA) instance needs: make a promoted replica REGIONAL
+        availability_type="REGIONAL" if primary else "ZONAL",
+        backup_configuration=backups,
+        ip_configuration=sql.DatabaseInstanceSettingsIpConfigurationArgs(
+            ipv4_enabled=False,
+            private_network=network,
+            ssl_mode="ENCRYPTED_ONLY",
+        ),
+        disk_type="PD_SSD",
+        disk_autoresize=True,
+        deletion_protection_enabled=True,
+        insights_config=sql.DatabaseInstanceSettingsInsightsConfigArgs(query_insights_enabled=True),
+        user_labels={"regionkit": "identity-server"},
+    )
+
+
+def _private_network(platform: RegionPlatform) -> pulumi.Output[str]:
+    """The network id, depending on the private services connection (instances need the
+    peering before they can take a private IP)."""
+    network = platform.network
+    return pulumi.Output.all(network["network_id"], network["private_service_connection"]).apply(
+        lambda values: str(values[0])
+    )
+
+
+def _check_platform(args: StoreArgs, region_id: str) -> None:
+    platform = args.platforms.get(region_id)
+    path = args.deployment.region_path(region_id)
+    if platform is None:
+        raise InvalidInput(f"{path}: no platform for region '{region_id}'")
+    if platform.region.cloud is not Cloud.GCP or platform.cloud_provider is None:
+        raise InvalidInput(
+            f"{path}: engine cloudsql-postgresql runs on cloud 'gcp', region '{region_id}' is "
+            f"cloud '{platform.region.cloud}'"
+        )
+    missing = [k for k in NETWORK_KEYS if k not in platform.network]
+    if missing:
+        raise InvalidInput(
+            f"{path}: Cloud SQL takes a private IP on the region's VPC network, which regionkit "
+            "knows only for clusters it creates; remove cluster.kubeconfigContext of region "
+            f"'{region_id}' or use another engine (missing: {', '.join(missing)})"
+        )

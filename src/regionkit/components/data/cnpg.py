@@ -1,0 +1,695 @@
+"""CloudNativePG: a PostgreSQL cluster in the writer region, replica clusters in the others.
+
+Per placement of the group, in every region (through that region's Kubernetes provider):
+- the CloudNativePG operator (Helm chart `cloudnative-pg`, pinned), once per cluster even when
+  several store groups use cnpg: the first `Cnpg` component in a region installs it and later
+  ones in the same program reuse that release (`_operator`);
+- a namespace for the store's PostgreSQL `Cluster`.
+In the writer region the `Cluster` bootstraps the database `idsvr` with its owner and a
+generated password, archives WAL and takes daily base backups to object storage. In the other
+regions a replica cluster (`spec.replica`) restores from that object store and keeps replaying
+its WAL: a passive region on another cloud receives the data with no network path to the
+primary. `archive_timeout` bounds how far behind a replica can be (the RPO of a failover).
+
+The object store lives on the writer's cloud:
+- aws: an S3 bucket; clusters on EKS read and write it through an IRSA role, others with the
+  access key of an IAM user limited to the bucket, in a Secret;
+- gcp: a Cloud Storage bucket; clusters on GKE use Workload Identity, others a service account
+  key in a Secret;
+- kubernetes (or any region, to bring your own store): the Pulumi config object
+  `regionkit:cnpgBackups`, keyed by the writer's region id, with `destinationPath`
+  (`s3://bucket/path/`), optional `endpointURL` and `region`, and `accessKeyId` and
+  `secretAccessKey` (set the latter with `pulumi config set --secret --path`). Without it a
+  single-region store keeps no backups (a warning), and a multi-region store is an error.
+
+Backups use the operator's in-tree Barman Cloud support (`barmanObjectStore`), deprecated
+since CloudNativePG 1.26 in favour of the Barman Cloud plugin and supported by the pinned
+release; moving to the plugin means adding it and cert-manager to every cluster.
+
+Identity server nodes connect to `<cluster>-rw.<namespace>.svc`. In a replica cluster that
+service reaches the designated primary, which is read-only until the cluster is promoted
+(`spec.replica.enabled: false`); pointing at `-rw` everywhere means a promotion needs no change
+on the identity server side.
+"""
+
+from __future__ import annotations
+
+import json
+import weakref
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import pulumi
+import pulumi_kubernetes as k8s
+import pulumi_random as random
+
+from regionkit.components.protocols import (
+    DataConnection,
+    EgressRule,
+    RegionPlatform,
+    StoreArgs,
+    data_source_id,
+    type_token,
+)
+from regionkit.errors import InvalidInput
+from regionkit.spec.models import Cloud, Engine
+
+CHART = "cloudnative-pg"
+CHART_REPOSITORY = "https://cloudnative-pg.github.io/charts"
+CHART_VERSION = "0.27.1"
+OPERATOR_NAMESPACE = "cnpg-system"
+OPERATOR_RELEASE = "cnpg"
+#: a "system" image: it carries barman-cloud, which in-tree backups need
+IMAGE = "ghcr.io/cloudnative-pg/postgresql:16.13-system-bookworm"
+API_VERSION = "postgresql.cnpg.io/v1"
+INSTANCES = 3
+STORAGE_SIZE = "20Gi"
+DATABASE = "idsvr"
+OWNER = "idsvr"
+PORT = 5432
+#: a WAL segment is archived at least this often, bounding a replica region's lag
+ARCHIVE_TIMEOUT = "60s"
+RETENTION = "30d"
+#: versioning protects against overwrites; versions barman's retention replaced go after this
+NONCURRENT_DAYS = 30
+#: CloudNativePG schedules take six fields (seconds first): daily at 03:00
+BACKUP_SCHEDULE = "0 0 3 * * *"
+CONFIG_KEY = "cnpgBackups"
+
+#: one operator per Kubernetes cluster, whatever the number of cnpg stores in it
+_OPERATORS: weakref.WeakKeyDictionary[k8s.Provider, k8s.helm.v3.Release] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def dns_label(value: str, limit: int = 63) -> str:
+    """`value` as a Kubernetes name: lowercase alphanumerics and hyphens, at most `limit`."""
+    cleaned = "".join(c if c.isalnum() else "-" for c in value.lower())
+    return cleaned[:limit].strip("-")
+
+
+def cluster_name(source_id: str, region_id: str) -> str:
+    """The PostgreSQL cluster of a store in one region; its services are `<name>-rw`/`-ro`."""
+    return dns_label(f"{source_id}-{region_id}", 50)
+
+
+def namespace_name(deployment_name: str, source_id: str) -> str:
+    return dns_label(f"{deployment_name}-{source_id}-db")
+
+
+def credentials_secret_name(cluster: str) -> str:
+    return f"{cluster}-backup-credentials"
+
+
+def jdbc_url(cluster: str, namespace: str) -> str:
+    # CloudNativePG serves TLS with its own CA: encrypted, the server not verified by name
+    return f"jdbc:postgresql://{cluster}-rw.{namespace}.svc:{PORT}/{DATABASE}?sslmode=require"
+
+
+@dataclass
+class ObjectStore:
+    """Where the writer's backups and WAL go, and how each region's cluster reaches them."""
+
+    destination_path: pulumi.Input[str]
+    endpoint_url: str | None = None
+    #: per region id: the credentials block of `barmanObjectStore`
+    credentials: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: per region id: annotations of the cluster's ServiceAccount (IRSA, Workload Identity)
+    annotations: dict[str, dict[str, pulumi.Input[str]]] = field(default_factory=dict)
+    #: resources the clusters must wait for (credential Secrets, IAM bindings)
+    resources: list[pulumi.Resource] = field(default_factory=list)
+
+    def barman(self, region_id: str, server_name: str | None = None) -> dict[str, Any]:
+        spec: dict[str, Any] = {
+            "destinationPath": self.destination_path,
+            **self.credentials[region_id],
+            "wal": {"compression": "gzip", "maxParallel": 4},
+        }
+        if self.endpoint_url:
+            spec["endpointURL"] = self.endpoint_url
+        if server_name:
+            spec["serverName"] = server_name
+        return spec
+
+
+class CnpgRegion(pulumi.ComponentResource):
+    """A cnpg store's resources in one region: attributes them to the region."""
+
+    TOKEN: ClassVar[str] = type_token("data", "CnpgRegion")
+
+    def __init__(self, name: str, region_id: str, opts: pulumi.ResourceOptions | None = None):
+        super().__init__(self.TOKEN, name, {"region": region_id}, opts)
+        self.register_outputs({})
+
+
+@dataclass
+class _Region:
+    """What `Cnpg` builds in one region of a placement."""
+
+    platform: RegionPlatform
+    scope: CnpgRegion
+    cluster: str
+    operator: k8s.helm.v3.Release
+    namespace: k8s.core.v1.Namespace
+
+    def opts(self, *depends_on: pulumi.Resource, retain: bool = False) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(
+            parent=self.scope,
+            provider=self.platform.k8s_provider,
+            depends_on=list(depends_on),
+            # a PostgreSQL cluster holds the data: removing it from the program leaves it running
+            retain_on_delete=retain or None,
+        )
+
+
+class Cnpg(pulumi.ComponentResource):
+    """The CloudNativePG clusters of one store group; `connection(region_id)`."""
+
+    TOKEN: ClassVar[str] = type_token("data", "Cnpg")
+
+    def __init__(self, name: str, args: StoreArgs, opts: pulumi.ResourceOptions | None = None):
+        group = args.group
+        stores_config = pulumi.Config("regionkit").get_object(CONFIG_KEY) or {}
+        for placement, writer in zip(group.placements, group.writers, strict=True):
+            for rid in placement:
+                if rid not in args.platforms:
+                    path = args.deployment.region_path(rid)
+                    raise InvalidInput(f"{path}: no platform for region '{rid}'")
+            _check_store_possible(args, placement, writer, stores_config)
+        super().__init__(self.TOKEN, name, {}, opts)
+        self._group = group
+        self._source = data_source_id(group.data_classes)
+        self._namespace = namespace_name(args.deployment.name, self._source)
+        self._connections: dict[str, DataConnection] = {}
+        self.clusters: dict[str, k8s.apiextensions.CustomResource] = {}
+        for placement, writer in zip(group.placements, group.writers, strict=True):
+            self._placement(name, args, placement, writer, stores_config)
+        self.register_outputs(
+            {"clusters": {rid: cluster_name(self._source, rid) for rid in self.clusters}}
+        )
+
+    def connection(self, region_id: str) -> DataConnection:
+        try:
+            return self._connections[region_id]
+        except KeyError:
+            raise KeyError(
+                f"region '{region_id}' is not served by cnpg store {self._source}"
+            ) from None
+
+    # --- one placement ---------------------------------------------------------------------
+
+    def _placement(
+        self,
+        name: str,
+        args: StoreArgs,
+        placement: tuple[str, ...],
+        writer: str,
+        stores_config: dict[str, Any],
+    ) -> None:
+        regions: dict[str, _Region] = {}
+        for rid in placement:
+            platform = args.platforms[rid]
+            scope = CnpgRegion(f"{name}-{rid}", rid, pulumi.ResourceOptions(parent=self))
+            operator = _operator(f"{name}-{rid}", platform, scope)
+            namespace = k8s.core.v1.Namespace(
+                f"{name}-{rid}-namespace",
+                metadata=k8s.meta.v1.ObjectMetaArgs(
+                    name=self._namespace,
+                    labels={
+                        "app.kubernetes.io/managed-by": "regionkit",
+                        "pod-security.kubernetes.io/enforce": "baseline",
+                        "pod-security.kubernetes.io/warn": "restricted",
+                    },
+                ),
+                # deleting the namespace would delete the database with it
+                opts=pulumi.ResourceOptions(
+                    parent=scope, provider=platform.k8s_provider, retain_on_delete=True
+                ),
+            )
+            regions[rid] = _Region(
+                platform, scope, cluster_name(self._source, rid), operator, namespace
+            )
+
+        primary = regions[writer]
+        store = self._object_store(name, args, writer, regions, stores_config)
+        password = random.RandomPassword(
+            f"{name}-{writer}-owner-password",
+            length=32,
+            special=False,
+            opts=pulumi.ResourceOptions(parent=primary.scope),
+        )
+        secret: pulumi.Output[str] = pulumi.Output.secret(password.result)
+        owner = k8s.core.v1.Secret(
+            f"{name}-{writer}-owner",
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=f"{primary.cluster}-owner", namespace=self._namespace
+            ),
+            type="kubernetes.io/basic-auth",
+            string_data={"username": OWNER, "password": secret},
+            opts=primary.opts(primary.namespace),
+        )
+        waits = [*(store.resources if store else [])]
+        self.clusters[writer] = k8s.apiextensions.CustomResource(
+            f"{name}-{writer}-cluster",
+            api_version=API_VERSION,
+            kind="Cluster",
+            metadata=self._metadata(primary.cluster, writer),
+            spec=primary_spec(
+                owner_secret=f"{primary.cluster}-owner", store=store, region_id=writer
+            ),
+            opts=primary.opts(primary.operator, primary.namespace, owner, *waits, retain=True),
+        )
+        if store is not None:
+            k8s.apiextensions.CustomResource(
+                f"{name}-{writer}-daily-backup",
+                api_version=API_VERSION,
+                kind="ScheduledBackup",
+                metadata={"name": f"{primary.cluster}-daily", "namespace": self._namespace},
+                spec={
+                    "schedule": BACKUP_SCHEDULE,
+                    # a first base backup right away: replica clusters bootstrap from it
+                    "immediate": True,
+                    "backupOwnerReference": "self",
+                    "cluster": {"name": primary.cluster},
+                },
+                opts=primary.opts(self.clusters[writer]),
+            )
+
+        for rid, region in regions.items():
+            if rid != writer:
+                assert store is not None  # _check_store_possible
+                self.clusters[rid] = k8s.apiextensions.CustomResource(
+                    f"{name}-{rid}-cluster",
+                    api_version=API_VERSION,
+                    kind="Cluster",
+                    metadata=self._metadata(region.cluster, rid),
+                    spec=replica_spec(source=primary.cluster, store=store, region_id=rid),
+                    opts=region.opts(region.operator, region.namespace, *waits, retain=True),
+                )
+            self._connections[rid] = DataConnection(
+                engine=Engine.CNPG,
+                data_classes=self._group.data_classes,
+                data_source_id=self._source,
+                env={"JDBC_URL": jdbc_url(region.cluster, self._namespace)},
+                secret_env={"DB_USERNAME": pulumi.Output.secret(OWNER), "DB_PASSWORD": secret},
+                egress=(
+                    EgressRule(
+                        port=PORT,
+                        pod_selector={"cnpg.io/cluster": region.cluster},
+                        namespace=self._namespace,
+                    ),
+                ),
+                read_only=rid != writer,
+            )
+
+    def _metadata(self, cluster: str, region_id: str) -> dict[str, Any]:
+        return {
+            "name": cluster,
+            "namespace": self._namespace,
+            "labels": {"app.kubernetes.io/managed-by": "regionkit", "regionkit/region": region_id},
+        }
+
+    # --- the object store ------------------------------------------------------------------
+
+    def _object_store(
+        self,
+        name: str,
+        args: StoreArgs,
+        writer: str,
+        regions: dict[str, _Region],
+        stores_config: dict[str, Any],
+    ) -> ObjectStore | None:
+        writer_cloud = args.platforms[writer].region.cloud
+        if writer in stores_config:
+            return self._configured_store(name, writer, regions, stores_config[writer])
+        if writer_cloud is Cloud.AWS and args.platforms[writer].cloud_provider is not None:
+            return self._aws_store(name, writer, regions)
+        if writer_cloud is Cloud.GCP and args.platforms[writer].cloud_provider is not None:
+            return self._gcp_store(name, writer, regions)
+        pulumi.log.warn(
+            f"cnpg store {self._source} in region '{writer}' keeps no backups: regionkit creates "
+            f"object storage on aws and gcp only; set the Pulumi config regionkit:{CONFIG_KEY} "
+            f"for region '{writer}' to back it up",
+            resource=self,
+        )
+        return None
+
+    def _credentials_secret(
+        self,
+        name: str,
+        region_id: str,
+        region: _Region,
+        data: dict[str, pulumi.Input[str]],
+        *,
+        encoded: bool = False,
+    ) -> k8s.core.v1.Secret:
+        """The object store credentials of one region's cluster (`credentials_secret_name`)."""
+        values = {k: pulumi.Output.secret(v) for k, v in data.items()}
+        return k8s.core.v1.Secret(
+            f"{name}-{region_id}-backup-credentials",
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=credentials_secret_name(region.cluster), namespace=self._namespace
+            ),
+            type="Opaque",
+            data=values if encoded else None,
+            string_data=None if encoded else values,
+            opts=region.opts(region.namespace),
+        )
+
+    def _configured_store(
+        self, name: str, writer: str, regions: dict[str, _Region], config: dict[str, Any]
+    ) -> ObjectStore:
+        path = f"regionkit:{CONFIG_KEY}.{writer}"
+        missing = [
+            k for k in ("destinationPath", "accessKeyId", "secretAccessKey") if not config.get(k)
+        ]
+        if missing:
+            raise InvalidInput(f"Pulumi config {path} needs {', '.join(missing)}")
+        secret_config = pulumi.Config("regionkit").get_secret_object(CONFIG_KEY)
+        assert secret_config is not None
+        store = ObjectStore(str(config["destinationPath"]), config.get("endpointURL"))
+        data: dict[str, pulumi.Input[str]] = {
+            "ACCESS_KEY_ID": secret_config.apply(lambda c: str(c[writer]["accessKeyId"])),
+            "ACCESS_SECRET_KEY": secret_config.apply(lambda c: str(c[writer]["secretAccessKey"])),
+        }
+        if config.get("region"):
+            data["ACCESS_REGION"] = str(config["region"])
+        for rid, region in regions.items():
+            secret = self._credentials_secret(name, rid, region, data)
+            store.credentials[rid] = {
+                "s3Credentials": _s3_keys(region.cluster, with_region="ACCESS_REGION" in data)
+            }
+            store.resources.append(secret)
+        return store
+
+    def _aws_store(self, name: str, writer: str, regions: dict[str, _Region]) -> ObjectStore:
+        import pulumi_aws as aws
+
+        from regionkit.components.platform.aws import irsa_trust_policy
+
+        primary = regions[writer]
+        location = primary.platform.region.location
+        child = pulumi.ResourceOptions(
+            parent=primary.scope, provider=primary.platform.cloud_provider
+        )
+        bucket = aws.s3.Bucket(
+            f"{name}-{writer}-backups",
+            force_destroy=False,
+            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(retain_on_delete=True)),
+        )
+        aws.s3.BucketVersioning(
+            f"{name}-{writer}-backups",
+            bucket=bucket.id,
+            versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(
+                status="Enabled"
+            ),
+            opts=child,
+        )
+        aws.s3.BucketLifecycleConfiguration(
+            f"{name}-{writer}-backups",
+            bucket=bucket.id,
+            rules=[
+                aws.s3.BucketLifecycleConfigurationRuleArgs(
+                    id="expire-replaced-versions",
+                    status="Enabled",
+                    filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
+                    noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
+                        noncurrent_days=NONCURRENT_DAYS
+                    ),
+                )
+            ],
+            opts=child,
+        )
+        aws.s3.BucketPublicAccessBlock(
+            f"{name}-{writer}-backups",
+            bucket=bucket.id,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+            opts=child,
+        )
+        policy = bucket.arn.apply(_s3_policy)
+        store = ObjectStore(pulumi.Output.concat("s3://", bucket.bucket, "/"))
+        static: list[str] = []
+        for rid, region in regions.items():
+            network = region.platform.network
+            if region.platform.region.cloud is Cloud.AWS and "oidc_provider_arn" in network:
+                # CloudNativePG runs every instance as a ServiceAccount named after the cluster
+                role = aws.iam.Role(
+                    f"{name}-{rid}-backups",
+                    assume_role_policy=irsa_trust_policy(
+                        network["oidc_provider_arn"],  # type: ignore[arg-type]
+                        network["oidc_provider_url"],  # type: ignore[arg-type]
+                        self._namespace,
+                        region.cluster,
+                    ),
+                    opts=pulumi.ResourceOptions(
+                        parent=region.scope, provider=region.platform.cloud_provider
+                    ),
+                )
+                grant = aws.iam.RolePolicy(
+                    f"{name}-{rid}-backups",
+                    role=role.id,
+                    policy=policy,
+                    opts=pulumi.ResourceOptions(
+                        parent=region.scope, provider=region.platform.cloud_provider
+                    ),
+                )
+                store.credentials[rid] = {"s3Credentials": {"inheritFromIAMRole": True}}
+                store.annotations[rid] = {"eks.amazonaws.com/role-arn": role.arn}
+                store.resources.append(grant)
+            else:
+                static.append(rid)
+        if static:
+            # regions without IRSA (another cloud, an existing cluster) use an access key
+            user = aws.iam.User(f"{name}-{writer}-backups", opts=child)
+            aws.iam.UserPolicy(
+                f"{name}-{writer}-backups", user=user.name, policy=policy, opts=child
+            )
+            key = aws.iam.AccessKey(f"{name}-{writer}-backups", user=user.name, opts=child)
+            data: dict[str, pulumi.Input[str]] = {
+                "ACCESS_KEY_ID": key.id,
+                "ACCESS_SECRET_KEY": key.secret,
+                "ACCESS_REGION": location,
+            }
+            for rid in static:
+                secret = self._credentials_secret(name, rid, regions[rid], data)
+                store.credentials[rid] = {
+                    "s3Credentials": _s3_keys(regions[rid].cluster, with_region=True)
+                }
+                store.resources.append(secret)
+        return store
+
+    def _gcp_store(self, name: str, writer: str, regions: dict[str, _Region]) -> ObjectStore:
+        import pulumi_gcp as gcp
+
+        from regionkit.components.platform.gcp import gcp_project, service_account_id
+
+        primary = regions[writer]
+        child = pulumi.ResourceOptions(
+            parent=primary.scope, provider=primary.platform.cloud_provider
+        )
+        bucket = gcp.storage.Bucket(
+            f"{name}-{writer}-backups",
+            location=primary.platform.region.location.upper(),
+            uniform_bucket_level_access=True,
+            public_access_prevention="enforced",
+            versioning=gcp.storage.BucketVersioningArgs(enabled=True),
+            lifecycle_rules=[
+                gcp.storage.BucketLifecycleRuleArgs(
+                    action=gcp.storage.BucketLifecycleRuleActionArgs(type="Delete"),
+                    condition=gcp.storage.BucketLifecycleRuleConditionArgs(
+                        days_since_noncurrent_time=NONCURRENT_DAYS, with_state="ARCHIVED"
+                    ),
+                )
+            ],
+            force_destroy=False,
+            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(retain_on_delete=True)),
+        )
+        account = gcp.serviceaccount.Account(
+            f"{name}-{writer}-backups",
+            account_id=service_account_id(f"{name}-{writer}-cnpg"),
+            display_name=f"CloudNativePG backups of {self._source}",
+            opts=child,
+        )
+        member = pulumi.Output.concat("serviceAccount:", account.email)
+        grant = gcp.storage.BucketIAMMember(
+            f"{name}-{writer}-backups",
+            bucket=bucket.name,
+            role="roles/storage.objectAdmin",
+            member=member,
+            opts=child,
+        )
+        store = ObjectStore(pulumi.Output.concat("gs://", bucket.name, "/"), resources=[grant])
+        static: list[str] = []
+        for rid, region in regions.items():
+            network = region.platform.network
+            if region.platform.region.cloud is Cloud.GCP and "workload_pool" in network:
+                project = network.get("project") or gcp_project(
+                    region.platform.cloud_provider,  # type: ignore[arg-type]
+                    region.scope,
+                )
+                binding = gcp.serviceaccount.IAMMember(
+                    f"{name}-{rid}-workload-identity",
+                    service_account_id=account.name,
+                    role="roles/iam.workloadIdentityUser",
+                    member=pulumi.Output.concat(
+                        "serviceAccount:",
+                        project,  # type: ignore[arg-type]
+                        f".svc.id.goog[{self._namespace}/{region.cluster}]",
+                    ),
+                    opts=pulumi.ResourceOptions(
+                        parent=region.scope, provider=region.platform.cloud_provider
+                    ),
+                )
+                store.credentials[rid] = {"googleCredentials": {"gkeEnvironment": True}}
+                store.annotations[rid] = {"iam.gke.io/gcp-service-account": account.email}
+                store.resources.append(binding)
+            else:
+                static.append(rid)
+        if static:
+            # clusters outside GKE Workload Identity authenticate with a key of the account
+            key = gcp.serviceaccount.Key(
+                f"{name}-{writer}-backups", service_account_id=account.name, opts=child
+            )
+            for rid in static:
+                # the key arrives base64-encoded, as Secret `data` takes it
+                secret = self._credentials_secret(
+                    name, rid, regions[rid], {"gcsCredentials": key.private_key}, encoded=True
+                )
+                store.credentials[rid] = {
+                    "googleCredentials": {
+                        "applicationCredentials": {
+                            "name": credentials_secret_name(regions[rid].cluster),
+                            "key": "gcsCredentials",
+                        }
+                    }
+                }
+                store.resources.append(secret)
+        return store
+
+
+def _s3_keys(cluster: str, *, with_region: bool) -> dict[str, Any]:
+    name = credentials_secret_name(cluster)
+    keys: dict[str, Any] = {
+        "accessKeyId": {"name": name, "key": "ACCESS_KEY_ID"},
+        "secretAccessKey": {"name": name, "key": "ACCESS_SECRET_KEY"},
+    }
+    if with_region:
+        keys["region"] = {"name": name, "key": "ACCESS_REGION"}
+    return keys
+
+
+def _s3_policy(bucket_arn: str) -> str:
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": ["s3:ListBucket", "s3:GetBucketLocation"],
+                    "Resource": bucket_arn,
+                },
+                {
+                    "Effect": "Allow",
+                    "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+                    "Resource": f"{bucket_arn}/*",
+                },
+            ],
+        }
+    )
+
+
+def _base_spec(store: ObjectStore | None, region_id: str) -> dict[str, Any]:
+    spec: dict[str, Any] = {
+        "instances": INSTANCES,
+        "imageName": IMAGE,
+        "storage": {"size": STORAGE_SIZE},
+        "enableSuperuserAccess": False,
+        "postgresql": {"parameters": {"archive_timeout": ARCHIVE_TIMEOUT}},
+        # one instance per zone where the region has zones
+        "affinity": {
+            "enablePodAntiAffinity": True,
+            "topologyKey": "topology.kubernetes.io/zone",
+            "podAntiAffinityType": "preferred",
+        },
+        "resources": {
+            "requests": {"cpu": "500m", "memory": "1Gi"},
+            "limits": {"memory": "1Gi"},
+        },
+    }
+    if store is not None and store.annotations.get(region_id):
+        spec["serviceAccountTemplate"] = {"metadata": {"annotations": store.annotations[region_id]}}
+    return spec
+
+
+def primary_spec(*, owner_secret: str, store: ObjectStore | None, region_id: str) -> dict[str, Any]:
+    """The writer's cluster: a new database, backups and WAL archive in the object store."""
+    spec = _base_spec(store, region_id)
+    spec["bootstrap"] = {
+        "initdb": {"database": DATABASE, "owner": OWNER, "secret": {"name": owner_secret}}
+    }
+    if store is not None:
+        spec["backup"] = {
+            "retentionPolicy": RETENTION,
+            "barmanObjectStore": {
+                **store.barman(region_id),
+                "data": {"compression": "gzip"},
+            },
+        }
+    return spec
+
+
+def replica_spec(*, source: str, store: ObjectStore, region_id: str) -> dict[str, Any]:
+    """A replica cluster: restored from the writer's object store, replaying its WAL archive."""
+    spec = _base_spec(store, region_id)
+    spec["bootstrap"] = {"recovery": {"source": source}}
+    spec["replica"] = {"enabled": True, "source": source}
+    spec["externalClusters"] = [
+        {"name": source, "barmanObjectStore": store.barman(region_id, server_name=source)}
+    ]
+    return spec
+
+
+def _operator(name: str, platform: RegionPlatform, parent: pulumi.Resource) -> k8s.helm.v3.Release:
+    """The region's CloudNativePG operator: installed by the first cnpg store in the cluster."""
+    existing = _OPERATORS.get(platform.k8s_provider)
+    if existing is not None:
+        return existing
+    release = k8s.helm.v3.Release(
+        f"{name}-cnpg-operator",
+        name=OPERATOR_RELEASE,
+        chart=CHART,
+        version=CHART_VERSION,
+        repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=CHART_REPOSITORY),
+        namespace=OPERATOR_NAMESPACE,
+        create_namespace=True,
+        # the chart installs the CRDs the clusters need
+        skip_crds=False,
+        opts=pulumi.ResourceOptions(
+            parent=parent,
+            provider=platform.k8s_provider,
+            depends_on=list(platform.depends_on),
+        ),
+    )
+    _OPERATORS[platform.k8s_provider] = release
+    return release
+
+
+def _check_store_possible(
+    args: StoreArgs, placement: tuple[str, ...], writer: str, stores_config: dict[str, Any]
+) -> None:
+    """A placement spanning regions needs an object store its replicas restore from."""
+    if len(placement) == 1 or writer in stores_config:
+        return
+    platform = args.platforms[writer]
+    if platform.region.cloud in (Cloud.AWS, Cloud.GCP) and platform.cloud_provider is not None:
+        return
+    path = args.deployment.region_path(writer)
+    raise InvalidInput(
+        f"{path}: the cnpg writer region '{writer}' (cloud '{platform.region.cloud}') has no "
+        f"object store regionkit can create, and replica regions {', '.join(r for r in placement if r != writer)} "
+        f"restore from one: set the Pulumi config regionkit:{CONFIG_KEY}.{writer} "
+        "(destinationPath, accessKeyId, secretAccessKey), or put the writer on aws or gcp"
+    )

@@ -1,0 +1,250 @@
+"""Spanner: one instance per placement, strongly consistent with a writer in every region.
+
+The instance configuration follows the placement's regions (`choose_config`): one region gets
+its regional configuration; two regions of one country that form a dual-region configuration
+get it; otherwise the smallest multi-region configuration whose replicas serve every region.
+The database uses the PostgreSQL dialect.
+
+Spanner has no passwords: identity server nodes authenticate as a Google service account
+through GKE Workload Identity. Each store gets its own account, allowed to use the database,
+and the nodes' Kubernetes ServiceAccount is annotated to act as it. They connect with the
+Spanner JDBC driver (`jdbc:cloudspanner:/projects/.../databases/...`) to Google's API endpoint.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from typing import ClassVar
+
+import pulumi
+import pulumi_gcp as gcp
+
+from regionkit.catalog import regions as catalog
+from regionkit.components.platform.gcp import (
+    gcp_project,
+    service_account_id,
+    workload_service_account,
+)
+from regionkit.components.protocols import (
+    DataConnection,
+    EgressRule,
+    RegionPlatform,
+    StoreArgs,
+    data_source_id,
+    type_token,
+)
+from regionkit.errors import InvalidInput
+from regionkit.spec.models import Cloud, Engine
+
+DATABASE = "idsvr"
+#: 1000 processing units (one node): the smallest size Google recommends for production
+PROCESSING_UNITS = 1000
+DATABASE_ROLE = "roles/spanner.databaseUser"
+JDBC_DRIVER = "com.google.cloud.spanner.jdbc.JdbcDriver"
+#: Spanner is reached through Google's API endpoint, whose addresses are not fixed; the GKE
+#: metadata server (Workload Identity tokens) answers on 169.254.169.254:80, served by
+#: gke-metadata-server on 169.254.169.252:988 under Dataplane V2
+EGRESS = (
+    EgressRule(port=443, cidrs=("0.0.0.0/0",)),
+    EgressRule(port=80, cidrs=("169.254.169.254/32",)),
+    EgressRule(port=988, cidrs=("169.254.169.252/32",)),
+)
+
+
+def choose_config(locations: Sequence[str]) -> catalog.SpannerConfig:
+    """The Spanner instance configuration for the Google Cloud regions `locations`.
+
+    One region: `regional-<region>`. Several: a dual-region configuration when they form one
+    (inside one country), else the multi-region configuration with the fewest serving regions
+    that serves them all, preferring one led from the first (writer) region. Raises
+    `InvalidInput` naming the regions and the configurations considered when none fits.
+    """
+    wanted = list(dict.fromkeys(locations))
+    if not wanted:
+        raise InvalidInput("a Spanner instance needs at least one region")
+    if len(wanted) == 1:
+        regional = catalog.spanner_config_for(wanted)
+        if regional is None:
+            raise InvalidInput(
+                f"Spanner has no regional configuration in '{wanted[0]}'; use a Google Cloud "
+                "region that offers Spanner"
+            )
+        return regional
+    fitting = [c for c in catalog.SPANNER_CONFIGS if set(wanted) <= set(c.serving)]
+    if not fitting:
+        near = catalog.spanner_configs_near(wanted) or list(catalog.SPANNER_CONFIGS)
+        considered = "; ".join(f"{c.name} ({', '.join(c.serving)})" for c in near)
+        raise InvalidInput(
+            f"no Spanner configuration serves all of the regions {', '.join(wanted)}; the "
+            f"closest are {considered}. Place the regions inside one configuration, or use "
+            "scope 'region' or 'jurisdiction' for this data class"
+        )
+    return min(
+        fitting,
+        key=lambda c: (c.kind != "dual-region", len(c.serving), c.leader != wanted[0], c.name),
+    )
+
+
+def instance_id(name: str) -> str:
+    """A Spanner instance id (6 to 30 characters of [a-z0-9-], starting with a letter)."""
+    cleaned = "".join(c if c.isalnum() else "-" for c in name.lower()).strip("-")
+    if not cleaned or not cleaned[0].isalpha():
+        cleaned = "sp-" + cleaned
+    if len(cleaned) <= 30:
+        return cleaned.ljust(6, "0")
+    digest = hashlib.sha256(name.encode()).hexdigest()[:6]
+    return f"{cleaned[:23].rstrip('-')}-{digest}"
+
+
+class SpannerRegion(pulumi.ComponentResource):
+    """A single-region Spanner instance: attributes its resources to the region."""
+
+    TOKEN: ClassVar[str] = type_token("data", "SpannerRegion")
+
+    def __init__(self, name: str, region_id: str, opts: pulumi.ResourceOptions | None = None):
+        super().__init__(self.TOKEN, name, {"region": region_id}, opts)
+        self.register_outputs({})
+
+
+class Spanner(pulumi.ComponentResource):
+    """The Spanner instances of one store group; `connection(region_id)`."""
+
+    TOKEN: ClassVar[str] = type_token("data", "Spanner")
+
+    def __init__(self, name: str, args: StoreArgs, opts: pulumi.ResourceOptions | None = None):
+        group = args.group
+        configs = []
+        for placement in group.placements:
+            platforms = [_gcp_platform(args, rid) for rid in placement]
+            configs.append(choose_config([p.region.location for p in platforms]))
+        super().__init__(self.TOKEN, name, {}, opts)
+        self._group = group
+        self._connections: dict[str, DataConnection] = {}
+        self.instances: dict[str, gcp.spanner.Instance] = {}
+        for placement, writer, config in zip(group.placements, group.writers, configs, strict=True):
+            self._placement(name, args, placement, writer, config)
+        self.register_outputs({"instances": {rid: i.name for rid, i in self.instances.items()}})
+
+    def connection(self, region_id: str) -> DataConnection:
+        try:
+            return self._connections[region_id]
+        except KeyError:
+            raise KeyError(
+                f"region '{region_id}' is not served by Spanner store "
+                f"{data_source_id(self._group.data_classes)}"
+            ) from None
+
+    def _placement(
+        self,
+        name: str,
+        args: StoreArgs,
+        placement: tuple[str, ...],
+        writer: str,
+        config: catalog.SpannerConfig,
+    ) -> None:
+        platform = args.platforms[writer]
+        prefix = f"{name}-{writer}"
+        # a regional instance belongs to its region; a multi-region one to none
+        parent: pulumi.Resource = (
+            SpannerRegion(prefix, writer, pulumi.ResourceOptions(parent=self))
+            if len(placement) == 1
+            else self
+        )
+        child = pulumi.ResourceOptions(parent=parent, provider=platform.cloud_provider)
+        protected = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(protect=True))
+        project = _project(platform, parent)
+        identifier = instance_id(prefix)
+
+        instance = gcp.spanner.Instance(
+            f"{prefix}-instance",
+            name=identifier,
+            display_name=identifier,
+            config=config.name,
+            processing_units=PROCESSING_UNITS,
+            # dual-region and multi-region configurations need Enterprise Plus
+            edition="STANDARD" if config.kind == "regional" else "ENTERPRISE_PLUS",
+            default_backup_schedule_type="AUTOMATIC",
+            labels={"regionkit": "identity-server"},
+            opts=protected,
+        )
+        database = gcp.spanner.Database(
+            f"{prefix}-database",
+            instance=instance.name,
+            name=DATABASE,
+            database_dialect="POSTGRESQL",
+            deletion_protection=True,
+            enable_drop_protection=True,
+            opts=protected,
+        )
+        account = gcp.serviceaccount.Account(
+            f"{prefix}-nodes",
+            account_id=service_account_id(f"{prefix}-spanner"),
+            display_name=f"identity server nodes using Spanner {identifier}",
+            opts=child,
+        )
+        gcp.spanner.DatabaseIAMMember(
+            f"{prefix}-database-user",
+            instance=instance.name,
+            database=database.name,
+            role=DATABASE_ROLE,
+            member=pulumi.Output.concat("serviceAccount:", account.email),
+            opts=child,
+        )
+        namespace, service_account = workload_service_account(args.deployment)
+        gcp.serviceaccount.IAMMember(
+            f"{prefix}-workload-identity",
+            service_account_id=account.name,
+            role="roles/iam.workloadIdentityUser",
+            member=pulumi.Output.concat(
+                "serviceAccount:", project, f".svc.id.goog[{namespace}/{service_account}]"
+            ),
+            opts=child,
+        )
+        self.instances[writer] = instance
+        url = pulumi.Output.concat(
+            "jdbc:cloudspanner:/projects/",
+            project,
+            "/instances/",
+            instance.name,
+            "/databases/",
+            database.name,
+        )
+        group = args.group
+        for rid in placement:
+            self._connections[rid] = DataConnection(
+                engine=Engine.SPANNER,
+                data_classes=group.data_classes,
+                data_source_id=data_source_id(group.data_classes),
+                env={"JDBC_URL": url, "JDBC_DRIVER": JDBC_DRIVER},
+                # the driver authenticates as the nodes' Google service account (Workload
+                # Identity) and ignores both: the account's email names the principal, and
+                # there is no password
+                secret_env={
+                    "DB_USERNAME": pulumi.Output.secret(account.email),
+                    "DB_PASSWORD": pulumi.Output.secret(""),
+                },
+                egress=EGRESS,
+                service_account_annotations={"iam.gke.io/gcp-service-account": account.email},
+            )
+
+
+def _project(platform: RegionPlatform, parent: pulumi.Resource) -> pulumi.Output[str]:
+    known = platform.network.get("project")
+    if known is not None and not isinstance(known, list):
+        return pulumi.Output.from_input(known)
+    assert platform.cloud_provider is not None
+    return gcp_project(platform.cloud_provider, parent)
+
+
+def _gcp_platform(args: StoreArgs, region_id: str) -> RegionPlatform:
+    platform = args.platforms.get(region_id)
+    path = args.deployment.region_path(region_id)
+    if platform is None:
+        raise InvalidInput(f"{path}: no platform for region '{region_id}'")
+    if platform.region.cloud is not Cloud.GCP or platform.cloud_provider is None:
+        raise InvalidInput(
+            f"{path}: engine spanner runs on cloud 'gcp', region '{region_id}' is cloud "
+            f"'{platform.region.cloud}'"
+        )
+    return platform

@@ -1,0 +1,490 @@
+"""The Google Cloud platform of a region: a subnet of the deployment's VPC, Cloud NAT, a GKE cluster.
+
+For `cloud: gcp` regions without `cluster.kubeconfigContext`. The region gets its own
+`gcp.Provider` and `kubernetes.Provider`, both named after the region.
+
+A VPC network on Google Cloud is global, and Cloud SQL read replicas live on their primary's
+network: a replica in another region is only reachable from that region's cluster when both
+clusters share one network. So the network and its private services access (the peering Cloud
+SQL private IPs come from) form `GcpNetwork`, created once per deployment; each `GkePlatform`
+adds its region's subnet, router, NAT and cluster to it.
+
+Which network a `GkePlatform` joins: the one in `GkePlatformArgs.network` when given; else the
+network its siblings joined: the first `GkePlatform` of a deployment under a parent (a topology)
+creates a `GcpNetwork` next to itself, and the deployment's other Google Cloud regions under
+that parent join it (`_deployment_network`). A platform without a parent creates its own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import weakref
+from dataclasses import dataclass
+from typing import ClassVar
+
+import pulumi
+import pulumi_gcp as gcp
+import pulumi_kubernetes as k8s
+from pulumi_gcp import container
+
+from regionkit.components.protocols import PlatformArgs, RegionPlatform, type_token
+from regionkit.spec.models import Cloud, Deployment, RegionSpec
+
+DEFAULT_MACHINE_TYPE = "e2-standard-4"
+RELEASE_CHANNEL = "REGULAR"
+#: Gateway API GatewayClass of the global external Application Load Balancer
+GATEWAY_CLASS = "gke-l7-global-external-managed"
+#: the range Google-managed services (Cloud SQL private IPs) take their addresses from
+PRIVATE_SERVICE_ADDRESS = "10.255.0.0"
+PRIVATE_SERVICE_PREFIX = 16
+PRIVATE_SERVICE_CIDR = f"{PRIVATE_SERVICE_ADDRESS}/{PRIVATE_SERVICE_PREFIX}"
+#: ports admission webhooks listen on (CloudNativePG 9443, others 8443): a private cluster's
+#: control plane only reaches nodes on 443 and 10250 unless a firewall rule opens more
+WEBHOOK_PORTS = ("8443", "9443")
+#: roles of the nodes' own service account (Google's least-privilege node service account)
+NODE_ROLES = (
+    "roles/logging.logWriter",
+    "roles/monitoring.metricWriter",
+    "roles/monitoring.viewer",
+    "roles/stackdriver.resourceMetadata.writer",
+    "roles/artifactregistry.reader",
+)
+#: the identity server nodes' ServiceAccount (same convention as the AWS platform's IRSA)
+SERVICE_ACCOUNT = "idsvr"
+MAX_REGIONS = 15
+
+
+def workload_service_account(deployment: Deployment) -> tuple[str, str]:
+    """Namespace and ServiceAccount of the identity server nodes in every region."""
+    return deployment.name, SERVICE_ACCOUNT
+
+
+@dataclass(frozen=True)
+class SubnetPlan:
+    """The address ranges of one region's subnet: distinct between regions of one network."""
+
+    nodes: str
+    services: str
+    pods: str
+    master: str
+
+
+def subnet_plan(deployment: Deployment, region: RegionSpec) -> SubnetPlan:
+    """A /12 block per region index (10.0/12, 10.16/12, ...), below the private service range."""
+    index = deployment.region_index(region.id)
+    if index >= MAX_REGIONS:
+        raise ValueError(
+            f"region {region.id!r}: a Google Cloud network holds at most {MAX_REGIONS} regions "
+            "of one deployment"
+        )
+    base = 16 * index
+    return SubnetPlan(
+        nodes=f"10.{base}.0.0/20",
+        services=f"10.{base + 1}.0.0/20",
+        pods=f"10.{base + 4}.0.0/14",
+        master=f"172.16.{index}.0/28",
+    )
+
+
+def gcp_project(provider: pulumi.ProviderResource, parent: pulumi.Resource) -> pulumi.Output[str]:
+    """The project resources of `provider` land in: `gcp:project` from the stack's config, or
+    the provider's default (environment, gcloud) when the config does not set it."""
+    configured = pulumi.Config("gcp").get("project")
+    if configured:
+        return pulumi.Output.from_input(configured)
+    config = gcp.organizations.get_client_config_output(
+        opts=pulumi.InvokeOutputOptions(parent=parent, provider=provider)
+    )
+    return config.project
+
+
+def configured_project() -> str | None:
+    """`gcp:project` of the stack; explicit providers do not read it by themselves."""
+    return pulumi.Config("gcp").get("project")
+
+
+def kubeconfig(cluster_name: str, endpoint: str, ca_data: str) -> str:
+    """A kubeconfig that authenticates with gke-gcloud-auth-plugin (no credentials stored)."""
+    user = {
+        "exec": {
+            "apiVersion": "client.authentication.k8s.io/v1beta1",
+            "command": "gke-gcloud-auth-plugin",
+            "installHint": "Install gke-gcloud-auth-plugin: gcloud components install "
+            "gke-gcloud-auth-plugin",
+            "provideClusterInfo": True,
+        }
+    }
+    return json.dumps(
+        {
+            "apiVersion": "v1",
+            "kind": "Config",
+            "clusters": [
+                {
+                    "name": cluster_name,
+                    "cluster": {
+                        "server": f"https://{endpoint}",
+                        "certificate-authority-data": ca_data,
+                    },
+                }
+            ],
+            "users": [{"name": cluster_name, "user": user}],
+            "contexts": [
+                {"name": cluster_name, "context": {"cluster": cluster_name, "user": cluster_name}}
+            ],
+            "current-context": cluster_name,
+        }
+    )
+
+
+# --- the deployment's network ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GcpNetworkArgs:
+    deployment: Deployment
+    #: the provider to create the network with; None creates one (project from `gcp:project`)
+    provider: gcp.Provider | None = None
+
+
+class GcpNetwork(pulumi.ComponentResource):
+    """The VPC network of a deployment's Google Cloud regions and its private services access."""
+
+    TOKEN: ClassVar[str] = type_token("platform", "GcpNetwork")
+
+    network: gcp.compute.Network
+    private_service_connection: gcp.servicenetworking.Connection
+    project: pulumi.Output[str]
+    provider: gcp.Provider
+
+    def __init__(
+        self, name: str, args: GcpNetworkArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__(self.TOKEN, name, {}, opts)
+        self.provider = args.provider or gcp.Provider(
+            name, project=configured_project(), opts=pulumi.ResourceOptions(parent=self)
+        )
+        child = pulumi.ResourceOptions(parent=self, provider=self.provider)
+        self.project = gcp_project(self.provider, self)
+        self.network = gcp.compute.Network(
+            f"{name}-vpc",
+            auto_create_subnetworks=False,
+            # routes learned by one region's Cloud Router serve every region's subnet
+            routing_mode="GLOBAL",
+            description=f"regionkit deployment {args.deployment.name}",
+            opts=child,
+        )
+        address = gcp.compute.GlobalAddress(
+            f"{name}-private-services",
+            purpose="VPC_PEERING",
+            address_type="INTERNAL",
+            address=PRIVATE_SERVICE_ADDRESS,
+            prefix_length=PRIVATE_SERVICE_PREFIX,
+            network=self.network.id,
+            opts=child,
+        )
+        self.private_service_connection = gcp.servicenetworking.Connection(
+            f"{name}-private-services",
+            network=self.network.id,
+            service="servicenetworking.googleapis.com",
+            reserved_peering_ranges=[address.name],
+            # the peering cannot be deleted while Cloud SQL instances use it; abandoning it
+            # lets `destroy` finish and the peering goes with the network
+            deletion_policy="ABANDON",
+            opts=child,
+        )
+        self.register_outputs(
+            {"networkId": self.network.id, "networkSelfLink": self.network.self_link}
+        )
+
+
+def shared_network(
+    name: str, deployment: Deployment, opts: pulumi.ResourceOptions | None = None
+) -> GcpNetwork | None:
+    """The network every `GkePlatform` of `deployment` should join, or None without any."""
+    if not any(r.cloud is Cloud.GCP and r.creates_cluster for r in deployment.regions):
+        return None
+    return GcpNetwork(name, GcpNetworkArgs(deployment), opts)
+
+
+# --- the regional platform ---------------------------------------------------------------------
+
+
+#: per parent resource: the network of each deployment's GKE platforms under it
+_NETWORKS: weakref.WeakKeyDictionary[pulumi.Resource, dict[tuple[str, str | None], GcpNetwork]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _deployment_network(
+    name: str, args: PlatformArgs, opts: pulumi.ResourceOptions | None
+) -> GcpNetwork | None:
+    """The network the deployment's GKE platforms under the same parent share, made by the
+    first of them; None without a parent to share under."""
+    parent = opts.parent if opts is not None else None
+    if parent is None:
+        return None
+    deployment = args.deployment
+    networks = _NETWORKS.setdefault(parent, {})
+    key = (deployment.name, deployment.sub_cluster)
+    if key not in networks:
+        base = name.removesuffix(f"-{args.region.id}")
+        networks[key] = GcpNetwork(
+            f"{base}-network", GcpNetworkArgs(deployment), pulumi.ResourceOptions(parent=parent)
+        )
+    return networks[key]
+
+
+@dataclass(frozen=True)
+class GkePlatformArgs(PlatformArgs):
+    #: the deployment's network (`shared_network`); None: see the module's docstring
+    network: GcpNetwork | None = None
+
+
+class GkePlatform(pulumi.ComponentResource):
+    """One region's subnet, Cloud NAT, GKE cluster, node pool and Kubernetes provider."""
+
+    TOKEN: ClassVar[str] = type_token("platform", "GkePlatform")
+
+    platform: RegionPlatform
+
+    def __init__(
+        self, name: str, args: PlatformArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        region, deployment = args.region, args.deployment
+        if region.cloud is not Cloud.GCP or not region.creates_cluster:
+            raise ValueError(
+                f"GkePlatform is for cloud 'gcp' regions that create their cluster; region "
+                f"'{region.id}' is cloud '{region.cloud}'"
+                + ("" if region.creates_cluster else " with cluster.kubeconfigContext set")
+            )
+        super().__init__(self.TOKEN, name, {"region": region.id}, opts)
+        # the lead names platforms "<deployment>-<region id>": do not repeat the region id
+        prefix = name if name.endswith(f"-{region.id}") else f"{name}-{region.id}"
+        self._prefix = prefix
+        plan = subnet_plan(deployment, region)
+        self.provider = gcp.Provider(
+            prefix,
+            region=region.location,
+            project=configured_project(),
+            default_labels={"regionkit-deployment": deployment.name, "regionkit-region": region.id},
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self._child = pulumi.ResourceOptions(parent=self, provider=self.provider)
+        network = (
+            getattr(args, "network", None)
+            or _deployment_network(name, args, opts)
+            or GcpNetwork(
+                f"{prefix}-network",
+                GcpNetworkArgs(deployment, self.provider),
+                pulumi.ResourceOptions(parent=self),
+            )
+        )
+        project = network.project
+        subnet = self._subnet(region, network, plan)
+        node_tag = f"{prefix}-node"
+        self._firewall(network, plan, node_tag)
+        cluster = self._cluster(region, network, subnet, plan, project)
+        node_pool = self._node_pool(deployment, region, cluster, project, node_tag)
+
+        config = pulumi.Output.all(
+            cluster.name, cluster.endpoint, cluster.master_auth.cluster_ca_certificate
+        ).apply(lambda a: kubeconfig(a[0], a[1], a[2] or ""))
+        self.k8s_provider = k8s.Provider(
+            prefix,
+            kubeconfig=config,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[node_pool]),
+        )
+        self.cluster = cluster
+        self.network = network
+        workload_pool = pulumi.Output.concat(project, ".svc.id.goog")
+        self.platform = RegionPlatform(
+            region=region,
+            k8s_provider=self.k8s_provider,
+            cloud_provider=self.provider,
+            gateway_address_kind="ip",
+            gateway_class=GATEWAY_CLASS,
+            network={
+                "project": project,
+                "network_id": network.network.id,
+                "network_self_link": network.network.self_link,
+                "subnet_id": subnet.id,
+                "subnet_cidr": plan.nodes,
+                "pods_cidr": plan.pods,
+                "services_cidr": plan.services,
+                "private_service_connection": network.private_service_connection.id,
+                "private_service_cidr": PRIVATE_SERVICE_CIDR,
+                "workload_pool": workload_pool,
+            },
+            depends_on=(node_pool,),
+        )
+        self.register_outputs(
+            {
+                "clusterName": cluster.name,
+                "clusterEndpoint": cluster.endpoint,
+                "networkId": network.network.id,
+            }
+        )
+
+    def _subnet(
+        self, region: RegionSpec, network: GcpNetwork, plan: SubnetPlan
+    ) -> gcp.compute.Subnetwork:
+        p, child = self._prefix, self._child
+        subnet = gcp.compute.Subnetwork(
+            f"{p}-nodes",
+            network=network.network.id,
+            region=region.location,
+            ip_cidr_range=plan.nodes,
+            secondary_ip_ranges=[
+                gcp.compute.SubnetworkSecondaryIpRangeArgs(
+                    range_name="pods", ip_cidr_range=plan.pods
+                ),
+                gcp.compute.SubnetworkSecondaryIpRangeArgs(
+                    range_name="services", ip_cidr_range=plan.services
+                ),
+            ],
+            # private nodes reach Google APIs (image pulls, Spanner, Cloud Storage) without NAT
+            private_ip_google_access=True,
+            opts=child,
+        )
+        # private nodes have no external address: Cloud NAT gives them egress (image
+        # registries, the git repository of config sync)
+        router = gcp.compute.Router(
+            f"{p}-router", network=network.network.id, region=region.location, opts=child
+        )
+        gcp.compute.RouterNat(
+            f"{p}-nat",
+            router=router.name,
+            region=region.location,
+            nat_ip_allocate_option="AUTO_ONLY",
+            source_subnetwork_ip_ranges_to_nat="ALL_SUBNETWORKS_ALL_IP_RANGES",
+            log_config=gcp.compute.RouterNatLogConfigArgs(enable=True, filter="ERRORS_ONLY"),
+            opts=child,
+        )
+        return subnet
+
+    def _firewall(self, network: GcpNetwork, plan: SubnetPlan, node_tag: str) -> None:
+        gcp.compute.Firewall(
+            f"{self._prefix}-webhooks",
+            network=network.network.id,
+            direction="INGRESS",
+            source_ranges=[plan.master],
+            target_tags=[node_tag],
+            allows=[gcp.compute.FirewallAllowArgs(protocol="tcp", ports=list(WEBHOOK_PORTS))],
+            description="GKE control plane to admission webhooks on private nodes",
+            opts=self._child,
+        )
+
+    def _cluster(
+        self,
+        region: RegionSpec,
+        network: GcpNetwork,
+        subnet: gcp.compute.Subnetwork,
+        plan: SubnetPlan,
+        project: pulumi.Output[str],
+    ) -> gcp.container.Cluster:
+        return container.Cluster(
+            f"{self._prefix}-cluster",
+            name=self._prefix[:40],
+            # a region as location: a regional cluster, control plane and nodes in every zone
+            location=region.location,
+            network=network.network.id,
+            subnetwork=subnet.id,
+            networking_mode="VPC_NATIVE",
+            ip_allocation_policy=container.ClusterIpAllocationPolicyArgs(
+                cluster_secondary_range_name="pods", services_secondary_range_name="services"
+            ),
+            # the default pool cannot autoscale per our settings: replaced by `_node_pool`
+            remove_default_node_pool=True,
+            initial_node_count=1,
+            private_cluster_config=container.ClusterPrivateClusterConfigArgs(
+                enable_private_nodes=True,
+                # whoever runs `regionkit up` must reach the API; it stays IAM-authenticated
+                enable_private_endpoint=False,
+                master_ipv4_cidr_block=plan.master,
+                master_global_access_config=container.ClusterPrivateClusterConfigMasterGlobalAccessConfigArgs(
+                    enabled=True
+                ),
+            ),
+            workload_identity_config=container.ClusterWorkloadIdentityConfigArgs(
+                workload_pool=pulumi.Output.concat(project, ".svc.id.goog")
+            ),
+            gateway_api_config=container.ClusterGatewayApiConfigArgs(channel="CHANNEL_STANDARD"),
+            release_channel=container.ClusterReleaseChannelArgs(channel=RELEASE_CHANNEL),
+            min_master_version=region.cluster.kubernetes_version,
+            # Dataplane V2 enforces the identity server's NetworkPolicies
+            datapath_provider="ADVANCED_DATAPATH",
+            addons_config=container.ClusterAddonsConfigArgs(
+                http_load_balancing=container.ClusterAddonsConfigHttpLoadBalancingArgs(
+                    disabled=False
+                )
+            ),
+            enable_shielded_nodes=True,
+            deletion_protection=True,
+            opts=self._child,
+        )
+
+    def _node_pool(
+        self,
+        deployment: Deployment,
+        region: RegionSpec,
+        cluster: gcp.container.Cluster,
+        project: pulumi.Output[str],
+        node_tag: str,
+    ) -> gcp.container.NodePool:
+        p, child = self._prefix, self._child
+        # nodes run as their own least-privilege account, not the Compute Engine default
+        account = gcp.serviceaccount.Account(
+            f"{p}-nodes",
+            account_id=service_account_id(f"{p}-nodes"),
+            display_name=f"GKE nodes of {p}",
+            opts=child,
+        )
+        for role in NODE_ROLES:
+            gcp.projects.IAMMember(
+                f"{p}-nodes-{role.removeprefix('roles/').replace('.', '-').lower()}",
+                project=project,
+                role=role,
+                member=account.email.apply(lambda email: f"serviceAccount:{email}"),
+                opts=child,
+            )
+        runtime = deployment.identity_server.runtime
+        return container.NodePool(
+            f"{p}-nodes",
+            cluster=cluster.name,
+            location=region.location,
+            initial_node_count=1,
+            autoscaling=container.NodePoolAutoscalingArgs(
+                # totals over all zones: one more node than runtime nodes, for the admin node
+                total_min_node_count=runtime.min_nodes + 1,
+                total_max_node_count=runtime.max_nodes + 1,
+                location_policy="BALANCED",
+            ),
+            management=container.NodePoolManagementArgs(auto_repair=True, auto_upgrade=True),
+            upgrade_settings=container.NodePoolUpgradeSettingsArgs(max_surge=1, max_unavailable=0),
+            node_config=container.NodePoolNodeConfigArgs(
+                machine_type=region.cluster.instance_type or DEFAULT_MACHINE_TYPE,
+                service_account=account.email,
+                oauth_scopes=["https://www.googleapis.com/auth/cloud-platform"],
+                workload_metadata_config=container.NodePoolNodeConfigWorkloadMetadataConfigArgs(
+                    mode="GKE_METADATA"
+                ),
+                shielded_instance_config=container.NodePoolNodeConfigShieldedInstanceConfigArgs(
+                    enable_secure_boot=True, enable_integrity_monitoring=True
+                ),
+                tags=[node_tag],
+                labels={"regionkit-region": region.id},
+            ),
+            opts=child,
+        )
+
+
+def service_account_id(name: str) -> str:
+    """A service account id (6 to 30 characters, [a-z][a-z0-9-]*[a-z0-9]) stable for `name`."""
+    cleaned = "".join(c if c.isalnum() else "-" for c in name.lower()).strip("-")
+    if not cleaned or not cleaned[0].isalpha():
+        cleaned = "sa-" + cleaned
+    if len(cleaned) <= 30:
+        return cleaned.ljust(6, "0")
+    digest = hashlib.sha256(name.encode()).hexdigest()[:6]
+    return f"{cleaned[:23].rstrip('-')}-{digest}"

@@ -1,0 +1,316 @@
+"""CloudNativePG under Pulumi mocks: operator, primary and replica clusters, object stores."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_gcp as gcp
+import pulumi_kubernetes as k8s
+import pytest
+from pulumi.runtime import config as pulumi_config
+
+import regionkit.plan.mocks_aws
+import regionkit.plan.mocks_gcp  # noqa: F401  (buckets, service accounts, keys)
+from regionkit.components.data.cnpg import (
+    CHART,
+    CHART_REPOSITORY,
+    CHART_VERSION,
+    OPERATOR_NAMESPACE,
+    Cnpg,
+)
+from regionkit.components.protocols import DataConnection, RegionPlatform, StoreArgs
+from regionkit.errors import InvalidInput
+from regionkit.plan import mock_outputs
+from regionkit.plan.recorder import Registration, record
+from regionkit.spec import load_stack_text
+from regionkit.spec.models import Cloud, Deployment
+from regionkit.spec.placement import store_groups
+
+CLUSTER = "kubernetes:postgresql.cnpg.io/v1:Cluster"
+RELEASE = "kubernetes:helm.sh/v3:Release"
+SECRET = "kubernetes:core/v1:Secret"
+NAMESPACE = "acme-id-tokens-accounts-audit-db"
+
+
+def run(program: Callable[[], Any]) -> list[Registration]:
+    return record(program, project="regionkit-test", stack="test")
+
+
+def deployment(topology: str, regions: list[str], data: str = "") -> Deployment:
+    data = data or "".join(
+        f"  {c}: {{engine: cnpg, scope: global}}\n" for c in ("tokens", "accounts", "audit")
+    )
+    text = (
+        f"apiVersion: regionkit/v1\nname: acme-id\ntopology: {topology}\n"
+        "dns: {provider: route53, zone: example.com, hostname: login.example.com}\n"
+        f"data:\n{data}regions:\n" + "".join(f"  - {r}\n" for r in regions)
+    )
+    return load_stack_text(text).spec.deployments()[0]
+
+
+GKE = "{id: eu-gcp, cloud: gcp, location: europe-west1, jurisdiction: EU, role: active}"
+AWS_PASSIVE = "{id: eu-aws, cloud: aws, location: eu-west-1, jurisdiction: EU, role: passive}"
+EKS = "{id: eu-aws, cloud: aws, location: eu-west-1, jurisdiction: EU, role: active}"
+GKE_PASSIVE = "{id: eu-gcp, cloud: gcp, location: europe-west1, jurisdiction: EU, role: passive}"
+ON_PREM = (
+    "{id: on-prem, cloud: kubernetes, location: dc1, jurisdiction: EU, role: active, "
+    "cluster: {kubeconfigContext: dc1}}"
+)
+
+
+def platform_of(region: Any, *, native: bool) -> RegionPlatform:
+    """A hand-made platform: GKE/EKS-like (`native`: Workload Identity, IRSA) or an existing one."""
+    cloud_provider: pulumi.ProviderResource | None = None
+    network: dict[str, Any] = {}
+    if region.cloud is Cloud.GCP:
+        cloud_provider = gcp.Provider(f"gcp-{region.id}", region=region.location)
+        if native:
+            network = {"project": "acme-prod", "workload_pool": "acme-prod.svc.id.goog"}
+    elif region.cloud is Cloud.AWS:
+        cloud_provider = aws.Provider(f"aws-{region.id}", region=region.location)
+        if native:
+            network = {
+                "oidc_provider_arn": "arn:aws:iam::123456789012:oidc-provider/oidc.example/id/X",
+                "oidc_provider_url": "oidc.example/id/X",
+            }
+    return RegionPlatform(
+        region=region,
+        k8s_provider=k8s.Provider(f"k8s-{region.id}", context=region.id),
+        cloud_provider=cloud_provider,
+        network=network,
+    )
+
+
+def with_stores(
+    d: Deployment,
+    connections: dict[str, DataConnection] | None = None,
+    values: dict[str, Any] | None = None,
+    native: bool = True,
+) -> Callable[[], Any]:
+    def program() -> Any:
+        platforms = {r.id: platform_of(r, native=native) for r in d.regions}
+        outputs: dict[str, Any] = {}
+        for group in store_groups(d):
+            store = Cnpg(f"acme-id-{'-'.join(group.data_classes)}", StoreArgs(d, group, platforms))
+            for r in d.regions:
+                connection = store.connection(r.id)
+                if connections is not None:
+                    connections[f"{'-'.join(group.data_classes)}/{r.id}"] = connection
+                outputs[f"{r.id}.password_secret"] = pulumi.Output.from_input(
+                    connection.secret_env["DB_PASSWORD"]
+                ).is_secret()
+        if values is not None:
+            return pulumi.Output.all(**outputs).apply(values.update)
+        return None
+
+    return program
+
+
+def clusters(regs: list[Registration]) -> dict[str, Registration]:
+    return {r.inputs["metadata"]["name"]: r for r in regs if r.type == CLUSTER}
+
+
+def test_primary_cluster_bootstraps_the_database_and_backs_up_to_its_clouds_bucket() -> None:
+    regs = run(with_stores(deployment("active-passive", [GKE, AWS_PASSIVE])))
+    primary = clusters(regs)["tokens-accounts-audit-eu-gcp"]
+    spec = primary.inputs["spec"]
+    assert primary.inputs["metadata"]["namespace"] == NAMESPACE
+    assert spec["instances"] == 3
+    assert spec["bootstrap"]["initdb"] == {
+        "database": "idsvr",
+        "owner": "idsvr",
+        "secret": {"name": "tokens-accounts-audit-eu-gcp-owner"},
+    }
+    (bucket,) = [r for r in regs if r.type == "gcp:storage/bucket:Bucket"]
+    assert bucket.retain_on_delete is True
+    assert bucket.inputs["publicAccessPrevention"] == "enforced"
+    assert bucket.inputs["versioning"] == {"enabled": True}
+    (rule,) = bucket.inputs["lifecycleRules"]
+    assert rule["condition"]["withState"] == "ARCHIVED"
+    bucket_name = f"{bucket.name}-{mock_outputs.digest(bucket.name, 7)}"
+    store = spec["backup"]["barmanObjectStore"]
+    assert store["destinationPath"] == f"gs://{bucket_name}/"
+    assert store["googleCredentials"] == {"gkeEnvironment": True}
+    annotations = spec["serviceAccountTemplate"]["metadata"]["annotations"]
+    assert annotations["iam.gke.io/gcp-service-account"].endswith(
+        "@plan-project.iam.gserviceaccount.com"
+    )
+    assert primary.retain_on_delete is True
+    (owner,) = [r for r in regs if r.type == SECRET and r.name.endswith("-owner")]
+    assert owner.inputs["type"] == "kubernetes.io/basic-auth"
+    assert owner.inputs["stringData"] == "[secret]"
+    (backup,) = [r for r in regs if r.type == "kubernetes:postgresql.cnpg.io/v1:ScheduledBackup"]
+    assert backup.inputs["spec"]["cluster"] == {"name": "tokens-accounts-audit-eu-gcp"}
+    assert backup.inputs["spec"]["immediate"] is True
+    # the GKE cluster's instances act as the bucket's service account
+    (binding,) = [r for r in regs if r.type == "gcp:serviceaccount/iAMMember:IAMMember"]
+    assert binding.inputs["member"] == (
+        f"serviceAccount:acme-prod.svc.id.goog[{NAMESPACE}/tokens-accounts-audit-eu-gcp]"
+    )
+
+
+def test_passive_region_on_another_cloud_gets_a_replica_cluster() -> None:
+    regs = run(with_stores(deployment("active-passive", [GKE, AWS_PASSIVE])))
+    found = clusters(regs)
+    primary = found["tokens-accounts-audit-eu-gcp"].inputs["spec"]
+    replica = found["tokens-accounts-audit-eu-aws"]
+    spec = replica.inputs["spec"]
+    source = "tokens-accounts-audit-eu-gcp"
+    assert spec["replica"] == {"enabled": True, "source": source}
+    assert spec["bootstrap"] == {"recovery": {"source": source}}
+    (external,) = spec["externalClusters"]
+    assert external["name"] == source
+    archive = external["barmanObjectStore"]
+    assert archive["serverName"] == source
+    assert archive["destinationPath"] == primary["backup"]["barmanObjectStore"]["destinationPath"]
+    # outside GKE: a service account key in a Secret of the replica's namespace
+    credentials = archive["googleCredentials"]["applicationCredentials"]
+    assert credentials == {
+        "name": "tokens-accounts-audit-eu-aws-backup-credentials",
+        "key": "gcsCredentials",
+    }
+    (secret,) = [r for r in regs if r.type == SECRET and r.name.endswith("-backup-credentials")]
+    assert secret.inputs["metadata"]["name"] == credentials["name"]
+    assert secret.inputs["data"] == "[secret]"
+    assert len([r for r in regs if r.type == "gcp:serviceaccount/key:Key"]) == 1
+    assert "backup" not in spec and "initdb" not in spec["bootstrap"]
+    assert replica.retain_on_delete is True
+    by_urn = {r.urn: r for r in regs}
+    assert by_urn[replica.parent or ""].inputs == {"region": "eu-aws"}
+    assert replica.provider is not None and "::k8s-eu-aws::" in replica.provider
+
+
+def test_connections_use_the_rw_service_read_only_in_replica_regions() -> None:
+    connections: dict[str, DataConnection] = {}
+    values: dict[str, Any] = {}
+    run(with_stores(deployment("active-passive", [GKE, AWS_PASSIVE]), connections, values))
+    for rid, read_only in (("eu-gcp", False), ("eu-aws", True)):
+        connection = connections[f"tokens-accounts-audit/{rid}"]
+        cluster = f"tokens-accounts-audit-{rid}"
+        assert connection.env["JDBC_URL"] == (
+            f"jdbc:postgresql://{cluster}-rw.{NAMESPACE}.svc:5432/idsvr?sslmode=require"
+        )
+        assert connection.read_only is read_only
+        (rule,) = connection.egress
+        assert rule.port == 5432
+        assert rule.pod_selector == {"cnpg.io/cluster": cluster}
+        assert rule.namespace == NAMESPACE
+        assert values[f"{rid}.password_secret"] is True
+
+
+def test_operator_is_installed_once_per_region_however_many_stores() -> None:
+    data = (
+        "  tokens: {engine: cnpg, scope: global}\n"
+        "  accounts: {engine: cnpg, scope: region}\n"
+        "  audit: {engine: cnpg, scope: global}\n"
+    )
+    regs = run(with_stores(deployment("active-passive", [GKE, AWS_PASSIVE], data)))
+    releases = [r for r in regs if r.type == RELEASE]
+    assert len(releases) == 2
+    for release in releases:
+        assert release.inputs["chart"] == CHART
+        assert release.inputs["version"] == CHART_VERSION
+        assert release.inputs["repositoryOpts"] == {"repo": CHART_REPOSITORY}
+        assert release.inputs["namespace"] == OPERATOR_NAMESPACE
+    assert {r.provider.split("::")[-2] for r in releases if r.provider} == {
+        "k8s-eu-gcp",
+        "k8s-eu-aws",
+    }
+    # every cluster of both stores waits for its region's operator
+    assert len(clusters(regs)) == 4
+
+
+def test_aws_writer_uses_irsa_on_eks_and_an_access_key_elsewhere() -> None:
+    regs = run(with_stores(deployment("active-passive", [EKS, GKE_PASSIVE])))
+    found = clusters(regs)
+    primary = found["tokens-accounts-audit-eu-aws"].inputs["spec"]
+    store = primary["backup"]["barmanObjectStore"]
+    assert store["destinationPath"].startswith("s3://acme-id-tokens-accounts-audit-eu-aws-backups-")
+    assert store["s3Credentials"] == {"inheritFromIAMRole": True}
+    (role,) = [r for r in regs if r.type == "aws:iam/role:Role"]
+    policy = json.loads(role.inputs["assumeRolePolicy"])
+    (statement,) = policy["Statement"]
+    assert statement["Condition"]["StringEquals"]["oidc.example/id/X:sub"] == (
+        f"system:serviceaccount:{NAMESPACE}:tokens-accounts-audit-eu-aws"
+    )
+    annotations = primary["serviceAccountTemplate"]["metadata"]["annotations"]
+    assert annotations == {
+        "eks.amazonaws.com/role-arn": f"arn:aws:iam::123456789012:role/{role.name}"
+    }
+
+    replica = found["tokens-accounts-audit-eu-gcp"].inputs["spec"]
+    keys = replica["externalClusters"][0]["barmanObjectStore"]["s3Credentials"]
+    assert keys["accessKeyId"] == {
+        "name": "tokens-accounts-audit-eu-gcp-backup-credentials",
+        "key": "ACCESS_KEY_ID",
+    }
+    assert keys["secretAccessKey"]["key"] == "ACCESS_SECRET_KEY"
+    (secret,) = [r for r in regs if r.type == SECRET and r.name.endswith("-backup-credentials")]
+    assert secret.inputs["stringData"] == "[secret]"
+    (user_policy,) = [r for r in regs if r.type == "aws:iam/userPolicy:UserPolicy"]
+    actions = {
+        a for s in json.loads(user_policy.inputs["policy"])["Statement"] for a in s["Action"]
+    }
+    assert actions == {
+        "s3:ListBucket",
+        "s3:GetBucketLocation",
+        "s3:GetObject",
+        "s3:PutObject",
+        "s3:DeleteObject",
+    }
+    assert len([r for r in regs if r.type == "aws:iam/accessKey:AccessKey"]) == 1
+    (lifecycle,) = [
+        r
+        for r in regs
+        if r.type == "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
+    ]
+    assert lifecycle.inputs["rules"][0]["noncurrentVersionExpiration"] == {"noncurrentDays": 30}
+
+
+def test_existing_cluster_writer_alone_runs_without_backups() -> None:
+    regs = run(with_stores(deployment("single-region", [ON_PREM])))
+    (cluster,) = clusters(regs).values()
+    assert "backup" not in cluster.inputs["spec"]
+    assert not [r for r in regs if "bucket" in r.type.lower()]
+    assert not [r for r in regs if r.type.endswith(":ScheduledBackup")]
+
+
+def test_existing_cluster_writer_with_replicas_needs_an_object_store() -> None:
+    d = deployment("active-passive", [ON_PREM, AWS_PASSIVE])
+    with pytest.raises(InvalidInput, match=r"regionkit:cnpgBackups\.on-prem"):
+        run(with_stores(d))
+
+
+def test_object_store_from_the_stack_config(monkeypatch: pytest.MonkeyPatch) -> None:
+    stores = {
+        "on-prem": {
+            "destinationPath": "s3://dc1-backups/idsvr/",
+            "endpointURL": "https://minio.dc1.example:9000",
+            "accessKeyId": "dc1-user",
+            "secretAccessKey": "dc1-password",
+        }
+    }
+    monkeypatch.setitem(pulumi_config.CONFIG.get(), "regionkit:cnpgBackups", json.dumps(stores))
+    monkeypatch.setattr(pulumi_config, "_SECRET_KEYS", {"regionkit:cnpgBackups"}, raising=False)
+    regs = run(with_stores(deployment("active-passive", [ON_PREM, AWS_PASSIVE])))
+    found = clusters(regs)
+    primary = found["tokens-accounts-audit-on-prem"].inputs["spec"]["backup"]["barmanObjectStore"]
+    assert primary["destinationPath"] == "s3://dc1-backups/idsvr/"
+    assert primary["endpointURL"] == "https://minio.dc1.example:9000"
+    replica = found["tokens-accounts-audit-eu-aws"].inputs["spec"]["externalClusters"][0]
+    assert replica["barmanObjectStore"]["destinationPath"] == "s3://dc1-backups/idsvr/"
+    secrets = [r for r in regs if r.type == SECRET and r.name.endswith("-backup-credentials")]
+    assert len(secrets) == 2
+    assert {s.inputs["stringData"] for s in secrets} == {"[secret]"}
+    assert not [r for r in regs if r.type.startswith("aws:s3")]
+
+
+def test_namespaces_are_kept_when_removed_from_the_program() -> None:
+    regs = run(with_stores(deployment("active-passive", [GKE, AWS_PASSIVE])))
+    namespaces = [r for r in regs if r.type == "kubernetes:core/v1:Namespace"]
+    assert {n.inputs["metadata"]["name"] for n in namespaces} == {NAMESPACE}
+    assert len(namespaces) == 2 and all(n.retain_on_delete for n in namespaces)
