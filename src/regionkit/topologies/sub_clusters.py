@@ -33,6 +33,22 @@ class SubClusters(pulumi.ComponentResource):
                 TopologyArgs(deployment, config_dir=args.config_dir, validate=False),
                 pulumi.ResourceOptions(parent=self),
             )
+        self.global_hostname = None
+        if spec.dns.global_hostname is not None:
+            from regionkit.components.gslb.global_hostname import (
+                GlobalHostname,
+                GlobalHostnameArgs,
+                Partition,
+            )
+
+            partitions = tuple(
+                Partition(sub, p.deployment.jurisdiction or p.deployment.regions[0].jurisdiction,
+                          p.deployment.hostname)
+                for sub, p in self.partitions.items()
+            )
+            self.global_hostname = GlobalHostname(
+                f"{name}-global", GlobalHostnameArgs(spec, partitions), pulumi.ResourceOptions(parent=self)
+            )
         self.hostnames = pulumi.Output.from_input(
             {sub: p.deployment.hostname for sub, p in self.partitions.items()}
         )
