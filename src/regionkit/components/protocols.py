@@ -190,3 +190,17 @@ def data_source_id(data_classes: tuple[str, ...]) -> str:
 def env_prefix(source_id: str) -> str:
     """Environment prefix of a data source's variables, e.g. "DS_ACCOUNTS_AUDIT_"."""
     return "DS_" + source_id.upper().replace("-", "_") + "_"
+
+
+#: the ServiceAccount of the identity server nodes in every region
+WORKLOAD_SERVICE_ACCOUNT = "idsvr"
+
+
+def workload_namespace(deployment: Deployment) -> str:
+    """The namespace of a deployment's identity server: `<name>` or `<name>-<sub-cluster>`."""
+    return "-".join(p for p in (deployment.name, deployment.sub_cluster) if p)
+
+
+def workload_service_account(deployment: Deployment) -> tuple[str, str]:
+    """Namespace and ServiceAccount the nodes run as: what IRSA and workload identity trust."""
+    return workload_namespace(deployment), WORKLOAD_SERVICE_ACCOUNT

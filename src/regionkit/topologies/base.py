@@ -180,8 +180,10 @@ class DeploymentTopology(pulumi.ComponentResource):
                     namespace=server.namespace,
                     admin_service=server.admin_service_name,
                     admin_secret_name=server.secret_name,
-                    admin_password_key="ADMIN_PASSWORD",
+                    admin_password_key=server.admin_password_key,
                     ca_secret_name=None,
+                    admin_pod_labels=server.admin_pod_labels,
+                    parameter_secret_names=(server.secret_name,),
                 ),
                 pulumi.ResourceOptions(parent=server),
             )

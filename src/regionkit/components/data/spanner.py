@@ -24,7 +24,6 @@ from regionkit.catalog import regions as catalog
 from regionkit.components.platform.gcp import (
     gcp_project,
     service_account_id,
-    workload_service_account,
 )
 from regionkit.components.protocols import (
     DataConnection,
@@ -33,6 +32,7 @@ from regionkit.components.protocols import (
     StoreArgs,
     data_source_id,
     type_token,
+    workload_service_account,
 )
 from regionkit.errors import InvalidInput
 from regionkit.spec.models import Cloud, Engine

@@ -94,7 +94,9 @@ class GlobalHostname(pulumi.ComponentResource):
 
     hostname: pulumi.Output[str]
 
-    def __init__(self, name: str, args: GlobalHostnameArgs, opts: pulumi.ResourceOptions | None = None):
+    def __init__(
+        self, name: str, args: GlobalHostnameArgs, opts: pulumi.ResourceOptions | None = None
+    ):
         dns = args.spec.dns
         hostname, zone = dns.global_hostname, dns.zone
         if hostname is None:
@@ -114,7 +116,9 @@ class GlobalHostname(pulumi.ComponentResource):
         self.hostname = pulumi.Output.from_input(hostname)
         self.register_outputs({"hostname": self.hostname})
 
-    def _route53(self, name: str, zone: str, hostname: str, partitions: tuple[Partition, ...], ttl: int) -> None:
+    def _route53(
+        self, name: str, zone: str, hostname: str, partitions: tuple[Partition, ...], ttl: int
+    ) -> None:
         import pulumi_aws as aws
 
         provider = aws.Provider(
@@ -141,7 +145,9 @@ class GlobalHostname(pulumi.ComponentResource):
                 opts=child,
             )
 
-    def _cloud_dns(self, name: str, zone: str, hostname: str, partitions: tuple[Partition, ...], ttl: int) -> None:
+    def _cloud_dns(
+        self, name: str, zone: str, hostname: str, partitions: tuple[Partition, ...], ttl: int
+    ) -> None:
         import pulumi_gcp as gcp
 
         from regionkit.components.gslb.cloud_dns import managed_zone_name, record_name
@@ -170,7 +176,9 @@ class GlobalHostname(pulumi.ComponentResource):
             routing_policy=gcp.dns.RecordSetRoutingPolicyArgs(
                 enable_geo_fencing=True,
                 geos=[
-                    gcp.dns.RecordSetRoutingPolicyGeoArgs(location=location, rrdatas=[record_name(target)])
+                    gcp.dns.RecordSetRoutingPolicyGeoArgs(
+                        location=location, rrdatas=[record_name(target)]
+                    )
                     for location, target in items
                 ],
             ),

@@ -18,7 +18,12 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from regionkit.components.protocols import PlatformArgs, RegionPlatform, type_token
+from regionkit.components.protocols import (
+    PlatformArgs,
+    RegionPlatform,
+    type_token,
+    workload_service_account,
+)
 from regionkit.errors import InvalidInput
 from regionkit.spec.models import Cloud, Deployment, RegionSpec
 
@@ -32,12 +37,6 @@ GATEWAY_CLASS = "aws-alb"
 ZONES = 3
 CONTROL_PLANE_LOGS = ("api", "audit", "authenticator", "controllerManager", "scheduler")
 #: the identity server nodes' ServiceAccount, which the data stores' IRSA roles trust
-SERVICE_ACCOUNT = "idsvr"
-
-
-def workload_service_account(deployment: Deployment) -> tuple[str, str]:
-    """Namespace and ServiceAccount of the identity server nodes in every region."""
-    return deployment.name, SERVICE_ACCOUNT
 
 
 def vpc_cidr(deployment: Deployment, region: RegionSpec) -> str:

@@ -28,7 +28,11 @@ import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 from pulumi_gcp import container
 
-from regionkit.components.protocols import PlatformArgs, RegionPlatform, type_token
+from regionkit.components.protocols import (
+    PlatformArgs,
+    RegionPlatform,
+    type_token,
+)
 from regionkit.spec.models import Cloud, Deployment, RegionSpec
 
 DEFAULT_MACHINE_TYPE = "e2-standard-4"
@@ -51,13 +55,7 @@ NODE_ROLES = (
     "roles/artifactregistry.reader",
 )
 #: the identity server nodes' ServiceAccount (same convention as the AWS platform's IRSA)
-SERVICE_ACCOUNT = "idsvr"
 MAX_REGIONS = 15
-
-
-def workload_service_account(deployment: Deployment) -> tuple[str, str]:
-    """Namespace and ServiceAccount of the identity server nodes in every region."""
-    return deployment.name, SERVICE_ACCOUNT
 
 
 @dataclass(frozen=True)
