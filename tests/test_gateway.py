@@ -27,10 +27,13 @@ def test_gateway_listens_for_the_hostname(dev: tuple[list[Any], dict[str, Any]])
     assert metadata["namespace"] == "acme-id"
     assert metadata["annotations"]["pulumi.com/waitFor"] == "jsonpath={.status.addresses[0].value}"
     assert spec["gatewayClassName"] == "regionkit"  # the platform's class
-    (listener,) = spec["listeners"]
-    assert listener["protocol"] == "HTTPS" and listener["port"] == 443
+    listener, regional = spec["listeners"]
+    for each in (listener, regional):
+        assert each["protocol"] == "HTTPS" and each["port"] == 443
+        assert each["tls"]["certificateRefs"] == [{"kind": "Secret", "name": "acme-id-tls"}]
     assert listener["hostname"] == "login.dev.example.com"
-    assert listener["tls"]["certificateRefs"] == [{"kind": "Secret", "name": "acme-id-tls"}]
+    # the region's own name, which the GSLB health checks send as Host/SNI
+    assert regional["hostname"] == "home.login.dev.example.com"
     validate_manifest(gateway.inputs)
     (component,) = of_type(registrations, "regionkit:gateway:RuntimeGateway")
     assert gateway.parent == component.urn
@@ -40,8 +43,11 @@ def test_route_sends_serving_to_the_status_port(dev: tuple[list[Any], dict[str, 
     registrations, _ = dev
     (route,) = of_type(registrations, ROUTE)
     spec = route.inputs["spec"]
-    assert spec["hostnames"] == ["login.dev.example.com"]
-    assert spec["parentRefs"] == [{"name": "idsvr", "sectionName": "https"}]
+    assert spec["hostnames"] == ["login.dev.example.com", "home.login.dev.example.com"]
+    assert spec["parentRefs"] == [
+        {"name": "idsvr", "sectionName": "https"},
+        {"name": "idsvr", "sectionName": "https-regional"},
+    ]
     serving, everything = spec["rules"]
     assert serving["matches"] == [{"path": {"type": "Exact", "value": "/serving"}}]
     assert serving["backendRefs"] == [{"name": "idsvr-runtime", "port": 4465}]

@@ -67,6 +67,8 @@ class RuntimeGatewayArgs:
     #: the runtime nodes' Service in `namespace`
     service_name: str
     address_kind: AddressKind = "ip"
+    #: the region's own name (`<region>.<hostname>`), served too: GSLB health checks use it
+    regional_hostname: str | None = None
     gateway_name: str = "idsvr"
     runtime_port: int = idsvr.RUNTIME_PORT
     status_port: int = idsvr.STATUS_PORT
@@ -117,21 +119,31 @@ class RuntimeGateway(pulumi.ComponentResource):
         self.register_outputs({"address": self.address})
 
 
+def _hostnames(args: RuntimeGatewayArgs) -> list[tuple[str, str]]:
+    """(listener name, hostname): the public hostname, then the region's own name."""
+    names = [(LISTENER, args.hostname)]
+    if args.regional_hostname:
+        names.append((f"{LISTENER}-regional", args.regional_hostname))
+    return names
+
+
 def gateway_spec(args: RuntimeGatewayArgs) -> dict[str, Any]:
+    """One HTTPS listener per hostname; the certificate Secret must cover both names."""
     return {
         "gatewayClassName": args.gateway_class,
         "listeners": [
             {
-                "name": LISTENER,
+                "name": listener,
                 "protocol": "HTTPS",
                 "port": 443,
-                "hostname": args.hostname,
+                "hostname": hostname,
                 "tls": {
                     "mode": "Terminate",
                     "certificateRefs": [{"kind": "Secret", "name": args.tls_secret_name}],
                 },
                 "allowedRoutes": {"namespaces": {"from": "Same"}},
             }
+            for listener, hostname in _hostnames(args)
         ],
     }
 
@@ -139,8 +151,10 @@ def gateway_spec(args: RuntimeGatewayArgs) -> dict[str, Any]:
 def route_spec(args: RuntimeGatewayArgs) -> dict[str, Any]:
     """`/serving` (exact) to the status port; everything else to the OAuth endpoints."""
     return {
-        "parentRefs": [{"name": args.gateway_name, "sectionName": LISTENER}],
-        "hostnames": [args.hostname],
+        "parentRefs": [
+            {"name": args.gateway_name, "sectionName": listener} for listener, _ in _hostnames(args)
+        ],
+        "hostnames": [hostname for _, hostname in _hostnames(args)],
         "rules": [
             {
                 "matches": [{"path": {"type": "Exact", "value": idsvr.READINESS_PATH}}],

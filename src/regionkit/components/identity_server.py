@@ -28,6 +28,7 @@ from regionkit.components.protocols import (
     EgressRule,
     RegionEndpoint,
     RegionPlatform,
+    regional_hostname,
     type_token,
     workload_namespace,
 )
@@ -396,6 +397,7 @@ class IdentityServer(pulumi.ComponentResource):
                 provider=platform.k8s_provider,
                 namespace=namespace,
                 hostname=deployment.hostname,
+                regional_hostname=regional_hostname(deployment, rid),
                 gateway_class=platform.gateway_class,
                 tls_secret_name=args.tls_secret_name or f"{ns_name}-tls",
                 service_name=pods.RUNTIME_NAME,

@@ -204,3 +204,12 @@ def workload_namespace(deployment: Deployment) -> str:
 def workload_service_account(deployment: Deployment) -> tuple[str, str]:
     """Namespace and ServiceAccount the nodes run as: what IRSA and workload identity trust."""
     return workload_namespace(deployment), WORKLOAD_SERVICE_ACCOUNT
+
+
+def regional_hostname(deployment: Deployment, region_id: str) -> str:
+    """The name that reaches one region's Gateway directly, e.g. `us-east.login.example.com`.
+
+    GSLB health checks send it as Host/SNI (a load balancer's own DNS name matches no route), and
+    operators use it to reach one region on purpose.
+    """
+    return f"{region_id}.{deployment.hostname}"

@@ -34,7 +34,13 @@ import pulumi_gcp as gcp
 from pulumi_gcp import dns
 
 from regionkit.catalog import regions as catalog
-from regionkit.components.protocols import FailoverTiming, GslbArgs, RegionEndpoint, type_token
+from regionkit.components.protocols import (
+    FailoverTiming,
+    GslbArgs,
+    RegionEndpoint,
+    regional_hostname,
+    type_token,
+)
 from regionkit.errors import InvalidInput
 from regionkit.spec.models import Cloud, Deployment, RegionSpec, Routing
 
@@ -209,11 +215,6 @@ def routing_policy(
             for t in group_by_location(endpoints)
         ],
     )
-
-
-def regional_hostname(deployment: Deployment, region_id: str) -> str:
-    """The name that reaches one region's Gateway directly, e.g. `us-east.login.example.com`."""
-    return f"{region_id}.{deployment.hostname}"
 
 
 class CloudDnsGslb(pulumi.ComponentResource):

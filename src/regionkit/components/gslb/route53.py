@@ -19,7 +19,13 @@ from typing import Any, Literal
 import pulumi
 import pulumi_aws as aws
 
-from regionkit.components.protocols import FailoverTiming, GslbArgs, RegionEndpoint, type_token
+from regionkit.components.protocols import (
+    FailoverTiming,
+    GslbArgs,
+    RegionEndpoint,
+    regional_hostname,
+    type_token,
+)
 from regionkit.errors import InvalidInput
 from regionkit.spec.models import Cloud, Deployment, RegionSpec, Routing
 
@@ -57,11 +63,6 @@ class RecordPlan:
     value: str
     region_id: str | None = None
     alias_to: str | None = None
-
-
-def regional_hostname(deployment: Deployment, region_id: str) -> str:
-    """The name that reaches one region's Gateway directly, e.g. `us-east.login.example.com`."""
-    return f"{region_id}.{deployment.hostname}"
 
 
 def latency_region(region: RegionSpec) -> str:
