@@ -17,7 +17,9 @@ from regionkit.checks import validate
 from regionkit.spec import load_stack
 
 FIXTURES = Path(__file__).parent / "fixtures" / "stacks"
-CHECKS_SOURCE = Path(__file__).parent.parent / "src" / "regionkit" / "checks"
+SOURCE = Path(__file__).parent.parent / "src" / "regionkit"
+#: validate reports the checks' findings and the residency analysis' findings
+CHECKS_SOURCES = (SOURCE / "checks", SOURCE / "residency")
 
 RULES = {
     "topology.shape",
@@ -37,7 +39,9 @@ RULES = {
     "security.min-nodes",
     "residency.cross-border",
     "residency.routing",
+    "residency.failover",
     "residency.sub-cluster",
+    "residency.global-hostname",
     "data.reach",
     "engine.cloud",
     "engine.replication",
@@ -102,7 +106,8 @@ def test_the_rules_listed_here_are_the_rules_the_checks_emit() -> None:
     literal = re.compile(rf'"((?:{prefixes})\.[a-z-]+)"')
     emitted = {
         m.group(1)
-        for source in CHECKS_SOURCE.glob("*.py")
+        for directory in CHECKS_SOURCES
+        for source in directory.glob("*.py")
         for m in literal.finditer(source.read_text())
     }
     assert emitted == RULES

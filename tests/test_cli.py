@@ -55,7 +55,7 @@ def test_environment_name_resolves_to_stacks_dir(monkeypatch: pytest.MonkeyPatch
 
 
 BAD_INPUT = [
-    ("malformed-yaml", "topology: single-region", "topology: [single-region", "malformed YAML", 4),
+    ("malformed-yaml", "topology: single-region", "topology: [single-region", "malformed YAML", 6),
     ("unknown-key", "    maxNodes: 4", "    maxNodes: 4\n    maxReplicas: 9", "unknown key 'maxReplicas'", 11),
     ("wrong-type", "minNodes: 2", "minNodes: lots", "identityServer.runtime.minNodes", 9),
     ("bad-enum", "cloud: kubernetes", "cloud: azure", "regions[0].cloud", 36),

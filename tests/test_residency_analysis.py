@@ -12,13 +12,15 @@ from regionkit.residency import (
     CROSS_BORDER,
     FAILOVER,
     GLOBAL_HOSTNAME,
+    REACH,
     ROUTING,
+    SUB_CLUSTER,
     EdgeKind,
     ResidencyReport,
     analyse,
     transfer_allowed,
 )
-from regionkit.residency.routing import distance, routes, targets
+from regionkit.residency.routing import distance, routes, targets, user_groups
 from regionkit.spec import load_stack, load_stack_text
 from regionkit.spec.models import Cloud, ClusterSpec, RegionSpec, ResidencySpec, StackSpec
 from tests.conftest import ROOT, example_stacks
@@ -59,9 +61,14 @@ def test_example_stacks_have_no_residency_errors(stack: Path) -> None:
 
 def test_global_cluster_that_violates_residency_is_rejected() -> None:
     report = report_of("global-violates-residency")
-    assert [(f.level, f.rule, f.path) for f in report.findings] == [
-        (Level.ERROR, CROSS_BORDER, "data.accounts.scope")
+    assert rules(report) == [
+        (Level.ERROR, CROSS_BORDER, "data.accounts.scope"),
+        # the audit log is kept per region: a failover writes it in another jurisdiction
+        (Level.ERROR, FAILOVER, "regions[1]"),
+        (Level.ERROR, FAILOVER, "regions[0]"),
+        (Level.WARNING, ROUTING, "dns.routing"),
     ]
+    assert all("audit log" in f.message for f in report.findings[1:])
     message = report.findings[0].message
     for transfer in ("US -> EU", "US -> JP", "EU -> US", "EU -> JP", "JP -> US", "JP -> EU"):
         assert transfer in message
@@ -92,10 +99,10 @@ def test_cross_border_entry_allows_the_declared_transfer() -> None:
 def test_non_personal_tokens_cross_borders_without_a_finding() -> None:
     report = report_of("cross-border-undeclared")
     tokens = [e for e in report.edges if e.data_classes == ("tokens",)]
-    assert {(e.source.region if e.source else None, e.target.region) for e in tokens} == {
-        ("eu-ie", "gb-lon"),
-        ("gb-lon", "eu-ie"),
-    }
+    # DynamoDB writes in every active region; the passive one writes only after a failover
+    assert [(e.source.region if e.source else None, e.target.region) for e in tokens] == [
+        ("eu-ie", "gb-lon")
+    ]
     assert all(e.allowed and e.cross_border and e.personal == () for e in tokens)
 
 
@@ -120,9 +127,13 @@ def test_cross_border_in_a_sub_cluster_names_the_sub_cluster() -> None:
     cross = [f for f in report.findings if f.rule == CROSS_BORDER]
     assert {f.path for f in cross} == {"data.accounts.scope", "data.audit.scope"}
     assert all(f.message.startswith("sub-cluster 'us': ") for f in cross)
-    # the geolocation hint sends US users to a partition holding data in Canada
-    hint = [f for f in report.findings if f.rule == GLOBAL_HOSTNAME]
-    assert [(f.level, f.path) for f in hint] == [(Level.ERROR, "subClusters[1].regions[1]")]
+    # the US partition holds a region in Canada, hinted or not
+    outside = [f for f in report.findings if f.rule == SUB_CLUSTER]
+    assert [(f.level, f.path) for f in outside] == [
+        (Level.ERROR, "subClusters[1].regions[1].jurisdiction")
+    ]
+    assert "region ca-mtl is in CA" in outside[0].message
+    assert [f for f in report.findings if f.rule == GLOBAL_HOSTNAME] == []
 
 
 # --- residency.routing and residency.failover -------------------------------------------------
@@ -131,14 +142,18 @@ def test_cross_border_in_a_sub_cluster_names_the_sub_cluster() -> None:
 def test_weighted_routing_across_jurisdictions_breaks_routing() -> None:
     report = report_of("routing-weighted-across-jurisdictions")
     assert rules(report) == [
-        (Level.ERROR, ROUTING, "dns.routing"),
-        (Level.ERROR, ROUTING, "dns.routing"),
+        (Level.ERROR, ROUTING, "dns.routing"),  # accounts
+        (Level.ERROR, ROUTING, "dns.routing"),  # audit
+        (Level.WARNING, REACH, "data.tokens.scope"),  # tokens are not personal data
     ]
-    first, second = (f.message for f in report.findings)
-    assert "signed in at us-east, us-west (US) to eu-ie, eu-de (EU)" in first
-    assert "signed in at eu-ie, eu-de (EU) to us-east, us-west (US)" in second
-    assert "accounts (user credentials) are not replicated" in first
-    assert "use geolocation routing so users of EU stay on eu-ie, eu-de" in second
+    accounts, audit, tokens = (f.message for f in report.findings)
+    assert "users of US who signed in at us-east, us-west (US) to eu-ie, eu-de (EU)" in accounts
+    assert "users of EU who signed in at eu-ie, eu-de (EU) to us-east, us-west (US)" in accounts
+    assert "where their accounts are not stored (data.accounts.scope: jurisdiction)" in accounts
+    assert "use geolocation routing so users of US and EU stay in their jurisdiction" in accounts
+    assert "[{from: US, to: EU}, {from: EU, to: US}] and set data.accounts.scope" in accounts
+    assert "audit records written there" in audit and "and set data.audit.scope" not in audit
+    assert "between us-east and eu-ie" in tokens and "lose their session" in tokens
 
 
 def test_geolocation_with_a_failover_region_per_jurisdiction_keeps_routing() -> None:
@@ -150,37 +165,45 @@ def test_geolocation_with_a_failover_region_per_jurisdiction_keeps_routing() -> 
 
 def test_latency_failover_to_another_jurisdiction_breaks_failover() -> None:
     report = report_of("global-latency-jurisdiction-accounts")
-    # us-east -> eu-ie (regions[1]), eu-ie -> us-east (regions[0]), ap-sg -> eu-ie (regions[1])
+    # us-east -> eu-ie and ap-sg -> eu-ie (regions[1]), eu-ie -> us-east (regions[0]), each for
+    # accounts and audit; and latency routing crosses borders near them (dns.routing)
     assert rules(report) == [
         (Level.ERROR, FAILOVER, "regions[1]"),
-        (Level.ERROR, FAILOVER, "regions[0]"),
         (Level.ERROR, FAILOVER, "regions[1]"),
+        (Level.ERROR, FAILOVER, "regions[0]"),
+        (Level.ERROR, FAILOVER, "regions[0]"),
+        (Level.WARNING, ROUTING, "dns.routing"),
+        (Level.WARNING, ROUTING, "dns.routing"),
     ]
     message = report.findings[0].message
     assert "signed in at us-east (US) to eu-ie (EU) (after us-east fails)" in message
+    assert "signed in at ap-sg (SG) to eu-ie (EU) (after ap-sg fails)" in message
     assert "sub-clusters per jurisdiction" in message
-    assert "add a second region in US as the same-jurisdiction failover region" in message
-    assert "{from: US, to: EU}" in message
+    assert "with a second region in each of US and SG to fail over to" in message
+    assert "{from: US, to: EU}, {from: SG, to: EU}" in message
 
 
-def test_failover_within_one_jurisdiction_to_missing_accounts_is_a_warning() -> None:
+def test_failover_within_one_jurisdiction_to_missing_accounts_is_a_reach_warning() -> None:
     report = report_of("failover-region-scoped-accounts")
-    assert rules(report) == [(Level.WARNING, FAILOVER, "regions[1]")]
-    assert "data.accounts.scope: jurisdiction (or global)" in report.findings[0].message
+    assert rules(report) == [(Level.WARNING, REACH, "data.accounts.scope")]
+    message = report.findings[0].message
+    assert "from us-east to us-west (after us-east fails)" in message
+    assert "cannot log in there" in message and "(jurisdiction or global)" in message
 
 
-def test_region_scoped_tokens_are_no_residency_finding() -> None:
-    # tokens are not personal data by default: losing sessions is a scenario, not a finding
-    assert report_of("failover-region-scoped-tokens").findings == ()
+def test_region_scoped_tokens_lose_sessions_after_failover() -> None:
+    # tokens are not personal data by default: no residency finding, but users sign in again
+    report = report_of("failover-region-scoped-tokens")
+    assert rules(report) == [(Level.WARNING, REACH, "data.tokens.scope")]
+    assert "lose their session there and must sign in again" in report.findings[0].message
 
 
-def test_personal_tokens_unreachable_after_failover_are_reported() -> None:
+def test_personal_tokens_unreachable_in_their_jurisdiction_are_a_reach_warning() -> None:
     spec = variant(
         "failover-region-scoped-tokens", "regions:", "residency: {personalData: [tokens]}\nregions:"
     )
-    report = analyse(spec)
-    assert rules(report) == [(Level.WARNING, FAILOVER, "regions[1]")]
-    assert "cannot keep their sessions" in report.findings[0].message
+    # no border crossed: the same finding as for tokens that are not personal data
+    assert analyse(spec).findings == report_of("failover-region-scoped-tokens").findings
 
 
 def test_audit_log_is_not_required_where_users_are_routed() -> None:
@@ -211,9 +234,10 @@ def test_global_hostname_equal_to_a_partition_hostname_breaks_the_rule() -> None
     assert "sub-cluster 'eu'" in report.findings[0].message
 
 
-def test_global_hostname_without_sub_clusters_is_a_warning() -> None:
+def test_global_hostname_without_sub_clusters_hints_nothing() -> None:
+    # an ignored hint is not a residency matter: validate reports it once, as dns.global-hostname
     report = report_of("global-hostname-without-sub-clusters")
-    assert rules(report) == [(Level.WARNING, GLOBAL_HOSTNAME, "dns.globalHostname")]
+    assert report.findings == ()
     assert report.hints == ()
 
 
@@ -296,6 +320,81 @@ def test_geolocation_without_a_local_region_falls_back_to_the_default() -> None:
     assert targets(deployment, "US", None, failed="us-east") == ("eu-ie",)
     report = analyse(spec)
     assert {f.rule for f in report.findings} == {FAILOVER}
+
+
+GCP_GEOLOCATION = """\
+apiVersion: regionkit/v1
+name: acme-gcp
+topology: global-cluster
+consistency: strong
+dns: {provider: cloud-dns, zone: example.com, hostname: login.example.com, routing: geolocation}
+data:
+  tokens: {engine: spanner, scope: jurisdiction}
+  accounts: {engine: spanner, scope: jurisdiction}
+  audit: {engine: spanner, scope: jurisdiction}
+regions:
+  - {id: us-east, cloud: gcp, location: us-east4, jurisdiction: US}
+  - {id: eu-west, cloud: gcp, location: europe-west1, jurisdiction: BE}
+  - {id: eu-north, cloud: gcp, location: europe-west4, jurisdiction: NL}
+"""
+
+
+def test_cloud_dns_geolocation_routes_to_the_nearest_region() -> None:
+    deployment = load_stack_text(GCP_GEOLOCATION).spec.deployments()[0]
+    # keyed by Google Cloud region, not by country: users near each region form a group
+    assert user_groups(deployment) == [
+        ("US", "us-east"),
+        ("BE", "eu-west"),
+        ("NL", "eu-north"),
+    ]
+    # no geo-fencing: a failed region's users go to the nearest other, not to the first
+    assert targets(deployment, "BE", "eu-west", failed="eu-west") == ("eu-north",)
+    report = analyse(load_stack_text(GCP_GEOLOCATION).spec)
+    border = [f for f in report.findings if f.rule == ROUTING]
+    assert [f.level for f in border] == [Level.WARNING] * 2  # accounts and audit
+    assert "Cloud DNS geolocation" in border[0].message
+
+
+def test_route53_geolocation_routes_by_jurisdiction() -> None:
+    spec = load_stack_text(GCP_GEOLOCATION.replace("provider: cloud-dns", "provider: route53"))
+    deployment = spec.spec.deployments()[0]
+    assert user_groups(deployment) == [("US", None), ("BE", None), ("NL", None)]
+    assert targets(deployment, "BE", None) == ("eu-west", "eu-north")  # one EU area
+    assert [f for f in analyse(spec.spec).findings if f.rule == ROUTING] == []
+
+
+def test_a_single_region_topology_reroutes_no_one() -> None:
+    # a second region in single-region is a topology.shape finding, not a failover
+    text = (FIXTURES / "failover-region-scoped-accounts.yaml").read_text()
+    text = text.replace("topology: active-passive", "topology: single-region")
+    report = analyse(load_stack_text(text).spec)
+    assert report.findings == ()
+    assert report.paths, "the DNS paths are still reported"
+
+
+def test_an_active_passive_stack_without_an_active_region_is_analysed() -> None:
+    # topology.role reports the missing active region; the analysis must not fail on it
+    text = (FIXTURES / "active-passive-one-jurisdiction.yaml").read_text()
+    text = text.replace("role: active", "role: passive")
+    report = analyse(load_stack_text(text).spec)
+    config = [e for e in report.edges if e.kind is EdgeKind.CONFIG_SYNC]
+    assert [(e.source, e.target.region) for e in config] == [(None, "us-east"), (None, "us-west")]
+
+
+def test_findings_point_at_the_key_that_is_written() -> None:
+    # the eu sub-cluster sets data.tokens and inherits data.accounts: each finding and store
+    # points where its setting is written, so a reviewer lands on the right line
+    spec = variant(
+        "sub-clusters-by-jurisdiction",
+        "    dns: {hostname: login.eu.example.com, routing: latency}\n",
+        "    dns: {hostname: login.eu.example.com, routing: latency}\n"
+        "    data: {tokens: {engine: dynamodb, scope: region}}\n",
+    )
+    report = analyse(spec)
+    assert rules(report) == [(Level.WARNING, REACH, "subClusters[0].data.tokens.scope")]
+    stores = {(s.sub_cluster, s.data_class): s.path for s in report.stores}
+    assert stores[("eu", "tokens")] == "subClusters[0].data.tokens"
+    assert stores[("eu", "accounts")] == "data.accounts"  # inherited from the top level
 
 
 def test_unknown_locations_count_near_within_a_jurisdiction() -> None:

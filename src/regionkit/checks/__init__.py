@@ -1,7 +1,8 @@
 """Validation of a loaded stack (DESIGN section 1): pure functions from a spec to findings.
 
-`validate(loaded)` runs every check on every deployment (the stack, or each sub-cluster) and
-locates each finding at the file and line of its key path.
+`validate(loaded)` runs the stack-wide checks (shape across sub-clusters, and the residency
+analysis, which walks every deployment itself) and every per-deployment check on every deployment
+(the stack, or each sub-cluster), and locates each finding at the file and line of its key path.
 """
 
 from __future__ import annotations
@@ -18,15 +19,20 @@ from regionkit.spec.models import StackSpec
 DEPLOYMENT_CHECKS: tuple[Callable[[Paths], list[Finding]], ...] = (
     shape.check,
     security.check,
-    residency.check,
     engines.check,
     budget.check,
+)
+
+#: the checks run once on the whole stack
+STACK_CHECKS: tuple[Callable[[StackSpec], list[Finding]], ...] = (
+    shape.check_stack,
+    residency.check_stack,
 )
 
 
 def check_spec(spec: StackSpec) -> list[Finding]:
     """Every finding of `spec`, unlocated (for stacks built in Python, with no file)."""
-    findings = shape.check_stack(spec)
+    findings = [f for check in STACK_CHECKS for f in check(spec)]
     for deployment in spec.deployments():
         paths = Paths(spec, deployment)
         for check in DEPLOYMENT_CHECKS:

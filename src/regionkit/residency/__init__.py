@@ -2,6 +2,7 @@
 seed article's multi-region test scenarios.
 
     report = analyse(spec)            # stores, replication edges, DNS paths, findings
+    report.findings                   # what `regionkit validate` reports for residency
     for s in scenarios(spec): ...     # login / session / refresh for every reroute
 
 The renderers (`render_report`, `report_markdown`, `scenarios_markdown`) live in
@@ -18,7 +19,10 @@ from regionkit.residency.report import (
     CROSS_BORDER,
     FAILOVER,
     GLOBAL_HOSTNAME,
+    REACH,
     ROUTING,
+    RULES,
+    SUB_CLUSTER,
     DnsPath,
     Edge,
     EdgeKind,
@@ -36,7 +40,10 @@ __all__ = [
     "CROSS_BORDER",
     "FAILOVER",
     "GLOBAL_HOSTNAME",
+    "REACH",
     "ROUTING",
+    "RULES",
+    "SUB_CLUSTER",
     "DnsPath",
     "Edge",
     "EdgeKind",

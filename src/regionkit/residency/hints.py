@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from regionkit.catalog.regions import EU, EU_MEMBER_STATES
 from regionkit.findings import Finding, error, warning
-from regionkit.residency.report import GLOBAL_HOSTNAME, HostnameHint, transfer_allowed
+from regionkit.residency.report import GLOBAL_HOSTNAME, HostnameHint
 from regionkit.spec.models import StackSpec, Topology
 
 
@@ -40,23 +40,18 @@ def hints(spec: StackSpec) -> list[HostnameHint]:
 
 
 def hint_findings(spec: StackSpec, hints: list[HostnameHint]) -> list[Finding]:
+    """What makes the hint send users where it should not.
+
+    A global hostname outside sub-clusters is ignored (the dns.global-hostname finding), and a
+    partition's region outside its jurisdiction is a residency.sub-cluster finding whether or
+    not a hint sends users there.
+    """
     hostname = spec.dns.global_hostname
-    if hostname is None:
+    if hostname is None or spec.topology is not Topology.SUB_CLUSTERS:
         return []
-    if spec.topology is not Topology.SUB_CLUSTERS:
-        return [
-            warning(
-                GLOBAL_HOSTNAME,
-                "dns.globalHostname",
-                f"dns.globalHostname is the geolocation hint of sub-clusters; topology "
-                f"'{spec.topology}' has no partitions, so it is ignored. Fix: remove it, or use "
-                f"dns.hostname for the one public hostname.",
-            )
-        ]
     out = []
-    deployments = {d.sub_cluster: (i, d) for i, d in enumerate(spec.deployments())}
+    index = {d.sub_cluster: i for i, d in enumerate(spec.deployments())}
     for hint in hints:
-        index, deployment = deployments[hint.sub_cluster]
         if hint.target_hostname == hostname:
             out.append(
                 error(
@@ -71,24 +66,10 @@ def hint_findings(spec: StackSpec, hints: list[HostnameHint]) -> list[Finding]:
             out.append(
                 warning(
                     GLOBAL_HOSTNAME,
-                    f"subClusters[{index}].jurisdiction",
+                    f"subClusters[{index[hint.sub_cluster]}].jurisdiction",
                     f"sub-cluster '{hint.sub_cluster}' has jurisdiction {hint.jurisdiction}, "
                     f"already hinted to an earlier sub-cluster: dns.globalHostname never sends "
                     f"users to it. Its users must use {hint.target_hostname} directly.",
                 )
             )
-        for region in deployment.regions:
-            if not transfer_allowed(deployment.residency, hint.jurisdiction, region.jurisdiction):
-                out.append(
-                    error(
-                        GLOBAL_HOSTNAME,
-                        deployment.region_path(region.id),
-                        f"dns.globalHostname sends users of {hint.jurisdiction} to sub-cluster "
-                        f"'{hint.sub_cluster}', whose region {region.id} is in "
-                        f"{region.jurisdiction}: their personal data would leave "
-                        f"{hint.jurisdiction}. Fix: keep the sub-cluster's regions in "
-                        f"{hint.jurisdiction}, or declare residency.crossBorder: "
-                        f"[{{from: {hint.jurisdiction}, to: {region.jurisdiction}}}].",
-                    )
-                )
     return out

@@ -14,10 +14,14 @@ from regionkit.catalog.regions import in_jurisdiction, same_jurisdiction
 from regionkit.findings import Finding
 from regionkit.spec.models import DataClassName, Engine, ResidencySpec, Scope
 
+#: the rules of the residency analysis, as `regionkit validate` reports them
 CROSS_BORDER = "residency.cross-border"
+SUB_CLUSTER = "residency.sub-cluster"
 ROUTING = "residency.routing"
 FAILOVER = "residency.failover"
+REACH = "data.reach"
 GLOBAL_HOSTNAME = "residency.global-hostname"
+RULES = (CROSS_BORDER, SUB_CLUSTER, ROUTING, FAILOVER, REACH, GLOBAL_HOSTNAME)
 
 #: what each data class holds, for messages a reviewer reads without the Curity docs
 LABELS: dict[str, str] = {
@@ -106,7 +110,11 @@ class Store:
 
 @dataclass(frozen=True)
 class Edge:
-    """Data (or configuration) copied from one region to another."""
+    """Data (or configuration) copied from a region that writes it to another region.
+
+    Edges follow writes: a single-writer store's from its writer, a multi-writer store's from
+    each active region (a passive region writes only after a failover).
+    """
 
     deployment: str
     sub_cluster: str | None

@@ -4,9 +4,15 @@ A pure model of a deployment's GSLB, derived from `dns.routing`:
 - failover: everyone goes to the active region; after its failure, to the next (the passive);
 - latency: users near a region go to the nearest serving region (users near region R are nearest
   R), after a failure to the nearest remaining one;
-- geolocation: users of a jurisdiction go to the serving regions of that jurisdiction when there
-  is one, else to the default (first) region;
+- geolocation on Route 53: users of a jurisdiction go to the serving regions of that jurisdiction
+  when there is one, else (and once those fail) to the default record, the first region;
+- geolocation on Cloud DNS: keyed by Google Cloud region, not by country, and not geo-fenced:
+  routed like latency, to the nearest serving region;
 - weighted: anyone may go to any serving region.
+
+Routing by nearest region (`by_nearest`) ignores borders: users near one, or behind a distant
+DNS resolver, can reach a region of another jurisdiction. The residency rules warn about that
+separately; the paths here model the users who are near their own regions.
 
 Users are grouped by the jurisdictions of the deployment's own regions: those are the users
 residency rules speak about. Only single-region failures are modelled.
@@ -17,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from regionkit.catalog.regions import distance_km, lookup, same_jurisdiction
-from regionkit.spec.models import Deployment, RegionSpec, Routing
+from regionkit.spec.models import Deployment, DnsProvider, RegionSpec, Routing
 
 #: distances assumed when a region has no known coordinates (a `kubernetes` label): regions of
 #: one jurisdiction count as near each other, others as far, so unknown locations never make a
@@ -63,9 +69,17 @@ def serving(deployment: Deployment, failed: str | None = None) -> list[RegionSpe
     return [r for r in deployment.passive_regions if r.id != failed]
 
 
+def by_nearest(deployment: Deployment) -> bool:
+    """Whether DNS answers with the serving region nearest the user, whatever its jurisdiction."""
+    routing = deployment.routing
+    return routing is Routing.LATENCY or (
+        routing is Routing.GEOLOCATION and deployment.dns.provider is DnsProvider.CLOUD_DNS
+    )
+
+
 def user_groups(deployment: Deployment) -> list[tuple[str, str | None]]:
     """(jurisdiction, near region) of each group of users routed alike."""
-    if deployment.routing is Routing.LATENCY:
+    if by_nearest(deployment):
         return [(r.jurisdiction, r.id) for r in deployment.regions]
     seen: list[tuple[str, str | None]] = []
     for region in deployment.regions:
@@ -86,7 +100,7 @@ def targets(
         return (alive[0].id,)
     if routing is Routing.WEIGHTED:
         return tuple(r.id for r in alive)
-    if routing is Routing.GEOLOCATION:
+    if not by_nearest(deployment):
         local = [r.id for r in alive if same_jurisdiction(r.jurisdiction, users)]
         return tuple(local) if local else (alive[0].id,)
     origin = next(r for r in deployment.regions if r.id == near)

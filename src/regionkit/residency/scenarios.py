@@ -17,10 +17,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from regionkit.checks._paths import Paths
 from regionkit.errors import InvalidInput
-from regionkit.residency.analysis import group_of, places, replicated, unreadable_fix
 from regionkit.residency.report import LABELS, Place, transfer_allowed
+from regionkit.residency.reroutes import unreadable_fix
 from regionkit.residency.routing import reroutes
+from regionkit.residency.stores import group_of, places, replicated
 from regionkit.spec.models import DataClassName, Deployment, StackSpec
 from regionkit.spec.placement import store_groups
 
@@ -87,7 +89,8 @@ def scenarios(spec: StackSpec) -> list[Scenario]:
             if (move.home, move.target) in seen:
                 continue
             seen.add((move.home, move.target))
-            out.append(_evaluate(deployment, move.home, deployment, move.target, move.failed))
+            paths = Paths(spec, deployment)
+            out.append(_evaluate(paths, move.home, deployment, move.target, move.failed))
     return out
 
 
@@ -98,7 +101,7 @@ def evaluate(spec: StackSpec, home: str, target: str, failed: str | None = None)
     partition would meet (nothing of theirs is there).
     """
     home_deployment, target_deployment = _deployment_of(spec, home), _deployment_of(spec, target)
-    return _evaluate(home_deployment, home, target_deployment, target, failed)
+    return _evaluate(Paths(spec, home_deployment), home, target_deployment, target, failed)
 
 
 def _deployment_of(spec: StackSpec, region_id: str) -> Deployment:
@@ -110,17 +113,19 @@ def _deployment_of(spec: StackSpec, region_id: str) -> Deployment:
 
 
 def _evaluate(
-    home_deployment: Deployment,
+    paths: Paths,
     home: str,
     target_deployment: Deployment,
     target: str,
     failed: str | None,
 ) -> Scenario:
+    """`paths` is of the home region's deployment."""
+    home_deployment = paths.deployment
     h = places(home_deployment)[home]
     t = places(target_deployment)[target]
 
     def data(data_class: DataClassName) -> Verdict:
-        return _data_verdict(home_deployment, target_deployment, data_class, h, t)
+        return _data_verdict(paths, target_deployment, data_class, h, t)
 
     tokens = data("tokens")
     return Scenario(
@@ -148,13 +153,14 @@ def _all(*verdicts: Verdict) -> Verdict:
 
 
 def _data_verdict(
-    home_deployment: Deployment,
+    paths: Paths,
     target_deployment: Deployment,
     data_class: DataClassName,
     home: Place,
     target: Place,
 ) -> Verdict:
     label = LABELS[data_class]
+    home_deployment = paths.deployment
     if home_deployment.sub_cluster != target_deployment.sub_cluster:
         return Verdict(
             False,
@@ -169,7 +175,7 @@ def _data_verdict(
             False,
             f"{label} written at {home} are not replicated to {target} "
             f"(engine {group.engine}, scope {group.scope})",
-            unreadable_fix(deployment, data_class, home, target),
+            unreadable_fix(paths, data_class, home, target),
         )
     residency = deployment.residency
     if data_class in residency.personal_data and not transfer_allowed(
