@@ -34,14 +34,25 @@ def write_variant(tmp_path: Path, old: str, new: str, name: str = "bad.yaml") ->
 def test_help_lists_every_command() -> None:
     code, out, _ = invoke("--help")
     assert code == 0
-    for command in ("validate", "plan", "diff", "preview", "up", "destroy", "refresh",
-                    "outputs", "init", "schema", "config-sync"):
+    for command in (
+        "validate",
+        "plan",
+        "diff",
+        "preview",
+        "up",
+        "destroy",
+        "refresh",
+        "outputs",
+        "init",
+        "schema",
+        "config-sync",
+    ):
         assert command in out
 
 
 @pytest.mark.parametrize("stack", example_stacks(), ids=lambda p: p.stem)
 def test_every_example_stack_validates(stack: Path) -> None:
-    code, out, err = invoke("validate", str(stack), "--json")
+    code, out, _ = invoke("validate", str(stack), "--json")
     document = json.loads(out)
     assert document["valid"] is True, document["findings"]
     assert code == 0
@@ -56,15 +67,29 @@ def test_environment_name_resolves_to_stacks_dir(monkeypatch: pytest.MonkeyPatch
 
 BAD_INPUT = [
     ("malformed-yaml", "topology: single-region", "topology: [single-region", "malformed YAML", 6),
-    ("unknown-key", "    maxNodes: 4", "    maxNodes: 4\n    maxReplicas: 9", "unknown key 'maxReplicas'", 11),
+    (
+        "unknown-key",
+        "    maxNodes: 4",
+        "    maxNodes: 4\n    maxReplicas: 9",
+        "unknown key 'maxReplicas'",
+        11,
+    ),
     ("wrong-type", "minNodes: 2", "minNodes: lots", "identityServer.runtime.minNodes", 9),
     ("bad-enum", "cloud: kubernetes", "cloud: azure", "regions[0].cloud", 36),
     ("unpinned-image", "idsvr:11.2", "idsvr:latest", "identityServer.image", 7),
-    ("open-admin", "allowedCidrs: [10.0.0.0/8]", "allowedCidrs: [0.0.0.0/0]", "identityServer.admin.allowedCidrs", 15),
+    (
+        "open-admin",
+        "allowedCidrs: [10.0.0.0/8]",
+        "allowedCidrs: [0.0.0.0/0]",
+        "identityServer.admin.allowedCidrs",
+        15,
+    ),
 ]
 
 
-@pytest.mark.parametrize(("case", "old", "new", "expected", "line"), BAD_INPUT, ids=[b[0] for b in BAD_INPUT])
+@pytest.mark.parametrize(
+    ("case", "old", "new", "expected", "line"), BAD_INPUT, ids=[b[0] for b in BAD_INPUT]
+)
 def test_bad_input_exits_2_with_file_line_and_key(
     tmp_path: Path, case: str, old: str, new: str, expected: str, line: int
 ) -> None:
@@ -81,16 +106,18 @@ def test_duplicate_region_id_is_rejected(tmp_path: Path) -> None:
     text = (ROOT / "stacks" / "aws-ap.yaml").read_text().replace("id: us-west", "id: us-east")
     path = tmp_path / "dup.yaml"
     path.write_text(text)
-    code, out, err = invoke("validate", str(path), "--json")
+    code, out, _ = invoke("validate", str(path), "--json")
     assert code == 2
     document = json.loads(out)
     assert document["valid"] is False
     messages = [f for f in document["findings"] if f["level"] == "error"]
-    assert any("us-east" in f["message"] and f["path"].startswith("regions[1]") for f in messages), messages
+    assert any(
+        "us-east" in f["message"] and f["path"].startswith("regions[1]") for f in messages
+    ), messages
 
 
 def test_missing_file_is_invalid_input(tmp_path: Path) -> None:
-    code, out, err = invoke("validate", str(tmp_path / "nope.yaml"))
+    code, _, err = invoke("validate", str(tmp_path / "nope.yaml"))
     assert code == 2
     assert "no such stack file" in err
 

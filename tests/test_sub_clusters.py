@@ -24,7 +24,9 @@ def test_each_partition_is_its_own_topology_with_its_own_hostname() -> None:
         "regionkit:topology:SingleRegion": 2,
     }
     gateways = [r for r in regs if r.type.endswith(":Gateway")]
-    hostnames = {l["hostname"] for g in gateways for l in g.inputs["spec"]["listeners"] if "hostname" in l}
+    hostnames = {
+        listener["hostname"] for g in gateways for listener in g.inputs["spec"]["listeners"]
+    }
     assert {"login.eu.example.com", "login.us.example.com", "login.example.cn"} <= hostnames
     # the shared keys are per partition: never shared across jurisdictions
     assert sum(1 for r in regs if r.type == "regionkit:keys:SharedKeys") == 3
@@ -33,11 +35,16 @@ def test_each_partition_is_its_own_topology_with_its_own_hostname() -> None:
 def test_global_hostname_sends_each_country_to_its_partition() -> None:
     regs = plan(load_stack(STACKS / "sovereign.yaml"))
     records = [
-        r for r in regs
-        if r.type == "aws:route53/record:Record" and r.inputs.get("name") == "login.example.com"
+        r
+        for r in regs
+        if r.type == "aws:route53/record:Record"
+        and r.inputs.get("name") == "login.example.com"
         and "geolocationRoutingPolicies" in r.inputs
     ]
-    by_country = {r.inputs["geolocationRoutingPolicies"][0]["country"]: r.inputs["records"][0] for r in records}
+    by_country = {
+        r.inputs["geolocationRoutingPolicies"][0]["country"]: r.inputs["records"][0]
+        for r in records
+    }
     assert by_country["DE"] == "login.eu.example.com"
     assert by_country["FR"] == "login.eu.example.com"
     assert by_country["US"] == "login.us.example.com"
@@ -48,7 +55,9 @@ def test_global_hostname_sends_each_country_to_its_partition() -> None:
 
 
 def test_no_global_hostname_no_geo_records() -> None:
-    text = (STACKS / "sovereign.yaml").read_text().replace("  globalHostname: login.example.com\n", "")
+    text = (
+        (STACKS / "sovereign.yaml").read_text().replace("  globalHostname: login.example.com\n", "")
+    )
     loaded = load_stack_text(text, STACKS / "sovereign-no-global.yaml")
     regs = plan(loaded)
     assert not any(r.type == "regionkit:gslb:GlobalHostname" for r in regs)
@@ -64,7 +73,9 @@ def test_geo_rules_claim_each_country_once() -> None:
 
 
 def test_cloud_dns_items_follow_jurisdictions() -> None:
-    items = dict(gcp_geo_items((Partition("eu", "EU", "eu.x.com"), Partition("us", "US", "us.x.com"))))
+    items = dict(
+        gcp_geo_items((Partition("eu", "EU", "eu.x.com"), Partition("us", "US", "us.x.com")))
+    )
     assert items["europe-west3"] == "eu.x.com"
     assert items["us-central1"] == "us.x.com"
     assert "asia-northeast1" not in items

@@ -295,8 +295,15 @@ BackendOpt = Annotated[
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
 
 
-def _operation(op: str, stack: str, *, backend: str | None, yes: bool, json_output: bool,
-               detailed_exitcode: bool = False) -> None:
+def _operation(
+    op: str,
+    stack: str,
+    *,
+    backend: str | None,
+    yes: bool,
+    json_output: bool,
+    detailed_exitcode: bool = False,
+) -> None:
     def run() -> None:
         from regionkit.deploy import DeployOptions, run_operation
 
@@ -328,27 +335,36 @@ def preview(
     ] = False,
 ) -> None:
     """Preview the changes `up` would make (needs the Pulumi CLI and cloud credentials)."""
-    _operation("preview", stack, backend=backend, yes=True, json_output=json_output,
-               detailed_exitcode=detailed_exitcode)
+    _operation(
+        "preview",
+        stack,
+        backend=backend,
+        yes=True,
+        json_output=json_output,
+        detailed_exitcode=detailed_exitcode,
+    )
 
 
 @app.command()
-def up(stack: StackArg, backend: BackendOpt = None, yes: YesOpt = False,
-       json_output: JsonOpt = False) -> None:
+def up(
+    stack: StackArg, backend: BackendOpt = None, yes: YesOpt = False, json_output: JsonOpt = False
+) -> None:
     """Deploy the stack: preview, confirm, update (needs the Pulumi CLI and credentials)."""
     _operation("up", stack, backend=backend, yes=yes, json_output=json_output)
 
 
 @app.command()
-def destroy(stack: StackArg, backend: BackendOpt = None, yes: YesOpt = False,
-            json_output: JsonOpt = False) -> None:
+def destroy(
+    stack: StackArg, backend: BackendOpt = None, yes: YesOpt = False, json_output: JsonOpt = False
+) -> None:
     """Delete every resource of the stack (needs the Pulumi CLI and credentials)."""
     _operation("destroy", stack, backend=backend, yes=yes, json_output=json_output)
 
 
 @app.command()
-def refresh(stack: StackArg, backend: BackendOpt = None, yes: YesOpt = False,
-            json_output: JsonOpt = False) -> None:
+def refresh(
+    stack: StackArg, backend: BackendOpt = None, yes: YesOpt = False, json_output: JsonOpt = False
+) -> None:
     """Read the real state of every resource into the stack's state."""
     _operation("refresh", stack, backend=backend, yes=yes, json_output=json_output)
 
@@ -360,7 +376,9 @@ def outputs(stack: StackArg, backend: BackendOpt = None, json_output: JsonOpt = 
     def run() -> None:
         from regionkit.deploy import DeployOptions, stack_outputs
 
-        values = stack_outputs(_load(stack), DeployOptions(backend=backend, json_output=json_output))
+        values = stack_outputs(
+            _load(stack), DeployOptions(backend=backend, json_output=json_output)
+        )
         if json_output:
             _print_json(values)
         else:
@@ -389,7 +407,8 @@ def init(
         for path in written:
             sys.stdout.write(f"{path}\n")
         _stderr().print(
-            f"created {len(written)} files; next: cd {directory} && regionkit plan dev", markup=False
+            f"created {len(written)} files; next: cd {directory} && regionkit plan dev",
+            markup=False,
         )
 
     _guard(run)
@@ -412,24 +431,69 @@ def schema() -> None:
 
 @app.command("config-sync")
 def config_sync(
-    repository: Annotated[str | None, typer.Option(help="Git repository of the configuration [env REGIONKIT_CONFIG_REPO].")] = None,
-    branch: Annotated[str | None, typer.Option(help="Branch [env REGIONKIT_CONFIG_BRANCH; default main].")] = None,
-    path: Annotated[str | None, typer.Option(help="Directory of XML files in the repository.")] = None,
-    restconf_url: Annotated[str | None, typer.Option(help="Admin node base URL, e.g. https://idsvr-admin:6749 [env REGIONKIT_RESTCONF_URL].")] = None,
-    user: Annotated[str | None, typer.Option("--user", help="RESTCONF user for basic auth.")] = None,
-    password_file: Annotated[Path | None, typer.Option(help="File holding the RESTCONF password.")] = None,
-    token_file: Annotated[Path | None, typer.Option(help="File holding a bearer token (instead of a password).")] = None,
-    ca_file: Annotated[Path | None, typer.Option(help="CA bundle that verifies the admin node's certificate.")] = None,
-    state: Annotated[str | None, typer.Option(help="Where the applied hash is kept: file:PATH or configmap:[NS/]NAME.")] = None,
+    repository: Annotated[
+        str | None,
+        typer.Option(help="Git repository of the configuration [env REGIONKIT_CONFIG_REPO]."),
+    ] = None,
+    branch: Annotated[
+        str | None, typer.Option(help="Branch [env REGIONKIT_CONFIG_BRANCH; default main].")
+    ] = None,
+    path: Annotated[
+        str | None, typer.Option(help="Directory of XML files in the repository.")
+    ] = None,
+    restconf_url: Annotated[
+        str | None,
+        typer.Option(
+            help="Admin node base URL, e.g. https://idsvr-admin:6749 [env REGIONKIT_RESTCONF_URL]."
+        ),
+    ] = None,
+    user: Annotated[
+        str | None, typer.Option("--user", help="RESTCONF user for basic auth.")
+    ] = None,
+    password_file: Annotated[
+        Path | None, typer.Option(help="File holding the RESTCONF password.")
+    ] = None,
+    token_file: Annotated[
+        Path | None, typer.Option(help="File holding a bearer token (instead of a password).")
+    ] = None,
+    ca_file: Annotated[
+        Path | None, typer.Option(help="CA bundle that verifies the admin node's certificate.")
+    ] = None,
+    state: Annotated[
+        str | None,
+        typer.Option(help="Where the applied hash is kept: file:PATH or configmap:[NS/]NAME."),
+    ] = None,
     timeout: Annotated[float | None, typer.Option(help="Seconds per request.")] = None,
-    attempts: Annotated[int | None, typer.Option(help="Attempts per request on connection errors and 5xx.")] = None,
-    reapply_after: Annotated[float | None, typer.Option(help="Re-apply an unchanged config after this many seconds.")] = None,
-    force: Annotated[bool, typer.Option("--force", help="Apply even when the content is unchanged.")] = False,
-    git_credentials_dir: Annotated[Path | None, typer.Option(help="Mounted Secret with git username/password or token.")] = None,
-    work_dir: Annotated[Path | None, typer.Option(help="Where to clone (default: a temporary directory).")] = None,
-    strip: Annotated[list[str] | None, typer.Option(help="Extra element path to strip (repeatable), e.g. environments/environment/cluster.")] = None,
-    parameters: Annotated[bool, typer.Option("--parameters/--no-parameters", help="Fill #{VAR} parameters from the environment.")] = True,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Fetch and check, print the document, apply nothing.")] = False,
+    attempts: Annotated[
+        int | None, typer.Option(help="Attempts per request on connection errors and 5xx.")
+    ] = None,
+    reapply_after: Annotated[
+        float | None, typer.Option(help="Re-apply an unchanged config after this many seconds.")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Apply even when the content is unchanged.")
+    ] = False,
+    git_credentials_dir: Annotated[
+        Path | None, typer.Option(help="Mounted Secret with git username/password or token.")
+    ] = None,
+    work_dir: Annotated[
+        Path | None, typer.Option(help="Where to clone (default: a temporary directory).")
+    ] = None,
+    strip: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Extra element path to strip (repeatable), e.g. environments/environment/cluster."
+        ),
+    ] = None,
+    parameters: Annotated[
+        bool,
+        typer.Option(
+            "--parameters/--no-parameters", help="Fill #{VAR} parameters from the environment."
+        ),
+    ] = True,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Fetch and check, print the document, apply nothing.")
+    ] = False,
 ) -> None:
     """Fetch the configuration from git and apply it to the local admin node over RESTCONF."""
 

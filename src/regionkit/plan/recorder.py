@@ -45,7 +45,9 @@ class PlanMocks(pulumi_mocks.Mocks):
     Outputs are deterministic (derived from the resource name), so two plans are identical.
     """
 
-    def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+    def new_resource(
+        self, args: pulumi_mocks.MockResourceArgs
+    ) -> tuple[str | None, dict[str, Any]]:
         inputs = reveal(args.inputs)
         state = dict(inputs)
         state.update(mock_outputs.outputs_for(args.typ, args.name, inputs))
@@ -89,6 +91,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             custom=request.custom or False,
         )
         id_, state = self.mocks.new_resource(resource_args)
+        id_ = id_ or ""
         obj_proto = _sync_await(rpc.serialize_properties(state, {}))
         self.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(urn, id_, state)
         return resource_pb2.RegisterResourceResponse(urn=urn, id=id_, object=obj_proto)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -62,7 +63,11 @@ def load_stack_text(text: str, path: Path | None = None) -> LoadedStack:
     file = str(path) if path is not None else None
     if not isinstance(data, dict):
         raise StackInvalid(
-            [Finding(Level.ERROR, "schema.type", "", "the stack file must be a YAML mapping", file, 1)]
+            [
+                Finding(
+                    Level.ERROR, "schema.type", "", "the stack file must be a YAML mapping", file, 1
+                )
+            ]
         )
     try:
         spec = StackSpec.model_validate(data)
@@ -103,7 +108,16 @@ def _yaml_error(name: str, exc: Any, what: str) -> InvalidInput:
     context = getattr(exc, "context", None)
     detail = f"{context}; {problem}" if context and what == "duplicate key" else problem
     return StackInvalid(
-        [Finding(Level.ERROR, "schema.yaml", "", f"{what}: {detail}", name, int(line[1:]) if line else None)]
+        [
+            Finding(
+                Level.ERROR,
+                "schema.yaml",
+                "",
+                f"{what}: {detail}",
+                name,
+                int(line[1:]) if line else None,
+            )
+        ]
     )
 
 
@@ -113,18 +127,14 @@ def _collect_lines(node: Any, path: str, lines: dict[str, int]) -> None:
     if isinstance(node, CommentedMap):
         for key, value in node.items():
             child = f"{path}.{key}" if path else str(key)
-            try:
+            with contextlib.suppress(KeyError, TypeError):
                 lines[child] = node.lc.key(key)[0] + 1
-            except (KeyError, TypeError):
-                pass
             _collect_lines(value, child, lines)
     elif isinstance(node, CommentedSeq):
         for index, value in enumerate(node):
             child = f"{path}[{index}]"
-            try:
+            with contextlib.suppress(KeyError, TypeError, IndexError):
                 lines[child] = node.lc.item(index)[0] + 1
-            except (KeyError, TypeError, IndexError):
-                pass
             _collect_lines(value, child, lines)
 
 
@@ -206,7 +216,11 @@ def _message(err: Any, data: Any) -> str:
     if kind == "string_pattern_mismatch":
         pattern = err.get("ctx", {}).get("pattern", "")
         message = f"{err.get('input')!r} does not match {pattern}"
-    elif kind not in ("value_error",) and "input" in err and not isinstance(err["input"], dict | list):
+    elif (
+        kind not in ("value_error",)
+        and "input" in err
+        and not isinstance(err["input"], dict | list)
+    ):
         message = f"{message} (got {err['input']!r})"
     return message
 
@@ -222,7 +236,11 @@ def _allowed_keys(loc: tuple[int | str, ...], data: Any) -> list[str]:
         if isinstance(part, int):
             continue
         field = next(
-            (f for name, f in model.model_fields.items() if (f.alias or name) == part or name == part),
+            (
+                f
+                for name, f in model.model_fields.items()
+                if (f.alias or name) == part or name == part
+            ),
             None,
         )
         if field is None:

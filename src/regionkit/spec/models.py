@@ -87,6 +87,7 @@ class Consistency(StrEnum):
 
 DataClassName = Literal["tokens", "accounts", "audit"]
 DATA_CLASSES: tuple[DataClassName, ...] = ("tokens", "accounts", "audit")
+_PII_DEFAULT: tuple[DataClassName, ...] = ("accounts", "audit")
 
 Cpu = Annotated[str, Field(pattern=r"^([0-9]+m|[0-9]+(\.[0-9]+)?)$")]
 Memory = Annotated[str, Field(pattern=r"^[0-9]+(Ki|Mi|Gi|Ti|K|M|G|T)?$")]
@@ -194,7 +195,7 @@ class CrossBorder(Model):
 
 
 class ResidencySpec(Model):
-    personal_data: list[DataClassName] = Field(default_factory=lambda: ["accounts", "audit"])
+    personal_data: list[DataClassName] = Field(default_factory=lambda: list(_PII_DEFAULT))
     cross_border: list[CrossBorder] = Field(default_factory=list)
 
     def allows(self, source: str, target: str) -> bool:
@@ -225,7 +226,9 @@ class RegionSpec(Model):
     @model_validator(mode="after")
     def _kubernetes_needs_context(self) -> RegionSpec:
         if self.cloud is Cloud.KUBERNETES and not self.cluster.kubeconfig_context:
-            raise ValueError("cloud 'kubernetes' needs cluster.kubeconfigContext (an existing cluster)")
+            raise ValueError(
+                "cloud 'kubernetes' needs cluster.kubeconfigContext (an existing cluster)"
+            )
         return self
 
     @property
@@ -268,7 +271,7 @@ class SubClusterSpec(Model):
 class StackSpec(Model):
     """A whole stack file: one environment of one deployment."""
 
-    api_version: Literal["regionkit/v1"] = API_VERSION
+    api_version: Literal["regionkit/v1"] = "regionkit/v1"
     name: Annotated[str, Field(pattern=NAME_PATTERN)]
     topology: Topology
     identity_server: IdentityServerSpec = Field(default_factory=IdentityServerSpec)
@@ -284,14 +287,20 @@ class StackSpec(Model):
     def _regions_or_sub_clusters(self) -> StackSpec:
         if self.topology is Topology.SUB_CLUSTERS:
             if not self.sub_clusters:
-                raise ValueError("topology 'sub-clusters' needs subClusters (and no top-level regions)")
+                raise ValueError(
+                    "topology 'sub-clusters' needs subClusters (and no top-level regions)"
+                )
             if self.regions:
-                raise ValueError("topology 'sub-clusters' takes regions inside each subClusters entry, not at the top level")
+                raise ValueError(
+                    "topology 'sub-clusters' takes regions inside each subClusters entry, not at the top level"
+                )
         else:
             if not self.regions:
                 raise ValueError(f"topology '{self.topology}' needs a non-empty regions list")
             if self.sub_clusters:
-                raise ValueError(f"subClusters is only for topology 'sub-clusters', not '{self.topology}'")
+                raise ValueError(
+                    f"subClusters is only for topology 'sub-clusters', not '{self.topology}'"
+                )
         return self
 
     def deployments(self) -> list[Deployment]:
@@ -354,9 +363,7 @@ def _merge_models(top: Any, own: Any) -> Any:
         return top
     if top is None or not isinstance(own, BaseModel) or not isinstance(top, BaseModel):
         return own
-    merged = _deep_merge(
-        top.model_dump(exclude_unset=True), own.model_dump(exclude_unset=True)
-    )
+    merged = _deep_merge(top.model_dump(exclude_unset=True), own.model_dump(exclude_unset=True))
     return type(own).model_validate(merged)
 
 

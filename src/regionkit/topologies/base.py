@@ -141,16 +141,24 @@ class DeploymentTopology(pulumi.ComponentResource):
 
         from regionkit.catalog.dns import failover_timing
 
-        self.timing = failover_timing(deployment.dns.provider, deployment.dns.failover_budget_seconds)
+        self.timing = failover_timing(
+            deployment.dns.provider, deployment.dns.failover_budget_seconds
+        )
         module, cls = _GSLB[deployment.dns.provider]
         gslb_cls = getattr(importlib.import_module(module), cls)
-        self.gslb = gslb_cls(f"{name}-gslb", GslbArgs(deployment, self.region_endpoints, self.timing), child)
+        self.gslb = gslb_cls(
+            f"{name}-gslb", GslbArgs(deployment, self.region_endpoints, self.timing), child
+        )
 
         self.hostname = pulumi.Output.from_input(deployment.hostname)
         self.issuer = pulumi.Output.from_input(deployment.issuer)
         self.endpoints = pulumi.Output.all(
             *[pulumi.Output.from_input(e.address) for e in self.region_endpoints]
-        ).apply(lambda addresses: dict(zip((e.region.id for e in self.region_endpoints), addresses, strict=True)))
+        ).apply(
+            lambda addresses: dict(
+                zip((e.region.id for e in self.region_endpoints), addresses, strict=True)
+            )
+        )
         self.register_outputs(
             {"hostname": self.hostname, "issuer": self.issuer, "endpoints": self.endpoints}
         )
@@ -158,7 +166,9 @@ class DeploymentTopology(pulumi.ComponentResource):
     def endpoint_role(self, deployment: Deployment, role: Role) -> Any:
         return "active"
 
-    def _config_sync(self, name: str, deployment: Deployment, child: pulumi.ResourceOptions) -> None:
+    def _config_sync(
+        self, name: str, deployment: Deployment, child: pulumi.ResourceOptions
+    ) -> None:
         """A config-sync CronJob in every region that follows git rather than an operator."""
         if deployment.config_sync is None:
             return

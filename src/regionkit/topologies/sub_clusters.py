@@ -42,12 +42,17 @@ class SubClusters(pulumi.ComponentResource):
             )
 
             partitions = tuple(
-                Partition(sub, p.deployment.jurisdiction or p.deployment.regions[0].jurisdiction,
-                          p.deployment.hostname)
+                Partition(
+                    sub,
+                    p.deployment.jurisdiction or p.deployment.regions[0].jurisdiction,
+                    p.deployment.hostname,
+                )
                 for sub, p in self.partitions.items()
             )
             self.global_hostname = GlobalHostname(
-                f"{name}-global", GlobalHostnameArgs(spec, partitions), pulumi.ResourceOptions(parent=self)
+                f"{name}-global",
+                GlobalHostnameArgs(spec, partitions),
+                pulumi.ResourceOptions(parent=self),
             )
         self.hostnames = pulumi.Output.from_input(
             {sub: p.deployment.hostname for sub, p in self.partitions.items()}
