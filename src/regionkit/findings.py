@@ -46,7 +46,8 @@ class Finding:
         where = self.file or "<stack>"
         if self.line is not None:
             where = f"{where}:{self.line}"
-        return f"{where}: {self.level}: {self.path}: {self.message} [{self.rule}]"
+        key = f"{self.path}: " if self.path else ""
+        return f"{where}: {self.level}: {key}{self.message} [{self.rule}]"
 
 
 def error(rule: str, path: str, message: str) -> Finding:
