@@ -29,6 +29,7 @@ def check(paths: Paths) -> list[Finding]:
         *_roles(paths),
         *_dns(paths),
         *_routing(paths),
+        *_health_checks(paths),
         *_consistency(paths),
         *_config_sync(paths),
         *_locations(paths),
@@ -264,6 +265,27 @@ def _routing(paths: Paths) -> list[Finding]:
             )
         ]
     return []
+
+
+def _health_checks(paths: Paths) -> list[Finding]:
+    """Cloud DNS health-checks IP addresses only; AWS load balancers are reached by name."""
+    d = paths.deployment
+    if d.dns.provider is not DnsProvider.CLOUD_DNS or len(d.regions) < 2:
+        return []
+    by_name = [r for r in d.regions if r.cloud is Cloud.AWS]
+    if not by_name:
+        return []
+    one = len(by_name) == 1
+    return [
+        error(
+            "dns.health-check",
+            paths.of("dns.provider"),
+            f"Cloud DNS can only health-check IP addresses, but {ids(by_name)} on aws "
+            f"{'is' if one else 'are'} reached through a load balancer's DNS name, so failover "
+            f"could not see {'it' if one else 'them'} fail. Use dns.provider route53, which "
+            "checks names and IPs alike.",
+        )
+    ]
 
 
 def _consistency(paths: Paths) -> list[Finding]:
