@@ -1,0 +1,228 @@
+"""Render a plan: a terminal table, Markdown for a pull-request comment, a Mermaid topology."""
+
+from __future__ import annotations
+
+import html
+import io
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from regionkit.plan.diff import COMMENT_LIMIT, fit_comment
+from regionkit.plan.manifests import write_manifests
+from regionkit.plan.model import count_by, plan_json, resources_by_region
+from regionkit.plan.topology_graph import render_mermaid
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+__all__ = [
+    "render_markdown",
+    "render_mermaid",
+    "render_table",
+    "render_text",
+    "write_outputs",
+]
+
+Plan = Mapping[str, Any]
+
+
+def _region_label(region_id: str | None) -> str:
+    return region_id if region_id is not None else "global"
+
+
+def _finding_counts(plan: Plan) -> str:
+    findings = plan.get("findings") or []
+    if not findings:
+        return "no findings"
+    levels = count_by(findings, "level")
+    parts = [f"{n} {level}{'s' if n != 1 else ''}" for level, n in levels.items()]
+    return ", ".join(parts)
+
+
+def _failover_rows(plan: Plan) -> list[tuple[str, Mapping[str, Any]]]:
+    failover = plan.get("failover")
+    if not failover:
+        return []
+    by_sub = failover.get("bySubCluster")
+    if by_sub:
+        return [(f"sub-cluster {sub}", timing) for sub, timing in by_sub.items()]
+    return [("", failover)]
+
+
+def _failover_sentence(timing: Mapping[str, Any]) -> str:
+    return (
+        f"detect {timing['detectSeconds']} s + TTL {timing['ttlSeconds']} s = "
+        f"worst case {timing['worstCaseSeconds']} s"
+    )
+
+
+# --- terminal ----------------------------------------------------------------------------------
+
+
+def render_table(plan: Plan) -> RenderableType:
+    """Regions, resources by region and type, findings, failover: a rich renderable."""
+    from rich import box
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    summary = plan["summary"]
+    title = Text.assemble(
+        ("Plan ", "bold"),
+        (plan["stack"], "bold cyan"),
+        f" ({plan['topology']}): {summary['resources']} resources in "
+        f"{len(plan['regions'])} region(s), {_finding_counts(plan)}",
+    )
+    with_sub = any(r["subCluster"] for r in plan["regions"])
+    regions = Table(title="Regions", box=box.SIMPLE_HEAD, title_justify="left")
+    columns = ["region"] + (["sub-cluster"] if with_sub else [])
+    for column in (*columns, "cloud", "location", "jurisdiction", "role"):
+        regions.add_column(column)
+    regions.add_column("resources", justify="right")
+    for r in plan["regions"]:
+        regions.add_row(
+            r["id"],
+            *([r["subCluster"]] if with_sub else []),
+            r["cloud"],
+            r["location"],
+            r["jurisdiction"],
+            r["role"],
+            str(summary["byRegion"].get(r["id"], 0)),
+        )
+    by_type = Table(title="Resources by region and type", box=box.SIMPLE_HEAD, title_justify="left")
+    by_type.add_column("region")
+    by_type.add_column("type")
+    by_type.add_column("count", justify="right")
+    for region_id, resources in resources_by_region(plan).items():
+        for index, (type_token, n) in enumerate(count_by(resources, "type").items()):
+            by_type.add_row(_region_label(region_id) if index == 0 else "", type_token, str(n))
+        if resources:
+            by_type.add_section()
+    parts: list[RenderableType] = [title, regions, by_type]
+    findings = plan.get("findings") or []
+    if findings:
+        table = Table(title="Findings", box=box.SIMPLE_HEAD, title_justify="left")
+        for column in ("level", "rule", "path", "message"):
+            table.add_column(column, overflow="fold")
+        styles = {"error": "bold red", "warning": "yellow"}
+        for f in findings:
+            table.add_row(
+                Text(f["level"], style=styles.get(f["level"], "")),
+                f["rule"],
+                f["path"],
+                f["message"],
+            )
+        parts.append(table)
+    else:
+        parts.append(Text("No findings."))
+    for label, timing in _failover_rows(plan):
+        prefix = f"DNS failover {label}: " if label else "DNS failover: "
+        parts.append(Text(prefix + _failover_sentence(timing)))
+    return Group(*parts)
+
+
+def render_text(plan: Plan, *, width: int = 120) -> str:
+    """`render_table` as plain text (no colour), e.g. for a log or a test."""
+    from rich.console import Console
+
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=width, color_system=None, force_terminal=False)
+    console.print(render_table(plan))
+    return buffer.getvalue()
+
+
+# --- Markdown ----------------------------------------------------------------------------------
+
+
+def _cell(text: object) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _code(text: str) -> str:
+    return "<code>" + html.escape(text).replace("|", "&#124;") + "</code>"
+
+
+def render_markdown(plan: Plan, *, limit: int = COMMENT_LIMIT) -> str:
+    """The plan as a pull-request comment, kept under `limit` characters."""
+    summary = plan["summary"]
+    head = [
+        f"## regionkit plan: `{plan['stack']}` ({plan['topology']})",
+        "",
+        f"**{summary['resources']} resources** in {len(plan['regions'])} region(s); "
+        f"{_finding_counts(plan)}.",
+        "",
+    ]
+    with_sub = any(r["subCluster"] for r in plan["regions"])
+    columns = ["region"] + (["sub-cluster"] if with_sub else [])
+    columns += ["cloud", "location", "jurisdiction", "role", "resources"]
+    regions = ["### Regions", "", "| " + " | ".join(columns) + " |", "|---" * len(columns) + "|"]
+    for r in plan["regions"]:
+        cells = [r["id"]] + ([r["subCluster"] or ""] if with_sub else [])
+        cells += [r["cloud"], r["location"], r["jurisdiction"], r["role"]]
+        cells.append(str(summary["byRegion"].get(r["id"], 0)))
+        regions.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+    if summary.get("global"):
+        blanks = [""] * (len(columns) - 2)
+        regions.append("| " + " | ".join(["global", *blanks, str(summary["global"])]) + " |")
+    regions.append("")
+    types = ["### Resources by type", "", "| type | count |", "|---|---:|"]
+    types += [f"| {_code(t)} | {n} |" for t, n in summary["byType"].items()]
+    types.append("")
+    findings = ["### Findings", ""]
+    for f in plan.get("findings") or []:
+        findings.append(
+            f"- **{f['level']}** {_code(f['rule'])} at {_code(f['path'])}: {_cell(f['message'])}"
+        )
+    if len(findings) == 2:
+        findings.append("No findings.")
+    findings.append("")
+    sections = [regions, types, findings]
+    rows = _failover_rows(plan)
+    if rows:
+        failover = ["### DNS failover", ""]
+        label = "sub-cluster | " if rows[0][0] else ""
+        failover += [f"| {label}detect (s) | TTL (s) | worst case (s) |"]
+        failover += ["|" + "---|" * (4 if label else 3)]
+        for name, timing in rows:
+            cells = ([name.removeprefix("sub-cluster ")] if label else []) + [
+                str(timing["detectSeconds"]),
+                str(timing["ttlSeconds"]),
+                str(timing["worstCaseSeconds"]),
+            ]
+            failover.append("| " + " | ".join(cells) + " |")
+        failover.append("")
+        sections.append(failover)
+    details = [
+        f"<details><summary>All {summary['resources']} resources</summary>",
+        "",
+        "| region | type | name |",
+        "|---|---|---|",
+    ]
+    for r in plan["resources"]:
+        details.append(
+            f"| {_region_label(r['region'])} | {_code(r['type'])} | {_cell(r['name'])} |"
+        )
+    details += ["", "</details>", ""]
+    sections.append(details)
+    return fit_comment(head, sections, limit, "plan.json")
+
+
+# --- files -------------------------------------------------------------------------------------
+
+
+def write_outputs(plan: Plan, out_dir: str | Path) -> list[Path]:
+    """Write plan.json, plan.md, topology.mmd and k8s/<region>/<kind>-<name>.yaml."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    files = {
+        "plan.json": plan_json(plan),
+        "plan.md": render_markdown(plan),
+        "topology.mmd": render_mermaid(plan),
+    }
+    written = []
+    for name, text in files.items():
+        path = out / name
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    return written + write_manifests(plan, out)
