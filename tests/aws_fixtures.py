@@ -64,6 +64,8 @@ def minimal_platforms(dep: Deployment) -> dict[str, RegionPlatform]:
                 "private_subnet_ids": [f"subnet-{rid}-{z}" for z in "abc"],
                 "oidc_provider_arn": f"arn:aws:iam::123456789012:oidc-provider/oidc.eks.{region.location}.amazonaws.com/id/{rid.upper()}",
                 "oidc_provider_url": f"oidc.eks.{region.location}.amazonaws.com/id/{rid.upper()}",
+                "workload_role_name": f"acme-id-{rid}-workload",
+                "workload_role_arn": f"arn:aws:iam::123456789012:role/acme-id-{rid}-workload",
             },
         )
     return platforms

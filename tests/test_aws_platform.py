@@ -295,3 +295,18 @@ def test_aws_region_rejects_platforms_off_aws() -> None:
         found["aws"].__class__(found["aws"].region, found["aws"].provider, {}).fact(
             "vpc_id", "aurora-postgresql"
         )
+
+
+def test_one_workload_role_per_region_trusts_the_nodes_service_account() -> None:
+    regs = build(deployment([US_EAST]), captured={})
+    role = one(regs, "aws:iam/role:Role", "acme-id-us-east-workload-role")
+    assert region_of(regs, role) == "us-east"
+    trust = json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]
+    assert trust["Principal"]["Federated"].startswith("arn:aws:iam::123456789012:oidc-provider/")
+    (subject,) = [v for k, v in trust["Condition"]["StringEquals"].items() if k.endswith(":sub")]
+    assert subject == "system:serviceaccount:acme-id:idsvr"
+    # every AWS data store of the region attaches its access to this one role
+    assert sunk(regs, "network-workload_role_name") == "acme-id-us-east-workload-role"
+    assert sunk(regs, "network-workload_role_arn") == (
+        "arn:aws:iam::123456789012:role/acme-id-us-east-workload-role"
+    )

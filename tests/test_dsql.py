@@ -108,9 +108,12 @@ def test_connection_uses_the_dsql_connector_and_an_irsa_role() -> None:
         policy["Statement"][0]["Resource"]
         == _dsql_cluster("acme-id-dsql-us-ohio-cluster", {})["arn"]
     )
-    role = one(regs, "aws:iam/role:Role", "acme-id-dsql-us-ohio-role")
-    trust = json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]
-    assert trust["Principal"]["Federated"].endswith("oidc.eks.us-east-2.amazonaws.com/id/US-OHIO")
+    access = one(regs, "aws:iam/rolePolicy:RolePolicy", "acme-id-dsql-us-ohio-access")
+    assert access.inputs["role"] == "acme-id-us-ohio-workload"
+    assert (
+        connection.service_account_annotations["eks.amazonaws.com/role-arn"]
+        == "arn:aws:iam::123456789012:role/acme-id-us-ohio-workload"
+    )
 
 
 def test_witness_is_another_region_of_the_same_set() -> None:

@@ -201,19 +201,15 @@ def test_strong_consistency_across_region_sets_is_rejected() -> None:
         build(dep)
 
 
-def test_each_region_gets_an_irsa_role_on_its_own_replicas() -> None:
+def test_each_region_grants_its_own_replicas_to_the_regions_workload_role() -> None:
     connections: dict[str, DataConnection] = {}
     regs = build(stack([US_EAST, EU_WEST]), connections)
-    role = one(regs, "aws:iam/role:Role", "acme-id-ddb-eu-west-role")
-    assert region_of(regs, role) == "eu-west"
-    trust = json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]
-    assert trust["Principal"]["Federated"].endswith("oidc.eks.eu-west-1.amazonaws.com/id/EU-WEST")
-    assert trust["Condition"]["StringEquals"][
-        "oidc.eks.eu-west-1.amazonaws.com/id/EU-WEST:sub"
-    ] == ("system:serviceaccount:acme-id:idsvr")
-    policy = json.loads(
-        one(regs, "aws:iam/rolePolicy:RolePolicy", "acme-id-ddb-eu-west-access").inputs["policy"]
-    )
+    # a pod has one identity: the store attaches access to the platform's workload role
+    assert of_type(regs, "aws:iam/role:Role") == []
+    access = one(regs, "aws:iam/rolePolicy:RolePolicy", "acme-id-ddb-eu-west-access")
+    assert region_of(regs, access) == "eu-west"
+    assert access.inputs["role"] == "acme-id-eu-west-workload"
+    policy = json.loads(access.inputs["policy"])
     resources = policy["Statement"][0]["Resource"]
     assert len(resources) == 2 * 11
     assert all(r.split(":")[3] == "eu-west-1" for r in resources)
@@ -221,7 +217,7 @@ def test_each_region_gets_an_irsa_role_on_its_own_replicas() -> None:
         "arn:aws:dynamodb:eu-west-1:123456789012:table/acme-id-curity-tokens/index/*" in resources
     )
     assert "dynamodb:ConditionCheckItem" in policy["Statement"][0]["Action"]
-    assert sunk(regs, "eu-west-role") == f"arn:aws:iam::123456789012:role/{role.name}"
+    assert sunk(regs, "eu-west-role") == "arn:aws:iam::123456789012:role/acme-id-eu-west-workload"
 
 
 def test_connection_names_the_region_prefix_and_role() -> None:

@@ -166,6 +166,14 @@ def aws_region(platform: RegionPlatform, engine: str) -> AwsRegion:
     return AwsRegion(region, platform.cloud_provider, dict(platform.network))
 
 
+@dataclass(frozen=True)
+class WorkloadAccess:
+    """A data store's access, granted to the region's one workload role (IRSA)."""
+
+    arn: pulumi.Input[str]
+    policy: aws.iam.RolePolicy
+
+
 def irsa_role(
     name: str,
     deployment: Deployment,
@@ -173,21 +181,11 @@ def irsa_role(
     engine: str,
     policy: pulumi.Input[str],
     opts: pulumi.ResourceOptions,
-) -> aws.iam.Role:
-    """An IAM role the identity server nodes of one region assume through IRSA, with `policy`."""
-    namespace, account = workload_service_account(deployment)
-    role = aws.iam.Role(
-        f"{name}-role",
-        assume_role_policy=irsa_trust_policy(
-            where.fact("oidc_provider_arn", engine),
-            where.fact("oidc_provider_url", engine),
-            namespace,
-            account,
-        ),
-        opts=opts,
-    )
-    aws.iam.RolePolicy(f"{name}-access", role=role.id, policy=policy, opts=opts)
-    return role
+) -> WorkloadAccess:
+    """Grant `policy` to the role the region's identity server nodes assume through IRSA."""
+    role_name = where.fact("workload_role_name", engine)
+    access = aws.iam.RolePolicy(f"{name}-access", role=role_name, policy=policy, opts=opts)
+    return WorkloadAccess(arn=where.fact("workload_role_arn", engine), policy=access)
 
 
 def _oidc_issuer(identities: Sequence[Any] | None) -> str:
@@ -259,6 +257,16 @@ class EksPlatform(pulumi.ComponentResource):
             opts=self._child,
         )
         oidc_url = issuer.apply(lambda url: url.removeprefix("https://"))
+        # One IRSA role per region for the identity server nodes: a pod has one identity, so
+        # every AWS data store of the region attaches its access to this role.
+        namespace, account = workload_service_account(deployment)
+        self.workload_role = aws.iam.Role(
+            f"{prefix}-workload-role",
+            assume_role_policy=irsa_trust_policy(
+                self.oidc_provider.arn, oidc_url, namespace, account
+            ),
+            opts=self._child,
+        )
 
         ca_data = cluster.certificate_authority.apply(lambda ca: ca.data)
         config = pulumi.Output.all(cluster.name, cluster.endpoint, ca_data).apply(
@@ -283,6 +291,8 @@ class EksPlatform(pulumi.ComponentResource):
                 "public_subnet_ids": [s.id for s in public_subnets],
                 "oidc_provider_arn": self.oidc_provider.arn,
                 "oidc_provider_url": oidc_url,
+                "workload_role_name": self.workload_role.name,
+                "workload_role_arn": self.workload_role.arn,
             },
             depends_on=(node_group,),
         )
