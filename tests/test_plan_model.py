@@ -33,6 +33,7 @@ CONTRACT_KEYS = [
     "resources",
     "findings",
     "failover",
+    "scenarios",  # an extension of DESIGN section 4 (issue 5): the article's test scenarios
     "summary",
 ]
 RESOURCE_KEYS = {"urn", "type", "name", "parent", "region", "inputs"}

@@ -65,8 +65,13 @@ def build_plan(
     registrations: list[Registration],
     findings: list[Finding],
     failover: dict[str, Any] | None,
+    scenarios: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """The plan document of `registrations` recorded from the program of `spec`."""
+    """The plan document of `registrations` recorded from the program of `spec`.
+
+    `scenarios` are the article's three test scenarios per reroute (an extension of DESIGN
+    section 4: login, session and refresh verdicts for each region a user can be sent to).
+    """
     regions = region_rows(spec)
     by_urn = {r.urn: r for r in registrations}
     region_of = _RegionAttribution(by_urn)
@@ -96,6 +101,7 @@ def build_plan(
         "resources": resources,
         "findings": [normalize(f.to_json()) for f in findings],
         "failover": normalize(failover) if failover is not None else None,
+        "scenarios": [normalize(s) for s in scenarios or []],
         "summary": summarize(resources, regions),
     }
 

@@ -193,6 +193,7 @@ def render_markdown(plan: Plan, *, limit: int = COMMENT_LIMIT) -> str:
             failover.append("| " + " | ".join(cells) + " |")
         failover.append("")
         sections.append(failover)
+    sections.append(scenarios_section(plan.get("scenarios") or []))
     details = [
         f"<details><summary>All {summary['resources']} resources</summary>",
         "",
@@ -206,6 +207,42 @@ def render_markdown(plan: Plan, *, limit: int = COMMENT_LIMIT) -> str:
     details += ["", "</details>", ""]
     sections.append(details)
     return fit_comment(head, sections, limit, "plan.json")
+
+
+def scenarios_section(scenarios: list[Mapping[str, Any]]) -> list[str]:
+    """The article's three test scenarios for every reroute, from the plan's `scenarios`."""
+    lines = ["### Multi-region test scenarios", ""]
+    if not scenarios:
+        lines += ["No deployment has more than one region: nothing to reroute to.", ""]
+        return lines
+    lines += [
+        "Can a user sent to another region log in, keep the session, and refresh tokens there?",
+        "",
+        "| deployment | home | target | when | login | session | refresh |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    failing: list[str] = []
+    for s in scenarios:
+        cells = [
+            str(s.get("subCluster") or s.get("deployment") or ""),
+            s["from"],
+            s["to"],
+            s["when"],
+        ]
+        for check in ("login", "session", "refresh"):
+            verdict = s[check]
+            cells.append("✅" if verdict["ok"] else "❌")
+            if not verdict["ok"]:
+                failing.append(
+                    f"- {check} from {_code(s['from'])} to {_code(s['to'])} ({s['when']}): "
+                    f"{_cell((verdict.get('reason') or '').rstrip('.'))}."
+                    + (f" Fix: {_cell(verdict['fix'])}" if verdict.get("fix") else "")
+                )
+        lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+    lines.append("")
+    if failing:
+        lines += ["Why not:", "", *dict.fromkeys(failing), ""]
+    return lines
 
 
 # --- files -------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ def plan_stack(loaded: LoadedStack, *, program: Callable[[], Any] | None = None)
     # which commands that never plan (`regionkit --help`) should not pay for.
     from regionkit.checks import validate
     from regionkit.plan.recorder import record
+    from regionkit.residency import scenarios
 
     findings = validate(loaded)
     if has_errors(findings):
@@ -37,6 +38,7 @@ def plan_stack(loaded: LoadedStack, *, program: Callable[[], Any] | None = None)
         registrations=registrations,
         findings=findings,
         failover=failover_summary(loaded.spec),
+        scenarios=[s.to_json() for s in scenarios(loaded.spec)],
     )
 
 
