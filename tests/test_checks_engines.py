@@ -148,7 +148,7 @@ def test_dynamodb_strong_in_four_regions_of_one_set() -> None:
         data:
           tokens: {engine: dynamodb, scope: global}
           accounts: {engine: dynamodb, scope: global}
-          audit: {engine: dynamodb, scope: global}
+          audit: {engine: external, scope: global, connection: {secretName: idsvr-audit-db}}
         """,
         regions(
             ("ie", "aws", "eu-west-1", "IE"),
@@ -170,7 +170,7 @@ def test_dynamodb_strong_in_two_regions_uses_a_witness() -> None:
         data:
           tokens: {engine: dynamodb, scope: global}
           accounts: {engine: dynamodb, scope: global}
-          audit: {engine: dynamodb, scope: global}
+          audit: {engine: external, scope: global, connection: {secretName: idsvr-audit-db}}
         """,
         regions(("tokyo", "aws", "ap-northeast-1", "JP"), ("osaka", "aws", "ap-northeast-3", "JP")),
     )
@@ -185,7 +185,7 @@ def test_dynamodb_eventual_replicates_anywhere() -> None:
         data:
           tokens: {engine: dynamodb, scope: global}
           accounts: {engine: dynamodb, scope: global}
-          audit: {engine: dynamodb, scope: global}
+          audit: {engine: external, scope: global, connection: {secretName: idsvr-audit-db}}
         residency: {personalData: []}
         """,
         regions(

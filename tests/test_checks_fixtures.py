@@ -45,6 +45,7 @@ RULES = {
     "residency.global-hostname",
     "data.reach",
     "engine.cloud",
+    "engine.data-class",
     "engine.replication",
     "engine.consistency",
 }

@@ -126,7 +126,7 @@ def test_a_transfer_allowed_one_way_only_names_the_other_way() -> None:
         data:
           tokens: {engine: dynamodb, scope: global}
           accounts: {engine: dynamodb, scope: global}
-          audit: {engine: dynamodb, scope: region}
+          audit: {engine: external, scope: region, connection: {secretName: idsvr-audit-db}}
         residency:
           crossBorder: [{from: EU, to: US}]
         """
@@ -186,7 +186,7 @@ def test_a_multi_writer_store_replicates_from_its_active_regions_only(
         data:
           tokens: {{engine: dynamodb, scope: global}}
           accounts: {{engine: dynamodb, scope: global}}
-          audit: {{engine: dynamodb, scope: global}}
+          audit: {{engine: external, scope: global, connection: {{secretName: audit}}}}
         residency:
           personalData: [accounts]
           crossBorder: {cross_border}
@@ -220,7 +220,7 @@ def test_data_not_listed_as_personal_may_be_replicated_anywhere() -> None:
         data:
           tokens: {engine: dynamodb, scope: global}
           accounts: {engine: dynamodb, scope: jurisdiction}
-          audit: {engine: dynamodb, scope: jurisdiction}
+          audit: {engine: external, scope: jurisdiction, connection: {secretName: idsvr-audit-db}}
         """
     )
     assert findings == []
@@ -293,7 +293,7 @@ def test_the_default_routing_of_a_global_cluster_is_latency() -> None:
         data:
           tokens: {engine: dynamodb, scope: global}
           accounts: {engine: dynamodb, scope: jurisdiction}
-          audit: {engine: dynamodb, scope: jurisdiction}
+          audit: {engine: external, scope: jurisdiction, connection: {secretName: idsvr-audit-db}}
         """
     )
     # accounts and audit are both personal data by default; dns.routing is reported where it
@@ -367,7 +367,7 @@ def test_route53_geolocation_fails_over_to_the_default_region() -> None:
         data:
           tokens: {engine: dynamodb, scope: global}
           accounts: {engine: dynamodb, scope: jurisdiction}
-          audit: {engine: dynamodb, scope: jurisdiction}
+          audit: {engine: external, scope: jurisdiction, connection: {secretName: idsvr-audit-db}}
         residency: {personalData: [accounts]}
         """,
         regions="""\
@@ -409,7 +409,7 @@ def test_tokens_that_are_not_personal_data_still_need_to_be_reachable() -> None:
         data:
           tokens: {engine: dynamodb, scope: region}
           accounts: {engine: dynamodb, scope: jurisdiction}
-          audit: {engine: dynamodb, scope: jurisdiction}
+          audit: {engine: external, scope: jurisdiction, connection: {secretName: idsvr-audit-db}}
         """
     )
     (finding,) = findings
@@ -500,7 +500,7 @@ def test_sub_cluster_findings_point_where_each_setting_is_written() -> None:
         data:
           tokens: {engine: dynamodb, scope: global}
           accounts: {engine: dynamodb, scope: jurisdiction}
-          audit: {engine: dynamodb, scope: jurisdiction}
+          audit: {engine: external, scope: jurisdiction, connection: {secretName: idsvr-audit-db}}
         residency:
           personalData: [accounts]
           crossBorder: [{from: EU, to: GB}]

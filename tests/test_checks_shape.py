@@ -61,7 +61,7 @@ dns: {zone: example.com, hostname: login.example.com}
 data:
   tokens: {engine: dynamodb, scope: global}
   accounts: {engine: dynamodb, scope: global}
-  audit: {engine: dynamodb, scope: global}
+  audit: {engine: external, scope: global, connection: {secretName: idsvr-audit-db}}
 """
 
 

@@ -26,7 +26,7 @@ _NARROWER = "scope jurisdiction or region (one store per jurisdiction or per reg
 def check(paths: Paths) -> list[Finding]:
     d = paths.deployment
     by_id = {r.id: r for r in d.regions}
-    out = []
+    out = _data_classes(paths)
     for group in store_groups(d):
         if group.engine is Engine.EXTERNAL:
             continue  # the user's own database: regionkit only wires its Secret
@@ -47,6 +47,21 @@ def check(paths: Paths) -> list[Finding]:
             for problem in problems
         ]
     return out
+
+
+def _data_classes(paths: Paths) -> list[Finding]:
+    """Curity's DynamoDB data source has no audit table: audit needs a JDBC store."""
+    if paths.deployment.data.audit.engine is not Engine.DYNAMODB:
+        return []
+    return [
+        error(
+            "engine.data-class",
+            paths.of("data.audit.engine"),
+            "engine dynamodb cannot hold the audit log: Curity's DynamoDB data source has tables "
+            "for tokens and accounts only. Use a JDBC engine for audit (aurora-postgresql, "
+            "aurora-dsql, cloudsql-postgresql, spanner, cnpg) or external.",
+        )
+    ]
 
 
 def _needed(d: Deployment, store: list[RegionSpec]) -> Consistency | None:
