@@ -262,21 +262,11 @@ def diff(
 
 
 def _plan_document(source: str) -> dict[str, Any]:
-    from regionkit.errors import InvalidInput
+    """A plan.json file as it is, or a stack file planned on the fly."""
+    if Path(source).suffix == ".json":
+        from regionkit.plan.model import load_plan
 
-    path = Path(source)
-    if path.suffix == ".json":
-        try:
-            document = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise InvalidInput(f"{path}: no such plan file") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InvalidInput(f"{path}: cannot read the plan: {exc}") from None
-        except json.JSONDecodeError as exc:
-            raise InvalidInput(f"{path}:{exc.lineno}: not a plan.json: {exc.msg}") from None
-        if not isinstance(document, dict) or document.get("apiVersion") != "regionkit/v1":
-            raise InvalidInput(f"{path}: not a regionkit plan (apiVersion regionkit/v1 expected)")
-        return document
+        return load_plan(source)
     from regionkit.plan.runner import plan_stack
 
     return plan_stack(_load(source))
