@@ -213,3 +213,16 @@ def regional_hostname(deployment: Deployment, region_id: str) -> str:
     operators use it to reach one region on purpose.
     """
     return f"{region_id}.{deployment.hostname}"
+
+
+class RegionScope(pulumi.ComponentResource):
+    """Groups one region's share of a multi-region component, so the plan attributes it there.
+
+    Subclasses only set `TOKEN`; the "region" input is what the plan reads.
+    """
+
+    TOKEN: str
+
+    def __init__(self, name: str, region_id: str, opts: pulumi.ResourceOptions | None = None):
+        super().__init__(self.TOKEN, name, {"region": region_id}, opts)
+        self.register_outputs({})

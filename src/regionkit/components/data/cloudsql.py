@@ -24,6 +24,7 @@ from regionkit.components.protocols import (
     DataConnection,
     EgressRule,
     RegionPlatform,
+    RegionScope,
     StoreArgs,
     data_source_id,
     type_token,
@@ -45,14 +46,10 @@ LOG_RETENTION_DAYS = 7
 NETWORK_KEYS = ("network_id", "private_service_connection", "private_service_cidr")
 
 
-class CloudSqlRegion(pulumi.ComponentResource):
-    """The Cloud SQL instance of one region: attributes its resources to the region."""
+class CloudSqlRegion(RegionScope):
+    """The Cloud SQL instance of one region."""
 
-    TOKEN: ClassVar[str] = type_token("data", "CloudSqlRegion")
-
-    def __init__(self, name: str, region_id: str, opts: pulumi.ResourceOptions | None = None):
-        super().__init__(self.TOKEN, name, {"region": region_id}, opts)
-        self.register_outputs({})
+    TOKEN = type_token("data", "CloudSqlRegion")
 
 
 class CloudSqlPostgresql(pulumi.ComponentResource):

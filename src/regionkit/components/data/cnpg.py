@@ -47,6 +47,7 @@ from regionkit.components.protocols import (
     DataConnection,
     EgressRule,
     RegionPlatform,
+    RegionScope,
     StoreArgs,
     data_source_id,
     type_token,
@@ -132,14 +133,10 @@ class ObjectStore:
         return spec
 
 
-class CnpgRegion(pulumi.ComponentResource):
-    """A cnpg store's resources in one region: attributes them to the region."""
+class CnpgRegion(RegionScope):
+    """A cnpg store's resources in one region."""
 
-    TOKEN: ClassVar[str] = type_token("data", "CnpgRegion")
-
-    def __init__(self, name: str, region_id: str, opts: pulumi.ResourceOptions | None = None):
-        super().__init__(self.TOKEN, name, {"region": region_id}, opts)
-        self.register_outputs({})
+    TOKEN = type_token("data", "CnpgRegion")
 
 
 @dataclass

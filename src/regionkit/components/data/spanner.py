@@ -29,6 +29,7 @@ from regionkit.components.protocols import (
     DataConnection,
     EgressRule,
     RegionPlatform,
+    RegionScope,
     StoreArgs,
     data_source_id,
     type_token,
@@ -97,14 +98,10 @@ def instance_id(name: str) -> str:
     return f"{cleaned[:23].rstrip('-')}-{digest}"
 
 
-class SpannerRegion(pulumi.ComponentResource):
-    """A single-region Spanner instance: attributes its resources to the region."""
+class SpannerRegion(RegionScope):
+    """A single-region Spanner instance."""
 
-    TOKEN: ClassVar[str] = type_token("data", "SpannerRegion")
-
-    def __init__(self, name: str, region_id: str, opts: pulumi.ResourceOptions | None = None):
-        super().__init__(self.TOKEN, name, {"region": region_id}, opts)
-        self.register_outputs({})
+    TOKEN = type_token("data", "SpannerRegion")
 
 
 class Spanner(pulumi.ComponentResource):
