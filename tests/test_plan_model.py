@@ -331,3 +331,52 @@ def test_check_plan_and_load_plan(tmp_path: Path, plan: dict) -> None:
         load_plan(broken)
     with pytest.raises(InvalidInput, match="no such plan file"):
         load_plan(tmp_path / "missing.json")
+
+
+def test_record_skips_pulumi_stack_trace_capture_and_restores_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pulumi.runtime import resource as pulumi_resource
+
+    from regionkit.plan.recorder import record
+
+    captured: list[bool] = []
+
+    def capture() -> object:
+        captured.append(True)
+        raise AssertionError("the offline plan must not walk the stack")
+
+    monkeypatch.setattr(pulumi_resource, "_get_stack_trace", capture)
+    registrations = record(
+        lambda: plan_sample.program(plan_sample.Options(regions=("us-east",))),
+        project="test",
+        stack="dev",
+    )
+    assert registrations
+    assert captured == []
+    assert pulumi_resource._get_stack_trace is capture
+
+
+def test_record_restores_stack_trace_capture_when_the_program_fails() -> None:
+    from pulumi.runtime import resource as pulumi_resource
+
+    from regionkit.plan.recorder import record
+
+    before = pulumi_resource._get_stack_trace
+
+    def program() -> None:
+        raise ValueError("broken program")
+
+    with pytest.raises(ValueError, match="broken program"):
+        record(program, project="test", stack="dev")
+    assert pulumi_resource._get_stack_trace is before
+
+
+def test_registrations_name_the_custom_resources_they_wait_for() -> None:
+    registrations = plan_sample.registrations(plan_sample.Options(regions=("us-east",)))
+    by_name = {r.name: r for r in registrations}
+    # global_cluster_identifier=global_cluster.id: an input from another resource's output
+    assert [d.rsplit("::", 1)[1] for d in by_name["acme-id-us-east-aurora"].dependencies] == [
+        "acme-id-accounts"
+    ]
+    assert by_name["acme-id-accounts"].dependencies == ()

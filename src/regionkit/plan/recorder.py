@@ -13,8 +13,9 @@ from typing import Any
 
 import pulumi
 from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import resource as pulumi_resource
 from pulumi.runtime import rpc, settings
-from pulumi.runtime.proto import resource_pb2
+from pulumi.runtime.proto import resource_pb2, source_pb2
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
@@ -37,6 +38,8 @@ class Registration:
     inputs: dict[str, Any]
     protect: bool = False
     retain_on_delete: bool = False
+    #: URNs of the custom resources it waits for (its `depends_on` and its inputs' sources)
+    dependencies: tuple[str, ...] = ()
 
 
 class PlanMocks(pulumi_mocks.Mocks):
@@ -80,6 +83,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 inputs=redact(inputs),
                 protect=bool(getattr(request, "protect", False)),
                 retain_on_delete=bool(getattr(request, "retainOnDelete", False)),
+                dependencies=tuple(sorted(set(request.dependencies))),
             )
         )
         resource_args = pulumi_mocks.MockResourceArgs(
@@ -130,7 +134,19 @@ def record(
 
     Exceptions raised by the program (or inside its outputs) propagate unchanged.
     """
-    mocks = mocks or PlanMocks()
+    # Pulumi walks the whole Python stack of every resource to record where it was declared;
+    # nothing shows the source positions of a mock run, and the walk was a fifth of a plan.
+    capture_stack_trace = pulumi_resource._get_stack_trace
+    pulumi_resource._get_stack_trace = _no_stack_trace
+    try:
+        return _record(program, project=project, stack=stack, mocks=mocks or PlanMocks())
+    finally:
+        pulumi_resource._get_stack_trace = capture_stack_trace
+
+
+def _record(
+    program: Callable[[], Any], *, project: str, stack: str, mocks: pulumi_mocks.Mocks
+) -> list[Registration]:
     monitor = RecordingMonitor(mocks)
     settings.set_root_resource(None)  # type: ignore[arg-type]
     pulumi_mocks.set_mocks(
@@ -151,3 +167,7 @@ def record(
 
     _sync_await(run_pulumi_func(run))
     return list(monitor.registrations)
+
+
+def _no_stack_trace() -> source_pb2.StackTrace:
+    return source_pb2.StackTrace()
