@@ -272,3 +272,12 @@ def test_access_policy_points_at_the_replicas_of_one_region() -> None:
         "arn:aws:dynamodb:ap-northeast-1:1:table/t",
         "arn:aws:dynamodb:ap-northeast-1:1:table/t/index/*",
     ]
+
+
+def test_table_definitions_cover_exactly_curitys_tables() -> None:
+    from regionkit.catalog import idsvr
+    from regionkit.components.data.dynamodb import TABLES, TABLES_BY_CLASS
+
+    assert set(TABLES) == set(idsvr.DYNAMODB_TABLES)
+    owned = [t for tables in TABLES_BY_CLASS.values() for t in tables]
+    assert sorted(owned) == sorted(idsvr.DYNAMODB_TABLES)  # each table has one owning class

@@ -22,6 +22,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from regionkit.catalog import idsvr
 from regionkit.components.platform.aws import AwsRegion, aws_region, irsa_role
 from regionkit.components.protocols import (
     DataConnection,
@@ -36,7 +37,7 @@ from regionkit.spec.models import Consistency, DataClassName, Deployment, Engine
 TOKEN = type_token("data", "DynamoDb")
 REGION_TOKEN = type_token("data", "DynamoDbRegion")
 ENGINE = "dynamodb"
-TTL_ATTRIBUTE = "deletableAt"
+TTL_ATTRIBUTE = idsvr.DYNAMODB_TTL_ATTRIBUTE
 HTTPS = 443
 
 
