@@ -22,6 +22,9 @@ SOURCE = Path(__file__).parent.parent / "src" / "regionkit"
 CHECKS_SOURCES = (SOURCE / "checks", SOURCE / "residency")
 
 RULES = {
+    "config.path",
+    "config.xml",
+    "config.data-source",
     "topology.shape",
     "topology.role",
     "topology.consistency",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from regionkit.checks import budget, engines, residency, security, shape
+from regionkit.checks import budget, config, engines, residency, security, shape
 from regionkit.checks._paths import Paths
 from regionkit.findings import Finding
 from regionkit.spec.loader import LoadedStack
@@ -43,7 +43,8 @@ def check_spec(spec: StackSpec) -> list[Finding]:
 
 def validate(loaded: LoadedStack) -> list[Finding]:
     """Every finding of a loaded stack file, located at its file and line, in file order."""
-    located = [loaded.locate(f) for f in check_spec(loaded.spec)]
+    findings = check_spec(loaded.spec) + config.check(loaded.spec, loaded.base_dir)
+    located = [loaded.locate(f) for f in findings]
     return sorted(located, key=lambda f: f.line if f.line is not None else 0)
 
 
