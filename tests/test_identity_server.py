@@ -485,3 +485,66 @@ def test_a_name_that_already_holds_the_region_is_not_doubled(dev: list[Any]) -> 
     names = sorted(r.name for r in registrations if r.type.startswith("kubernetes:"))
     assert names == sorted(r.name for r in dev if r.type.startswith("kubernetes:"))
     assert "acme-id-home-admin" in names and not any("home-home" in n for n in names)
+
+
+def _dynamodb(annotations: dict[str, str]) -> DataConnection:
+    return DataConnection(
+        engine=Engine.DYNAMODB,
+        data_classes=("tokens",),
+        data_source_id="tokens",
+        env={"DYNAMODB_REGION": "us-east-1", "DYNAMODB_TABLE_PREFIX": "acme-"},
+        service_account_annotations=annotations,  # type: ignore[arg-type]
+    )
+
+
+def _access_method(xml: str) -> ET.Element:
+    root = ET.fromstring(xml)
+    (method,) = [e for e in root.iter() if e.tag.endswith("dynamodb-access-method")]
+    return method
+
+
+def test_dynamodb_with_an_irsa_role_reads_it_through_an_aws_profile() -> None:
+    xml = cc.data_sources_xml([_dynamodb({cc.IRSA_ANNOTATION: "arn:aws:iam::1:role/r"})])
+    assert xml is not None
+    method = _access_method(xml)
+    names = [e.text for e in method.iter() if e.tag.endswith("aws-profile-name")]
+    assert names == [cc.IRSA_PROFILE]
+    assert not [e for e in method.iter() if e.tag.endswith("ec2-instance-profile")]
+
+
+def test_dynamodb_without_irsa_uses_the_instance_profile() -> None:
+    xml = cc.data_sources_xml([_dynamodb({})])
+    assert xml is not None
+    method = _access_method(xml)
+    assert [e.text for e in method.iter() if e.tag.endswith("ec2-instance-profile")] == ["true"]
+
+
+def test_the_init_container_writes_the_irsa_profile_the_nodes_read() -> None:
+    from regionkit.components.idsvr_pods import AWS_CONFIG_NAME, prepare_script
+
+    script = prepare_script([])
+    assert f"[profile {cc.IRSA_PROFILE}]" in script
+    assert "$AWS_ROLE_ARN" in script and "$AWS_WEB_IDENTITY_TOKEN_FILE" in script
+    assert script.rstrip().endswith("fi")
+    assert f"/{AWS_CONFIG_NAME}" in script
+
+
+def test_nodes_of_a_dynamodb_stack_on_eks_point_the_sdk_at_the_irsa_profile() -> None:
+    from regionkit.plan.runner import plan_stack
+    from regionkit.spec.loader import load_stack
+    from tests.conftest import STACKS
+
+    plan = plan_stack(load_stack(STACKS / "aws-global.yaml"))
+    deployments = [r for r in plan["resources"] if r["type"] == "kubernetes:apps/v1:Deployment"]
+    assert len(deployments) == 6
+    for deployment in deployments:
+        (container,) = deployment["inputs"]["spec"]["template"]["spec"]["containers"]
+        env = {e["name"]: e.get("value") for e in container["env"]}
+        assert env["AWS_CONFIG_FILE"] == "/opt/idsvr/etc/init/aws-config"
+    accounts = [r for r in plan["resources"] if r["type"] == "kubernetes:core/v1:ServiceAccount"]
+    annotated = [
+        a
+        for a in accounts
+        if "eks.amazonaws.com/role-arn" in (a["inputs"]["metadata"].get("annotations") or {})
+    ]
+    assert len(annotated) == 3  # the nodes' ServiceAccount in each region

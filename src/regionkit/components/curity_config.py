@@ -150,14 +150,33 @@ def _jdbc_source(connection: DataConnection) -> str:
     )
 
 
+#: the AWS profile the nodes' init container writes from the IRSA role (see idsvr_pods)
+IRSA_PROFILE = "regionkit-irsa"
+IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
+
+
+def uses_irsa(connection: DataConnection) -> bool:
+    return IRSA_ANNOTATION in connection.service_account_annotations
+
+
 def _dynamodb_source(connection: DataConnection) -> str:
     prefix = env_prefix(connection.data_source_id)
+    # Credentials are never a stored key: the pod's IRSA role through an AWS profile (the
+    # plugin takes a profile, not the SDK's default chain), else the node's instance profile.
+    access = (
+        [
+            "    <aws-profile>",
+            f"      {_element('aws-profile-name', IRSA_PROFILE)}",
+            "    </aws-profile>",
+        ]
+        if uses_irsa(connection)
+        else ["    <ec2-instance-profile>true</ec2-instance-profile>"]
+    )
     lines = [
         f'<dynamodb xmlns="{NS_DYNAMODB}">',
         f"  {_element('aws-region', parameter(prefix + DYNAMODB_REGION))}",
-        # The role comes from the node's ambient AWS credentials, never from a stored key.
         "  <dynamodb-access-method>",
-        "    <ec2-instance-profile>true</ec2-instance-profile>",
+        *access,
         "  </dynamodb-access-method>",
     ]
     if DYNAMODB_TABLE_PREFIX in connection_keys(connection):

@@ -136,6 +136,10 @@ def content_hash(files: Mapping[str, str]) -> str:
     return digest.hexdigest()
 
 
+#: where the init container writes the AWS profile of the IRSA role (not *.xml: not config)
+AWS_CONFIG_NAME = "aws-config"
+
+
 def prepare_script(files: Sequence[ConfigFile]) -> str:
     """The init container's script: seed writable dirs, copy config, build the signing key."""
     copies = []
@@ -165,6 +169,11 @@ def prepare_script(files: Sequence[ConfigFile]) -> str:
         cc.signing_key_xml("${KEYSTORE}").rstrip("\n"),
         "EOF",
         "rm -f /tmp/signing.p12 /tmp/signing.p12-b64",
+        "# the IRSA role as an AWS profile: EKS injects AWS_ROLE_ARN and the token file",
+        'if [ -n "${AWS_ROLE_ARN:-}" ]; then',
+        f"  printf '[profile {cc.IRSA_PROFILE}]\\nrole_arn = %s\\nweb_identity_token_file = %s\\n' "
+        f'"$AWS_ROLE_ARN" "$AWS_WEB_IDENTITY_TOKEN_FILE" > {_INIT_OUT}/{AWS_CONFIG_NAME}',
+        "fi",
     ]
     return "\n".join(lines) + "\n"
 
@@ -368,6 +377,12 @@ def _node_env(inputs: NodeInputs) -> list[k8s.core.v1.EnvVarArgs]:
     ]
     if inputs.component == ADMIN:
         env.append(_secret_env(PASSWORD_ENV, ADMIN_PASSWORD))
+    if any(cc.uses_irsa(c) for c in inputs.connections):
+        env.append(
+            k8s.core.v1.EnvVarArgs(
+                name="AWS_CONFIG_FILE", value=f"{idsvr.INIT_DIR}/{AWS_CONFIG_NAME}"
+            )
+        )
     return env
 
 
