@@ -16,6 +16,7 @@ from regionkit.plan import mock_outputs
 from regionkit.plan.recorder import PlanMocks, Registration, record, reveal
 from regionkit.spec import load_stack_text
 from regionkit.spec.models import Deployment
+from tests.registrations import of_type, one, region_of  # noqa: F401  (re-exported)
 
 
 class InvokeMocks(PlanMocks):
@@ -79,23 +80,3 @@ def sink(name: str, value: pulumi.Input[Any]) -> None:
 def sunk(regs: list[Registration], name: str) -> Any:
     (found,) = [r for r in regs if r.type == "test:index:Sink" and r.name == name]
     return found.inputs["value"]
-
-
-def of_type(regs: list[Registration], type_: str) -> list[Registration]:
-    return [r for r in regs if r.type == type_]
-
-
-def one(regs: list[Registration], type_: str, name: str) -> Registration:
-    (found,) = [r for r in regs if r.type == type_ and r.name == name]
-    return found
-
-
-def region_of(regs: list[Registration], reg: Registration) -> str | None:
-    """The region a plan attributes `reg` to: its nearest ancestor component with a region."""
-    by_urn = {r.urn: r for r in regs}
-    parent = by_urn.get(reg.parent or "")
-    while parent is not None:
-        if not parent.custom and "region" in parent.inputs:
-            return str(parent.inputs["region"])
-        parent = by_urn.get(parent.parent or "")
-    return None

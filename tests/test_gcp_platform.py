@@ -27,6 +27,7 @@ from regionkit.plan.mocks_gcp import PROJECT
 from regionkit.plan.recorder import Registration, record
 from regionkit.spec import load_stack_text
 from regionkit.spec.models import Deployment, RegionSpec
+from tests.registrations import of_type, one, region_of
 
 
 def run(program: Callable[[], Any]) -> list[Registration]:
@@ -48,26 +49,6 @@ TWO_GCP = [
     "{id: us-east, cloud: gcp, location: us-east4, jurisdiction: US}",
     "{id: eu-west, cloud: gcp, location: europe-west1, jurisdiction: EU}",
 ]
-
-
-def of_type(regs: list[Registration], type_: str) -> list[Registration]:
-    return [r for r in regs if r.type == type_]
-
-
-def one(regs: list[Registration], type_: str, name: str) -> Registration:
-    (found,) = [r for r in regs if r.type == type_ and r.name == name]
-    return found
-
-
-def region_of(regs: list[Registration], reg: Registration) -> str | None:
-    """The region a plan attributes `reg` to: its nearest ancestor component with a region."""
-    by_urn = {r.urn: r for r in regs}
-    parent = by_urn.get(reg.parent or "")
-    while parent is not None:
-        if not parent.custom and "region" in parent.inputs:
-            return str(parent.inputs["region"])
-        parent = by_urn.get(parent.parent or "")
-    return None
 
 
 def build_two(d: Deployment, seen: dict[str, RegionPlatform]) -> Callable[[], None]:
