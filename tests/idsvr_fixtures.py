@@ -20,10 +20,10 @@ from regionkit.components.protocols import (
     StoreArgs,
 )
 from regionkit.components.shared_keys import SharedKeys, SharedKeysArgs
+from regionkit.model import store_groups
 from regionkit.plan.recorder import PlanMocks, Registration, record, reveal
 from regionkit.spec.loader import load_stack, load_stack_text
 from regionkit.spec.models import Deployment, Engine
-from regionkit.spec.placement import store_groups
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV = ROOT / "stacks" / "dev.yaml"

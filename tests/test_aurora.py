@@ -12,11 +12,11 @@ from regionkit.components.data.aurora_postgresql import (
     cluster_options,
 )
 from regionkit.components.platform.aws import EksPlatform
-from regionkit.components.protocols import DataConnection, PlatformArgs, StoreArgs, StoreGroup
+from regionkit.components.protocols import DataConnection, PlatformArgs, StoreArgs
 from regionkit.errors import InvalidInput
+from regionkit.model import StoreGroup, store_groups
 from regionkit.plan.recorder import Registration
 from regionkit.spec.models import Deployment, Engine, Scope
-from regionkit.spec.placement import store_groups
 from tests.aws_fixtures import (
     deployment,
     minimal_platforms,

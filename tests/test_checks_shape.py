@@ -8,9 +8,9 @@ from textwrap import dedent
 import pytest
 
 from regionkit.checks import check_spec, validate
-from regionkit.checks._paths import Paths, is_set
 from regionkit.findings import Finding, Level
 from regionkit.spec import load_stack, load_stack_text
+from regionkit.spec.paths import Paths, is_set
 
 FIXTURES = Path(__file__).parent / "fixtures" / "stacks"
 

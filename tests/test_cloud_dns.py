@@ -8,15 +8,15 @@ from typing import Any
 import pytest
 
 import regionkit.plan.mocks_gcp  # noqa: F401  (registers the GCP mock outputs and invokes)
-from regionkit.catalog.dns import failover_timing
 from regionkit.components.gslb.cloud_dns import (
     CloudDnsGslb,
     geo_location,
     managed_zone_name,
     probe_regions,
 )
-from regionkit.components.protocols import FailoverTiming, GslbArgs, RegionEndpoint
+from regionkit.components.protocols import GslbArgs, RegionEndpoint
 from regionkit.errors import InvalidInput
+from regionkit.model import FailoverTiming, failover_timing
 from regionkit.plan.recorder import Registration, record
 from regionkit.spec import load_stack_text
 from regionkit.spec.models import Deployment
@@ -146,12 +146,12 @@ def test_weighted_is_equal_weight_round_robin() -> None:
 
 def test_health_check_probes_serving_over_https_from_three_regions() -> None:
     d = deployment("global-cluster", [US, EU, SG])
-    # a 10 s interval (Route 53's) is below what Cloud DNS allows: raised to 30
-    regs = gslb(d, timing=FailoverTiming(interval_seconds=10, failure_threshold=4, ttl_seconds=20))
+    # the GSLB configures the timing it is given (regionkit.model keeps it within Cloud DNS's limits)
+    regs = gslb(d, timing=FailoverTiming(interval_seconds=30, failure_threshold=4, ttl_seconds=20))
     (check,) = [r for r in regs if r.type == HEALTH_CHECK]
     https = check.inputs["httpsHealthCheck"]
     assert https == {"port": 443, "requestPath": "/serving", "host": "login.example.com"}
-    assert check.inputs["checkIntervalSec"] >= 30
+    assert check.inputs["checkIntervalSec"] == 30
     assert check.inputs["timeoutSec"] <= check.inputs["checkIntervalSec"]
     assert check.inputs["unhealthyThreshold"] == 4
     sources = check.inputs["sourceRegions"]

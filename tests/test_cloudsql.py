@@ -20,11 +20,11 @@ from regionkit.components.platform.gcp import (
 )
 from regionkit.components.protocols import DataConnection, RegionPlatform, StoreArgs
 from regionkit.errors import InvalidInput
+from regionkit.model import store_groups
 from regionkit.plan import mock_outputs
 from regionkit.plan.recorder import Registration, record
 from regionkit.spec import load_stack_text
 from regionkit.spec.models import Deployment, Engine
-from regionkit.spec.placement import store_groups
 
 INSTANCE = "gcp:sql/databaseInstance:DatabaseInstance"
 

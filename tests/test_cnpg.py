@@ -24,11 +24,11 @@ from regionkit.components.data.cnpg import (
 )
 from regionkit.components.protocols import DataConnection, RegionPlatform, StoreArgs
 from regionkit.errors import InvalidInput
+from regionkit.model import store_groups
 from regionkit.plan import mock_outputs
 from regionkit.plan.recorder import Registration, record
 from regionkit.spec import load_stack_text
 from regionkit.spec.models import Cloud, Deployment
-from regionkit.spec.placement import store_groups
 
 CLUSTER = "kubernetes:postgresql.cnpg.io/v1:Cluster"
 RELEASE = "kubernetes:helm.sh/v3:Release"

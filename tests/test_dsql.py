@@ -12,12 +12,12 @@ from regionkit.components.data.aurora_dsql import (
     jdbc_url,
     witness_region,
 )
-from regionkit.components.protocols import DataConnection, StoreArgs, StoreGroup
+from regionkit.components.protocols import DataConnection, StoreArgs
 from regionkit.errors import InvalidInput
+from regionkit.model import StoreGroup, store_groups
 from regionkit.plan.mocks_aws import _dsql_cluster
 from regionkit.plan.recorder import Registration
 from regionkit.spec.models import Deployment, Engine, Scope
-from regionkit.spec.placement import store_groups
 from tests.aws_fixtures import (
     deployment,
     minimal_platforms,

@@ -14,7 +14,8 @@ from regionkit.components import curity_config as cc
 from regionkit.components.data.external import External
 from regionkit.components.idsvr_pods import config_files, cpu_quantity, millicores
 from regionkit.components.platform import platform_for
-from regionkit.components.protocols import DataConnection, StoreArgs, StoreGroup
+from regionkit.components.protocols import DataConnection, StoreArgs
+from regionkit.model import StoreGroup
 from regionkit.plan.recorder import SECRET, record
 from regionkit.spec.models import Engine, RegionSpec, Scope
 from tests.idsvr_fixtures import (

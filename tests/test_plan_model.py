@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from regionkit.catalog.dns import failover_timing
 from regionkit.errors import InvalidInput, StackInvalid
 from regionkit.findings import Finding, Level
+from regionkit.model import failover_timing
 from regionkit.plan.model import (
     SECRET,
     build_plan,
@@ -19,9 +19,10 @@ from regionkit.plan.model import (
     plan_json,
     urn_type,
 )
+from regionkit.plan.recorder import Registration
 from regionkit.plan.render import write_outputs
 from regionkit.plan.runner import failover_summary, plan_stack
-from regionkit.spec.loader import load_stack_text
+from regionkit.spec.loader import LoadedStack, load_stack_text
 from regionkit.spec.models import DnsProvider, StackSpec
 from tests import plan_sample
 
@@ -253,9 +254,23 @@ SUB_CLUSTERS = {
 }
 
 
-def test_failover_of_one_deployment_is_its_timing() -> None:
-    expected = failover_timing(DnsProvider.ROUTE53, 60).to_json()
-    assert failover_summary(plan_sample.spec()) == expected
+def _topology(sub_cluster: str | None, timing: dict[str, int]) -> Registration:
+    return Registration(
+        urn=f"urn:pulumi:dev::acme-id::regionkit:topology:SingleRegion::{sub_cluster}",
+        type="regionkit:topology:SingleRegion",
+        name=str(sub_cluster),
+        parent=None,
+        custom=False,
+        provider=None,
+        inputs={"subCluster": sub_cluster, "failover": timing},
+    )
+
+
+def test_failover_is_read_from_the_recording_not_the_spec() -> None:
+    # a timing no budget yields: the summary can only have read it from the registration
+    odd = {"detectSeconds": 7, "ttlSeconds": 5, "worstCaseSeconds": 12}
+    assert failover_summary([_topology(None, odd)]) == odd
+    assert failover_summary([]) is None
 
 
 def test_failover_of_sub_clusters_is_the_worst_with_each_one() -> None:
@@ -263,7 +278,14 @@ def test_failover_of_sub_clusters_is_the_worst_with_each_one() -> None:
     eu = failover_timing(DnsProvider.ROUTE53, 120).to_json()
     us = failover_timing(DnsProvider.ROUTE53, 60).to_json()
     assert eu["worstCaseSeconds"] > us["worstCaseSeconds"]
-    assert failover_summary(spec) == {**eu, "bySubCluster": {"eu": eu, "us": us}}
+    plan = plan_stack(LoadedStack(spec=spec))
+    assert plan["failover"] == {**eu, "bySubCluster": {"eu": eu, "us": us}}
+    registered = [
+        r["inputs"]["failover"]
+        for r in plan["resources"]
+        if r["type"] == "regionkit:topology:SingleRegion"
+    ]
+    assert registered == [eu, us]
 
 
 def test_sub_cluster_regions_and_summary() -> None:
@@ -303,7 +325,8 @@ def test_runner_plans_a_valid_stack_with_a_given_program() -> None:
     assert plan["stack"] == "dev"
     assert plan["topology"] == "single-region"
     assert [r["id"] for r in plan["regions"]] == ["home"]
-    assert plan["failover"] == failover_timing(DnsProvider.ROUTE53, 60).to_json()
+    # the failover block is what a topology registered, and this program registers none
+    assert plan["failover"] is None
     assert all(f["level"] != "error" for f in plan["findings"])
     assert plan["summary"]["byType"]["kubernetes:apps/v1:Deployment"] == 1
 

@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from regionkit.catalog.dns import failover_timing
 from regionkit.components.gslb.route53 import (
     HEALTH_PATH,
     Member,
@@ -19,6 +18,7 @@ from regionkit.components.gslb.route53 import (
 )
 from regionkit.components.protocols import GslbArgs, RegionEndpoint
 from regionkit.errors import InvalidInput
+from regionkit.model import failover_timing
 from regionkit.plan.recorder import Registration
 from regionkit.spec.models import Deployment, DnsProvider, Routing
 from tests.aws_fixtures import deployment, of_type, one, run

@@ -14,11 +14,11 @@ import regionkit.plan.mocks_gcp  # noqa: F401  (registers the GCP mock outputs)
 from regionkit.components.data.spanner import Spanner, choose_config, instance_id
 from regionkit.components.protocols import DataConnection, RegionPlatform, StoreArgs
 from regionkit.errors import InvalidInput
+from regionkit.model import store_groups
 from regionkit.plan.mocks_gcp import PROJECT
 from regionkit.plan.recorder import Registration, record
 from regionkit.spec import load_stack_text
 from regionkit.spec.models import Deployment
-from regionkit.spec.placement import store_groups
 
 
 def run(program: Callable[[], Any]) -> list[Registration]:

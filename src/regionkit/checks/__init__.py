@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from regionkit.checks import budget, config, engines, residency, security, shape
-from regionkit.checks._paths import Paths
 from regionkit.findings import Finding
 from regionkit.spec.loader import LoadedStack
 from regionkit.spec.models import StackSpec
+from regionkit.spec.paths import Paths
 
 #: the checks run on each deployment, in report order
 DEPLOYMENT_CHECKS: tuple[Callable[[Paths], list[Finding]], ...] = (

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from regionkit.catalog.dns import failover_timing, meets_budget, minimum_budget
-from regionkit.checks._paths import Paths
+from regionkit.catalog.dns import minimum_budget
 from regionkit.findings import Finding, warning
+from regionkit.model import resolve
+from regionkit.spec.paths import Paths
 
 
 def check(paths: Paths) -> list[Finding]:
     d = paths.deployment
     if len(d.regions) < 2:
         return []  # nowhere to fail over to
-    provider, budget = d.dns.provider, d.dns.failover_budget_seconds
-    if meets_budget(provider, budget):
+    resolved = resolve(d)
+    if resolved.meets_budget:
         return []
-    timing = failover_timing(provider, budget)
+    provider, budget, timing = d.dns.provider, d.dns.failover_budget_seconds, resolved.timing
     return [
         warning(
             "dns.budget",

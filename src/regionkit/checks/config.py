@@ -11,11 +11,10 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from regionkit.checks._paths import Paths
-from regionkit.components.protocols import data_source_id
 from regionkit.findings import Finding, error
+from regionkit.model import resolve
 from regionkit.spec.models import StackSpec
-from regionkit.spec.placement import store_groups
+from regionkit.spec.paths import Paths
 
 #: elements whose text names a data source by id
 _REFERENCES = ("data-source", "account-data-source", "data-source-id", "credential-data-source")
@@ -50,7 +49,7 @@ def check(spec: StackSpec, base_dir: Path) -> list[Finding]:
             defined |= _defined_ids(root)
             for ref in _referenced_ids(root):
                 referenced.setdefault(ref, path.name)
-        generated = {data_source_id(g.data_classes) for g in store_groups(deployment)}
+        generated = {g.data_source_id for g in resolve(deployment).store_groups}
         for ref, file in sorted(referenced.items()):
             if ref not in defined | generated:
                 out.append(

@@ -13,12 +13,11 @@ from regionkit.catalog.regions import (
     spanner_config_for,
     spanner_configs_near,
 )
-from regionkit.checks._paths import Paths
-from regionkit.checks._text import ids, join
-from regionkit.components.protocols import StoreGroup
 from regionkit.findings import Finding, error
+from regionkit.model import StoreGroup, resolve
+from regionkit.model.text import ids, join
 from regionkit.spec.models import Cloud, Consistency, Deployment, Engine, RegionSpec, Topology
-from regionkit.spec.placement import store_groups
+from regionkit.spec.paths import Paths
 
 _NARROWER = "scope jurisdiction or region (one store per jurisdiction or per region)"
 
@@ -27,7 +26,7 @@ def check(paths: Paths) -> list[Finding]:
     d = paths.deployment
     by_id = {r.id: r for r in d.regions}
     out = _data_classes(paths)
-    for group in store_groups(d):
+    for group in resolve(d).store_groups:
         if group.engine is Engine.EXTERNAL:
             continue  # the user's own database: regionkit only wires its Secret
         stores = [[by_id[rid] for rid in placement] for placement in group.placements]

@@ -8,16 +8,13 @@ and failover away from personal data, reach of accounts and tokens, the global h
 from __future__ import annotations
 
 from regionkit.findings import Finding
+from regionkit.residency.analysis import analyse
 from regionkit.residency.report import transfer_allowed
 from regionkit.spec.models import StackSpec
 
 
 def check_stack(spec: StackSpec) -> list[Finding]:
     """The residency findings of `spec`, at stack-file key paths."""
-    # imported on use: the analysis maps key paths with regionkit.checks._paths, so importing
-    # it while this package initialises would be circular
-    from regionkit.residency.analysis import analyse
-
     return list(analyse(spec).findings)
 
 

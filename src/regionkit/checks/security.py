@@ -5,8 +5,8 @@ from __future__ import annotations
 import ipaddress
 
 from regionkit.catalog.idsvr import ADMIN_PORT
-from regionkit.checks._paths import Paths
 from regionkit.findings import Finding, error
+from regionkit.spec.paths import Paths
 
 MIN_RUNTIME_NODES = 2
 

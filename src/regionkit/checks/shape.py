@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from regionkit.catalog.regions import close_matches, in_jurisdiction, lookup
-from regionkit.checks._paths import Paths
-from regionkit.checks._text import ids, join, topology_label
 from regionkit.findings import Finding, error, warning
+from regionkit.model.text import ids, join, topology_label
 from regionkit.spec.models import Cloud, DnsProvider, Role, Routing, StackSpec, Topology
+from regionkit.spec.paths import Paths
 
 _CONSISTENCY_CHOICES = (
     "partitioned (each user's data is written in a home region), "

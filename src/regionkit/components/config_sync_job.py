@@ -17,7 +17,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from regionkit.catalog.idsvr import ADMIN_PORT
-from regionkit.components.protocols import type_token
+from regionkit.model import type_token
 from regionkit.ops.config_sync import ENV
 from regionkit.spec.models import ConfigSyncSpec, Deployment, RegionSpec
 

@@ -19,7 +19,8 @@ import re
 from collections.abc import Iterable, Sequence
 from xml.sax.saxutils import escape
 
-from regionkit.components.protocols import DataConnection, env_prefix
+from regionkit.components.protocols import DataConnection
+from regionkit.model import env_prefix
 from regionkit.spec.models import Engine
 
 NS_CONFIG = "http://tail-f.com/ns/config/1.0"

@@ -17,7 +17,8 @@ from typing import Any, ClassVar
 import pulumi
 
 from regionkit.catalog import idsvr
-from regionkit.components.protocols import AddressKind, type_token
+from regionkit.components.protocols import AddressKind
+from regionkit.model import type_token
 
 GATEWAY_API_VERSION = "gateway.networking.k8s.io/v1"
 #: label the Gateway API asks implementations to put on the proxies they deploy for a Gateway

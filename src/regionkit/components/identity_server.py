@@ -28,11 +28,9 @@ from regionkit.components.protocols import (
     EgressRule,
     RegionEndpoint,
     RegionPlatform,
-    regional_hostname,
-    type_token,
-    workload_namespace,
 )
 from regionkit.components.shared_keys import SharedKeys
+from regionkit.model import regional_hostname, type_token, workload_namespace
 from regionkit.spec.models import Deployment
 
 #: the sources of Google Cloud's global external load balancers and their health checks

@@ -23,7 +23,8 @@ import pulumi_kubernetes as k8s
 
 from regionkit.catalog import idsvr
 from regionkit.components import curity_config as cc
-from regionkit.components.protocols import WORKLOAD_SERVICE_ACCOUNT, DataConnection, env_prefix
+from regionkit.components.protocols import DataConnection
+from regionkit.model import WORKLOAD_SERVICE_ACCOUNT, env_prefix
 from regionkit.spec.models import RuntimeSpec
 
 APP_NAME = "curity-idsvr"

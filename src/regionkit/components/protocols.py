@@ -20,19 +20,14 @@ from typing import TYPE_CHECKING, Literal, Protocol
 
 import pulumi
 
+from regionkit.model import FailoverTiming, StoreGroup
+
 if TYPE_CHECKING:
     import pulumi_kubernetes as k8s
 
-    from regionkit.spec.models import DataClassName, Deployment, Engine, RegionSpec, Scope
+    from regionkit.spec.models import DataClassName, Deployment, Engine, RegionSpec
 
 AddressKind = Literal["ip", "hostname"]
-
-TOKEN_PREFIX = "regionkit"
-
-
-def type_token(module: str, name: str) -> str:
-    """The component type token `regionkit:<module>:<Name>`; once released, never changed."""
-    return f"{TOKEN_PREFIX}:{module}:{name}"
 
 
 @dataclass(frozen=True)
@@ -89,21 +84,6 @@ class DataConnection:
     read_only: bool = False
 
 
-@dataclass(frozen=True)
-class StoreGroup:
-    """Data classes sharing one engine and scope: one store (DESIGN section 3)."""
-
-    engine: Engine
-    scope: Scope
-    data_classes: tuple[DataClassName, ...]
-    #: the stores of the group: each a tuple of region ids replicated together;
-    #: scope region -> one per region, jurisdiction -> one per jurisdiction, global -> one
-    placements: tuple[tuple[str, ...], ...]
-    #: for single-writer engines: the region id holding the writer of each placement
-    writers: tuple[str, ...]
-    secret_name: str | None = None
-
-
 class DataStore(Protocol):
     """A data-store component: registers the store(s) of one `StoreGroup`."""
 
@@ -121,32 +101,6 @@ class RegionEndpoint:
     role: Literal["primary", "secondary", "active"] = "active"
     #: resources the GSLB records depend on
     depends_on: tuple[pulumi.Resource, ...] = ()
-
-
-@dataclass(frozen=True)
-class FailoverTiming:
-    """DNS timing derived from `failoverBudgetSeconds` for one DNS provider."""
-
-    interval_seconds: int
-    failure_threshold: int
-    ttl_seconds: int
-
-    @property
-    def detect_seconds(self) -> int:
-        return self.interval_seconds * self.failure_threshold
-
-    @property
-    def worst_case_seconds(self) -> int:
-        return self.detect_seconds + self.ttl_seconds
-
-    def to_json(self) -> dict[str, int]:
-        return {
-            "detectSeconds": self.detect_seconds,
-            "ttlSeconds": self.ttl_seconds,
-            "worstCaseSeconds": self.worst_case_seconds,
-            "intervalSeconds": self.interval_seconds,
-            "failureThreshold": self.failure_threshold,
-        }
 
 
 class PlatformFactory(Protocol):
@@ -180,39 +134,6 @@ class GslbArgs:
     deployment: Deployment
     endpoints: tuple[RegionEndpoint, ...]
     timing: FailoverTiming
-
-
-def data_source_id(data_classes: tuple[str, ...]) -> str:
-    """The Curity data source id of a store serving `data_classes`, e.g. "accounts-audit"."""
-    return "-".join(data_classes)
-
-
-def env_prefix(source_id: str) -> str:
-    """Environment prefix of a data source's variables, e.g. "DS_ACCOUNTS_AUDIT_"."""
-    return "DS_" + source_id.upper().replace("-", "_") + "_"
-
-
-#: the ServiceAccount of the identity server nodes in every region
-WORKLOAD_SERVICE_ACCOUNT = "idsvr"
-
-
-def workload_namespace(deployment: Deployment) -> str:
-    """The namespace of a deployment's identity server: `<name>` or `<name>-<sub-cluster>`."""
-    return "-".join(p for p in (deployment.name, deployment.sub_cluster) if p)
-
-
-def workload_service_account(deployment: Deployment) -> tuple[str, str]:
-    """Namespace and ServiceAccount the nodes run as: what IRSA and workload identity trust."""
-    return workload_namespace(deployment), WORKLOAD_SERVICE_ACCOUNT
-
-
-def regional_hostname(deployment: Deployment, region_id: str) -> str:
-    """The name that reaches one region's Gateway directly, e.g. `us-east.login.example.com`.
-
-    GSLB health checks send it as Host/SNI (a load balancer's own DNS name matches no route), and
-    operators use it to reach one region on purpose.
-    """
-    return f"{region_id}.{deployment.hostname}"
 
 
 class RegionScope(pulumi.ComponentResource):

@@ -22,7 +22,7 @@ import pulumi
 import pulumi_random as random
 import pulumi_tls as tls
 
-from regionkit.components.protocols import type_token
+from regionkit.model import type_token
 from regionkit.spec.models import Deployment
 
 #: RS256 is what every OAuth client library verifies; 2048 bits is its common minimum

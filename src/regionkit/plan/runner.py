@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from regionkit.errors import StackInvalid
 from regionkit.findings import has_errors
+from regionkit.model import type_token
 from regionkit.plan.model import build_plan
 
 if TYPE_CHECKING:
+    from regionkit.plan.recorder import Registration
     from regionkit.spec.loader import LoadedStack
-    from regionkit.spec.models import StackSpec
+
+#: the type tokens of the topology components start so
+TOPOLOGY_TOKEN_PREFIX = type_token("topology", "")
 
 
 def plan_stack(loaded: LoadedStack, *, program: Callable[[], Any] | None = None) -> dict[str, Any]:
@@ -37,7 +41,7 @@ def plan_stack(loaded: LoadedStack, *, program: Callable[[], Any] | None = None)
         spec=loaded.spec,
         registrations=registrations,
         findings=findings,
-        failover=failover_summary(loaded.spec),
+        failover=failover_summary(registrations),
         scenarios=[s.to_json() for s in scenarios(loaded.spec)],
     )
 
@@ -52,18 +56,22 @@ def _stack_program(loaded: LoadedStack) -> Callable[[], None]:
     return program
 
 
-def failover_summary(spec: StackSpec) -> dict[str, Any]:
-    """The DNS failover figures: one deployment's, or the worst sub-cluster's with each one's."""
-    from regionkit.catalog.dns import failover_timing
+def failover_summary(registrations: Sequence[Registration]) -> dict[str, Any] | None:
+    """The DNS failover figures the program registered: one deployment's, or the worst
+    sub-cluster's with each one's; None when no topology registered any.
+
+    Read from each topology component's "failover" input, the timing its GSLB was given.
+    """
+    from regionkit.topologies.base import FAILOVER_INPUT
 
     timings = {
-        dep.sub_cluster: failover_timing(dep.dns.provider, dep.dns.failover_budget_seconds)
-        for dep in spec.deployments()
+        reg.inputs.get("subCluster"): reg.inputs[FAILOVER_INPUT]
+        for reg in registrations
+        if reg.type.startswith(TOPOLOGY_TOKEN_PREFIX) and FAILOVER_INPUT in reg.inputs
     }
+    if not timings:
+        return None
     if list(timings) == [None]:
-        return timings[None].to_json()
-    worst = max(timings.values(), key=lambda t: t.worst_case_seconds)
-    return {
-        **worst.to_json(),
-        "bySubCluster": {str(sub): timing.to_json() for sub, timing in timings.items()},
-    }
+        return dict(timings[None])
+    worst = max(timings.values(), key=lambda t: t["worstCaseSeconds"])
+    return {**worst, "bySubCluster": {str(sub): timing for sub, timing in timings.items()}}

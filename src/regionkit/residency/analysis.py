@@ -12,9 +12,8 @@ findings, and the Python API calls it directly. The rules, each with stack-file 
 from __future__ import annotations
 
 from regionkit.catalog.engines import facts
-from regionkit.checks._paths import Paths
-from regionkit.components.protocols import StoreGroup
 from regionkit.findings import Finding
+from regionkit.model import StoreGroup, resolve
 from regionkit.residency.hints import hint_findings, hints
 from regionkit.residency.report import (
     DnsPath,
@@ -30,7 +29,7 @@ from regionkit.residency.routing import Route, routes
 from regionkit.residency.stores import places, writers
 from regionkit.residency.transfers import cross_border_findings, sub_cluster_findings
 from regionkit.spec.models import Deployment, Engine, StackSpec, Topology
-from regionkit.spec.placement import store_groups
+from regionkit.spec.paths import Paths
 
 
 def analyse(spec: StackSpec) -> ResidencyReport:
@@ -40,15 +39,15 @@ def analyse(spec: StackSpec) -> ResidencyReport:
     findings: list[Finding] = []
     for deployment in spec.deployments():
         paths = Paths(spec, deployment)
-        groups = store_groups(deployment)
+        groups = resolve(deployment).store_groups
         stores += _stores(paths, groups)
         deployment_edges = _edges(deployment, groups)
         edges += deployment_edges
         dns_paths += _dns_paths(deployment, routes(deployment))
         findings += sub_cluster_findings(paths)
         findings += cross_border_findings(paths, deployment_edges)
-        findings += reroute_findings(paths, groups)
-        findings += border_findings(paths, groups)
+        findings += reroute_findings(paths)
+        findings += border_findings(paths)
     found_hints = hints(spec)
     findings += hint_findings(spec, found_hints)
     return ResidencyReport(
@@ -63,7 +62,7 @@ def analyse(spec: StackSpec) -> ResidencyReport:
     )
 
 
-def _stores(paths: Paths, groups: list[StoreGroup]) -> list[Store]:
+def _stores(paths: Paths, groups: tuple[StoreGroup, ...]) -> list[Store]:
     deployment = paths.deployment
     where = places(deployment)
     personal = set(deployment.residency.personal_data)
@@ -89,7 +88,7 @@ def _stores(paths: Paths, groups: list[StoreGroup]) -> list[Store]:
     return out
 
 
-def _edges(deployment: Deployment, groups: list[StoreGroup]) -> list[Edge]:
+def _edges(deployment: Deployment, groups: tuple[StoreGroup, ...]) -> list[Edge]:
     """Data copied from the regions that write it to the other regions of its store."""
     where = places(deployment)
     residency = deployment.residency

@@ -18,15 +18,15 @@ from __future__ import annotations
 from itertools import permutations
 
 from regionkit.catalog.regions import same_jurisdiction
-from regionkit.checks._paths import Paths
-from regionkit.checks._text import join, region_label
-from regionkit.components.protocols import StoreGroup
 from regionkit.findings import Finding, error, warning
+from regionkit.model import resolve
+from regionkit.model.text import join, region_label
 from regionkit.residency.report import FAILOVER, REACH, ROUTING, Place, transfer_allowed
 from regionkit.residency.routing import Reroute, by_nearest, reroutes
-from regionkit.residency.stores import group_of, places, replicated
+from regionkit.residency.stores import places, replicated
 from regionkit.residency.transfers import where
 from regionkit.spec.models import DataClassName, DnsProvider, Routing, Scope, Topology
+from regionkit.spec.paths import Paths
 
 #: data classes a user's requests read back
 READ_BY_USERS: tuple[DataClassName, ...] = ("accounts", "tokens")
@@ -47,13 +47,13 @@ _UNREACHABLE = {
 }
 
 
-def reroute_findings(paths: Paths, groups: list[StoreGroup]) -> list[Finding]:
+def reroute_findings(paths: Paths) -> list[Finding]:
     """`residency.routing`, `residency.failover` and `data.reach` findings of a deployment."""
     d = paths.deployment
     if d.topology is Topology.SINGLE_REGION:
         # a single region sends users nowhere else; a second one is a topology.shape finding
         return []
-    at = places(d)
+    at, resolved = places(d), resolve(d)
     crossing: dict[tuple[str, str, DataClassName], list[Reroute]] = {}
     unreachable: dict[DataClassName, list[Reroute]] = {}
     for move in reroutes(d):
@@ -65,7 +65,7 @@ def reroute_findings(paths: Paths, groups: list[StoreGroup]) -> list[Finding]:
         # is the user, whose sign-in and audit records happen where they are sent
         lawful = transfer_allowed(d.residency, move.users, at[move.target].jurisdiction)
         for data_class, _ in d.data.items():
-            if replicated(group_of(groups, data_class), move.home, move.target):
+            if replicated(resolved.group_of(data_class), move.home, move.target):
                 # a store that copies personal data across a border is a cross-border finding
                 continue
             if data_class in d.residency.personal_data and not lawful:
@@ -84,7 +84,7 @@ def reroute_findings(paths: Paths, groups: list[StoreGroup]) -> list[Finding]:
     return out
 
 
-def border_findings(paths: Paths, groups: list[StoreGroup]) -> list[Finding]:
+def border_findings(paths: Paths) -> list[Finding]:
     """Routing by nearest region between jurisdictions that keep personal data apart."""
     d = paths.deployment
     if d.topology is Topology.SINGLE_REGION or not by_nearest(d):
@@ -103,10 +103,11 @@ def border_findings(paths: Paths, groups: list[StoreGroup]) -> list[Finding]:
         )
         fix = "use geolocation routing on provider route53 (by country)"
     out = []
+    resolved = resolve(d)
     for data_class, spec in d.data.items():
         if data_class not in d.residency.personal_data:
             continue
-        group = group_of(groups, data_class)
+        group = resolved.group_of(data_class)
         pairs = [
             (a, b)
             for a, b in permutations(d.regions, 2)

@@ -17,14 +17,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from regionkit.checks._paths import Paths
 from regionkit.errors import InvalidInput
+from regionkit.model import resolve
 from regionkit.residency.report import LABELS, Place, transfer_allowed
 from regionkit.residency.reroutes import unreadable_fix
 from regionkit.residency.routing import reroutes
-from regionkit.residency.stores import group_of, places, replicated
+from regionkit.residency.stores import places, replicated
 from regionkit.spec.models import DataClassName, Deployment, StackSpec
-from regionkit.spec.placement import store_groups
+from regionkit.spec.paths import Paths
 
 #: the keys each scenario needs besides its data, as named in messages
 SESSION_KEYS = ("SSO cookie key", "config encryption key")
@@ -169,7 +169,7 @@ def _data_verdict(
             "send users only to their own partition's hostname; they sign in there again",
         )
     deployment = home_deployment
-    group = group_of(store_groups(deployment), data_class)
+    group = resolve(deployment).group_of(data_class)
     if not replicated(group, home.region, target.region):
         return Verdict(
             False,

@@ -7,17 +7,13 @@ agree on where a user's data can be read.
 from __future__ import annotations
 
 from regionkit.catalog.engines import facts
-from regionkit.components.protocols import StoreGroup
+from regionkit.model import StoreGroup
 from regionkit.residency.report import Place
 from regionkit.spec.models import Deployment
 
 
 def places(deployment: Deployment) -> dict[str, Place]:
     return {r.id: Place(r.id, r.jurisdiction) for r in deployment.regions}
-
-
-def group_of(groups: list[StoreGroup], data_class: str) -> StoreGroup:
-    return next(g for g in groups if data_class in g.data_classes)
 
 
 def replicated(group: StoreGroup, home: str, target: str) -> bool:

@@ -9,9 +9,9 @@
 from __future__ import annotations
 
 from regionkit.catalog.regions import in_jurisdiction
-from regionkit.checks._paths import Paths
 from regionkit.findings import Finding, error
 from regionkit.residency.report import CROSS_BORDER, LABELS, SUB_CLUSTER, Edge, transfer_allowed
+from regionkit.spec.paths import Paths
 
 
 def cross_border_findings(paths: Paths, edges: list[Edge]) -> list[Finding]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from regionkit.components.protocols import type_token
+from regionkit.model import type_token
 from regionkit.spec.models import Deployment, Role, Topology
 from regionkit.topologies.base import DeploymentTopology
 

@@ -20,11 +20,13 @@ from regionkit.components.protocols import (
     RegionEndpoint,
     RegionPlatform,
     StoreArgs,
-    data_source_id,
 )
 from regionkit.errors import InvalidInput, StackInvalid
+from regionkit.model import resolve
 from regionkit.spec.models import Deployment, DnsProvider, Role, StackSpec, Topology
-from regionkit.spec.placement import store_groups
+
+#: the input under which a topology registers the failover timing its GSLB configures
+FAILOVER_INPUT = "failover"
 
 _GSLB: dict[DnsProvider, tuple[str, str]] = {
     DnsProvider.ROUTE53: ("regionkit.components.gslb.route53", "Route53Gslb"),
@@ -78,10 +80,16 @@ class DeploymentTopology(pulumi.ComponentResource):
         if args.validate and isinstance(args.spec, StackSpec):
             _validate(args.spec)
         config_files = read_config_files(deployment, args.config_dir)
+        resolved = resolve(deployment)
+        # the failover timing is an input, so a plan reads what the GSLB was configured with
         super().__init__(
             self.TOKEN,
             name,
-            {"topology": str(deployment.topology), "subCluster": deployment.sub_cluster},
+            {
+                "topology": str(deployment.topology),
+                "subCluster": deployment.sub_cluster,
+                FAILOVER_INPUT: resolved.timing.to_json(),
+            },
             opts,
         )
         child = pulumi.ResourceOptions(parent=self)
@@ -100,9 +108,9 @@ class DeploymentTopology(pulumi.ComponentResource):
         from regionkit.components.data import store_for
 
         self.stores: list[Any] = []
-        for group in store_groups(deployment):
+        for group in resolved.store_groups:
             store_cls = store_for(group.engine)
-            store_name = f"{name}-{data_source_id(group.data_classes)}"
+            store_name = f"{name}-{group.data_source_id}"
             self.stores.append(
                 store_cls(store_name, StoreArgs(deployment, group, self.platforms), child)
             )
@@ -139,11 +147,7 @@ class DeploymentTopology(pulumi.ComponentResource):
 
         self._config_sync(name, deployment, child)
 
-        from regionkit.catalog.dns import failover_timing
-
-        self.timing = failover_timing(
-            deployment.dns.provider, deployment.dns.failover_budget_seconds
-        )
+        self.timing = resolved.timing
         module, cls = _GSLB[deployment.dns.provider]
         gslb_cls = getattr(importlib.import_module(module), cls)
         self.gslb = gslb_cls(

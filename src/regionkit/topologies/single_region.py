@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from regionkit.components.protocols import type_token
+from regionkit.model import type_token
 from regionkit.spec.models import Topology
 from regionkit.topologies.base import DeploymentTopology
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pulumi
 
-from regionkit.components.protocols import type_token
 from regionkit.errors import InvalidInput
+from regionkit.model import type_token
 from regionkit.spec.models import StackSpec, Topology
 from regionkit.topologies.base import DeploymentTopology, TopologyArgs, _validate
 

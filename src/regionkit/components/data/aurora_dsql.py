@@ -17,15 +17,9 @@ import pulumi
 import pulumi_aws as aws
 
 from regionkit.components.platform.aws import AwsRegion, aws_region, irsa_role
-from regionkit.components.protocols import (
-    DataConnection,
-    EgressRule,
-    StoreArgs,
-    StoreGroup,
-    data_source_id,
-    type_token,
-)
+from regionkit.components.protocols import DataConnection, EgressRule, StoreArgs
 from regionkit.errors import InvalidInput
+from regionkit.model import StoreGroup, data_source_id, type_token
 from regionkit.spec.models import Deployment, Engine
 
 TOKEN = type_token("data", "AuroraDsql")

@@ -15,15 +15,9 @@ import pulumi_aws as aws
 import pulumi_random as random
 
 from regionkit.components.platform.aws import AwsRegion, aws_region
-from regionkit.components.protocols import (
-    DataConnection,
-    EgressRule,
-    StoreArgs,
-    StoreGroup,
-    data_source_id,
-    type_token,
-)
+from regionkit.components.protocols import DataConnection, EgressRule, StoreArgs
 from regionkit.errors import InvalidInput
+from regionkit.model import StoreGroup, data_source_id, type_token
 from regionkit.spec.models import Deployment, Engine, Scope
 
 TOKEN = type_token("data", "AuroraPostgresql")

@@ -26,10 +26,9 @@ from regionkit.components.protocols import (
     RegionPlatform,
     RegionScope,
     StoreArgs,
-    data_source_id,
-    type_token,
 )
 from regionkit.errors import InvalidInput
+from regionkit.model import data_source_id, type_token
 from regionkit.spec.models import Cloud, Engine
 
 DATABASE_VERSION = "POSTGRES_16"

@@ -49,10 +49,9 @@ from regionkit.components.protocols import (
     RegionPlatform,
     RegionScope,
     StoreArgs,
-    data_source_id,
-    type_token,
 )
 from regionkit.errors import InvalidInput
+from regionkit.model import data_source_id, type_token
 from regionkit.spec.models import Cloud, Engine
 
 CHART = "cloudnative-pg"

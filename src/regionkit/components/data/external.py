@@ -13,13 +13,8 @@ from typing import ClassVar
 
 import pulumi
 
-from regionkit.components.protocols import (
-    DataConnection,
-    EgressRule,
-    StoreArgs,
-    data_source_id,
-    type_token,
-)
+from regionkit.components.protocols import DataConnection, EgressRule, StoreArgs
+from regionkit.model import data_source_id, type_token
 from regionkit.spec.models import Engine
 
 POSTGRESQL_PORT = 5432

@@ -31,11 +31,9 @@ from regionkit.components.protocols import (
     RegionPlatform,
     RegionScope,
     StoreArgs,
-    data_source_id,
-    type_token,
-    workload_service_account,
 )
 from regionkit.errors import InvalidInput
+from regionkit.model import data_source_id, type_token, workload_service_account
 from regionkit.spec.models import Cloud, Engine
 
 DATABASE = "idsvr"

@@ -34,20 +34,15 @@ import pulumi_gcp as gcp
 from pulumi_gcp import dns
 
 from regionkit.catalog import regions as catalog
-from regionkit.components.protocols import (
-    FailoverTiming,
-    GslbArgs,
-    RegionEndpoint,
-    regional_hostname,
-    type_token,
-)
+from regionkit.components.protocols import GslbArgs, RegionEndpoint
 from regionkit.errors import InvalidInput
+from regionkit.model import FailoverTiming, regional_hostname, type_token
 from regionkit.spec.models import Cloud, Deployment, RegionSpec, Routing
 
 HEALTH_PATH = "/serving"
 HTTPS_PORT = 443
-#: Cloud DNS health checks of external endpoints: at least 30 s apart, from exactly 3 regions
-MIN_INTERVAL_SECONDS = 30
+#: Cloud DNS health checks of external endpoints probe from exactly 3 regions (the 30 s
+#: minimum interval is kept by the timing in regionkit.model)
 SOURCE_REGIONS = 3
 TIMEOUT_SECONDS = 5
 HEALTHY_THRESHOLD = 2
@@ -314,7 +309,7 @@ class CloudDnsGslb(pulumi.ComponentResource):
         timing: FailoverTiming,
         opts: pulumi.ResourceOptions,
     ) -> gcp.compute.HealthCheck:
-        interval = max(MIN_INTERVAL_SECONDS, timing.interval_seconds)
+        interval = timing.interval_seconds  # within Cloud DNS's limits (regionkit.model)
         return gcp.compute.HealthCheck(
             f"{name}-serving",
             description=f"{deployment.hostname}{HEALTH_PATH} in every region",

@@ -13,8 +13,8 @@ from typing import ClassVar
 import pulumi
 
 from regionkit.catalog import regions as catalog
-from regionkit.components.protocols import type_token
 from regionkit.errors import InvalidInput
+from regionkit.model import type_token
 from regionkit.spec.models import DnsProvider, StackSpec
 
 

@@ -19,14 +19,9 @@ from typing import Any, Literal
 import pulumi
 import pulumi_aws as aws
 
-from regionkit.components.protocols import (
-    FailoverTiming,
-    GslbArgs,
-    RegionEndpoint,
-    regional_hostname,
-    type_token,
-)
+from regionkit.components.protocols import GslbArgs, RegionEndpoint
 from regionkit.errors import InvalidInput
+from regionkit.model import FailoverTiming, regional_hostname, type_token
 from regionkit.spec.models import Cloud, Deployment, RegionSpec, Routing
 
 TOKEN = type_token("gslb", "Route53Gslb")

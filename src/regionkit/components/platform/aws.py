@@ -18,13 +18,9 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from regionkit.components.protocols import (
-    PlatformArgs,
-    RegionPlatform,
-    type_token,
-    workload_service_account,
-)
+from regionkit.components.protocols import PlatformArgs, RegionPlatform
 from regionkit.errors import InvalidInput
+from regionkit.model import type_token, workload_service_account
 from regionkit.spec.models import Cloud, Deployment, RegionSpec
 
 TOKEN = type_token("platform", "EksPlatform")

@@ -28,11 +28,8 @@ import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 from pulumi_gcp import container
 
-from regionkit.components.protocols import (
-    PlatformArgs,
-    RegionPlatform,
-    type_token,
-)
+from regionkit.components.protocols import PlatformArgs, RegionPlatform
+from regionkit.model import type_token
 from regionkit.spec.models import Cloud, Deployment, RegionSpec
 
 DEFAULT_MACHINE_TYPE = "e2-standard-4"

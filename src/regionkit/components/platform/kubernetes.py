@@ -13,7 +13,8 @@ from typing import ClassVar
 import pulumi
 import pulumi_kubernetes as k8s
 
-from regionkit.components.protocols import AddressKind, PlatformArgs, RegionPlatform, type_token
+from regionkit.components.protocols import AddressKind, PlatformArgs, RegionPlatform
+from regionkit.model import type_token
 from regionkit.spec.models import Cloud, RegionSpec
 
 

@@ -1,4 +1,4 @@
-"""Key paths of findings: where in the stack file a deployment's setting comes from."""
+"""Key paths in the stack file: where a deployment's setting comes from (for findings)."""
 
 from __future__ import annotations
 

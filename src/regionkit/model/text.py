@@ -1,4 +1,4 @@
-"""Small helpers that make finding messages read as sentences."""
+"""Small helpers that make messages (findings, residency reports) read as sentences."""
 
 from __future__ import annotations
 

@@ -1,15 +1,40 @@
-"""Where each data class is stored: data classes sharing engine and scope share one store.
-
-Pure functions from a deployment to `StoreGroup`s, used by the checks and the topologies alike.
-"""
+"""Where each data class is stored: data classes sharing engine and scope share one store."""
 
 from __future__ import annotations
 
-from regionkit.components.protocols import StoreGroup
+from dataclasses import dataclass
+
+from regionkit.model.names import data_source_id, env_prefix
 from regionkit.spec.models import DataClassName, Deployment, Engine, RegionSpec, Role, Scope
 
 
-def store_groups(deployment: Deployment) -> list[StoreGroup]:
+@dataclass(frozen=True)
+class StoreGroup:
+    """Data classes sharing one engine and scope: one store (DESIGN section 3)."""
+
+    engine: Engine
+    scope: Scope
+    data_classes: tuple[DataClassName, ...]
+    #: the stores of the group: each a tuple of region ids replicated together;
+    #: scope region -> one per region, jurisdiction -> one per jurisdiction, global -> one
+    placements: tuple[tuple[str, ...], ...]
+    #: for single-writer engines: the region id holding the writer of each placement
+    writers: tuple[str, ...]
+    secret_name: str | None = None
+
+    @property
+    def data_source_id(self) -> str:
+        """The Curity data source id of the group's store(s), e.g. "accounts-audit"."""
+        return data_source_id(self.data_classes)
+
+    @property
+    def env_prefix(self) -> str:
+        """The prefix of the data source's environment variables, e.g. "DS_ACCOUNTS_AUDIT_"."""
+        return env_prefix(self.data_source_id)
+
+
+def store_groups(deployment: Deployment) -> tuple[StoreGroup, ...]:
+    """The deployment's stores, in the order of its data classes."""
     keys: dict[tuple[Engine, Scope, str | None], list[DataClassName]] = {}
     for name, spec in deployment.data.items():
         secret = spec.connection.secret_name if spec.connection is not None else None
@@ -27,7 +52,7 @@ def store_groups(deployment: Deployment) -> list[StoreGroup]:
                 secret_name=secret,
             )
         )
-    return groups
+    return tuple(groups)
 
 
 def placements_for(regions: list[RegionSpec], scope: Scope) -> tuple[tuple[str, ...], ...]:
@@ -45,8 +70,3 @@ def _writer(deployment: Deployment, placement: tuple[str, ...]) -> str:
     """The region holding the writer: the first active region of the placement."""
     roles = {r.id: r.role for r in deployment.regions}
     return next((rid for rid in placement if roles[rid] is Role.ACTIVE), placement[0])
-
-
-def placement_of(group: StoreGroup, region_id: str) -> int:
-    """Index of the placement serving `region_id`."""
-    return next(i for i, p in enumerate(group.placements) if region_id in p)

@@ -1,0 +1,1 @@
+"""Pulumi components, one concern each: platforms, data stores, GSLB, the identity server."""

@@ -1,0 +1,47 @@
+"""The names every layer derives from a deployment: type tokens, data source ids, namespaces."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from regionkit.spec.models import Deployment
+
+TOKEN_PREFIX = "regionkit"
+
+#: the ServiceAccount of the identity server nodes in every region
+WORKLOAD_SERVICE_ACCOUNT = "idsvr"
+
+
+def type_token(module: str, name: str) -> str:
+    """The component type token `regionkit:<module>:<Name>`; once released, never changed."""
+    return f"{TOKEN_PREFIX}:{module}:{name}"
+
+
+def data_source_id(data_classes: tuple[str, ...]) -> str:
+    """The Curity data source id of a store serving `data_classes`, e.g. "accounts-audit"."""
+    return "-".join(data_classes)
+
+
+def env_prefix(source_id: str) -> str:
+    """Environment prefix of a data source's variables, e.g. "DS_ACCOUNTS_AUDIT_"."""
+    return "DS_" + source_id.upper().replace("-", "_") + "_"
+
+
+def workload_namespace(deployment: Deployment) -> str:
+    """The namespace of a deployment's identity server: `<name>` or `<name>-<sub-cluster>`."""
+    return "-".join(p for p in (deployment.name, deployment.sub_cluster) if p)
+
+
+def workload_service_account(deployment: Deployment) -> tuple[str, str]:
+    """Namespace and ServiceAccount the nodes run as: what IRSA and workload identity trust."""
+    return workload_namespace(deployment), WORKLOAD_SERVICE_ACCOUNT
+
+
+def regional_hostname(deployment: Deployment, region_id: str) -> str:
+    """The name that reaches one region's Gateway directly, e.g. `us-east.login.example.com`.
+
+    GSLB health checks send it as Host/SNI (a load balancer's own DNS name matches no route), and
+    operators use it to reach one region on purpose.
+    """
+    return f"{region_id}.{deployment.hostname}"
