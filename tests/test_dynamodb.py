@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from regionkit.catalog import curity_dynamodb
+from regionkit.catalog.curity_dynamodb import Index, Table
 from regionkit.components.data.dynamodb import (
     TABLES,
     TTL_ATTRIBUTE,
@@ -18,9 +20,9 @@ from regionkit.components.data.dynamodb import (
 )
 from regionkit.components.protocols import DataConnection, StoreArgs
 from regionkit.errors import InvalidInput
-from regionkit.model import store_groups
 from regionkit.plan.recorder import Registration
 from regionkit.spec.models import Deployment, Engine
+from regionkit.spec.placement import store_groups
 from tests.aws_fixtures import (
     deployment,
     minimal_platforms,
@@ -103,62 +105,111 @@ def test_audit_is_not_a_dynamodb_class() -> None:
         tables_for(("tokens", "audit"))
 
 
-def test_keys_and_indexes_are_the_ones_curity_queries() -> None:
-    regs = build(stack([US_EAST, EU_WEST]))
-    by_name = tables(regs)
-    tokens = by_name["acme-id-curity-tokens"].inputs
-    assert tokens["hashKey"] == "tokenHash" and "rangeKey" not in tokens
-    assert [i["name"] for i in tokens["globalSecondaryIndexes"]] == ["id-index"]
-    assert tokens["attributes"] == [{"name": "tokenHash", "type": "S"}, {"name": "id", "type": "S"}]
+def _expected_inputs(table: Table) -> dict[str, Any]:
+    """The inputs a catalog table must register with, as the mocks record them (camelCase)."""
 
-    accounts = by_name["acme-id-curity-accounts"].inputs
-    assert {
-        i["name"]: [k["attributeName"] for k in i["keySchemas"]]
-        for i in accounts["globalSecondaryIndexes"]
-    } == {
-        "userNameInitial-userName-index": ["userNameInitial", "userName"],
-        "emailInitial-email-index": ["emailInitial", "email"],
+    def include(index: Index) -> dict[str, Any]:
+        listed = {"nonKeyAttributes": list(index.non_key_attributes)}
+        return {
+            "projectionType": str(index.projection),
+            **(listed if index.non_key_attributes else {}),
+        }
+
+    def key_schemas(index: Index) -> list[dict[str, str]]:
+        keys = [(index.hash_key, "HASH"), (index.range_key, "RANGE")]
+        return [{"attributeName": k, "keyType": t} for k, t in keys if k]
+
+    expected: dict[str, Any] = {
+        "hashKey": table.hash_key,
+        "attributes": [{"name": n, "type": t} for n, t in table.attributes],
     }
+    if table.range_key:
+        expected["rangeKey"] = table.range_key
+    if table.gsis:
+        expected["globalSecondaryIndexes"] = [
+            {"name": i.name, "keySchemas": key_schemas(i), **include(i)} for i in table.gsis
+        ]
+    if table.lsis:
+        expected["localSecondaryIndexes"] = [
+            {"name": i.name, "rangeKey": i.range_key, **include(i)} for i in table.lsis
+        ]
+    if table.ttl_attribute:
+        expected["ttl"] = {"attributeName": table.ttl_attribute, "enabled": True}
+    return expected
 
+
+SCHEMA_KEYS = (
+    "hashKey",
+    "rangeKey",
+    "attributes",
+    "globalSecondaryIndexes",
+    "localSecondaryIndexes",
+    "ttl",
+)
+
+
+def test_every_table_is_curitys_definition_field_by_field() -> None:
+    by_name = tables(build(stack([US_EAST, EU_WEST])))
+    assert len(curity_dynamodb.TABLES) == len(by_name) == 11
+    for table in curity_dynamodb.TABLES:
+        inputs = by_name[f"acme-id-{table.table_name}"].inputs
+        registered = {k: inputs[k] for k in SCHEMA_KEYS if k in inputs}
+        assert registered == _expected_inputs(table), table.name
+
+
+def test_catalog_definitions_are_ones_dynamodb_accepts() -> None:
+    for table in curity_dynamodb.TABLES:
+        # DynamoDB wants exactly the key attributes of the table and its indexes defined
+        keys = {table.hash_key, table.range_key}
+        keys |= {k for i in (*table.gsis, *table.lsis) for k in (i.hash_key, i.range_key)}
+        assert [n for n, _ in table.attributes] == list(
+            dict.fromkeys(n for n, _ in table.attributes)
+        )
+        assert {n for n, _ in table.attributes} == keys - {None}, table.name
+        assert all(i.hash_key == table.hash_key for i in table.lsis), table.name
+        for index in (*table.gsis, *table.lsis):
+            included = index.projection is curity_dynamodb.Projection.INCLUDE
+            assert included == bool(index.non_key_attributes), index.name
+
+
+def test_the_tables_curity_fixed_since_2021() -> None:
+    by_name = tables(build(stack([US_EAST, EU_WEST])))
+    links = by_name["acme-id-curity-links"].inputs
+    assert links["hashKey"] == "linkedAccountId_linkedAccountDomainName"
+    (listing,) = links["globalSecondaryIndexes"]
+    assert [k["attributeName"] for k in listing["keySchemas"]] == [
+        "accountId",
+        "linkingAccountManager",
+    ]
+    # the id indexes Curity removed in 2021 no longer cost writes
+    tokens = by_name["acme-id-curity-tokens"].inputs
+    assert "globalSecondaryIndexes" not in tokens
+    delegations = by_name["acme-id-curity-delegations"].inputs
+    assert "id-status-index" not in {i["name"] for i in delegations["globalSecondaryIndexes"]}
     clients = by_name["acme-id-curity-database-clients"].inputs
-    assert (clients["hashKey"], clients["rangeKey"]) == ("profile_id", "client_id_key")
-    assert sorted(i["name"] for i in clients["localSecondaryIndexes"]) == [
-        "lsi-client_name-index",
-        "lsi-created-index",
-        "lsi-lastModified-index",
-    ]
-    assert len(clients["globalSecondaryIndexes"]) == 6
-    created = next(
-        i for i in clients["globalSecondaryIndexes"] if i["name"] == "client_name-created-index"
-    )
-    assert created["projectionType"] == "INCLUDE"
-    assert created["nonKeyAttributes"] == [
-        "client_name",
-        "status",
-        "tags",
-        "lastModified",
-        "attributes",
-    ]
-    types = {a["name"]: a["type"] for a in clients["attributes"]}
-    assert types["created"] == types["lastModified"] == "N"
-    # DynamoDB rejects attribute definitions no key uses
-    assert "attributes" not in types
-
-    devices = by_name["acme-id-curity-devices"].inputs
-    assert (devices["hashKey"], devices["rangeKey"]) == ("pk", "sk")
+    lsi = {i["name"]: i for i in clients["localSecondaryIndexes"]}["lsi-client_name-index"]
+    assert lsi["rangeKey"] == "client_name_key"
+    indexes = clients["globalSecondaryIndexes"] + clients["localSecondaryIndexes"]
+    assert all("client_id" in i["nonKeyAttributes"] for i in indexes)
 
 
-def test_tables_are_durable_encrypted_on_demand_with_ttl() -> None:
+def test_tables_are_durable_encrypted_on_demand() -> None:
     regs = build(stack([US_EAST, EU_WEST]))
     for table in of_type(regs, "aws:dynamodb/table:Table"):
         inputs = table.inputs
         assert inputs["billingMode"] == "PAY_PER_REQUEST"
-        assert inputs["ttl"] == {"attributeName": TTL_ATTRIBUTE, "enabled": True}
         assert inputs["pointInTimeRecovery"] == {"enabled": True}
         assert inputs["serverSideEncryption"] == {"enabled": True}
         assert inputs["deletionProtectionEnabled"] is True
         assert (inputs["streamEnabled"], inputs["streamViewType"]) == (True, "NEW_AND_OLD_IMAGES")
         assert table.protect
+
+
+def test_ttl_only_where_curity_writes_deletable_at() -> None:
+    by_name = tables(build(stack([US_EAST, EU_WEST])))
+    with_ttl = {n.removeprefix("acme-id-curity-") for n, t in by_name.items() if "ttl" in t.inputs}
+    assert with_ttl == {"sessions", "nonces", "delegations", "tokens", "devices"}
+    assert by_name["acme-id-curity-tokens"].inputs["ttl"]["attributeName"] == TTL_ATTRIBUTE
 
 
 def test_eventual_global_tables_replicate_to_the_other_regions() -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from regionkit.catalog import curity_dynamodb
+
 IMAGE_REPOSITORY = "curity.azurecr.io/curity/idsvr"
 
 # --- ports -------------------------------------------------------------------------------------
@@ -69,19 +71,7 @@ IDSVR_BIN = f"{HOME_DIR}/bin/idsvr"
 GENCLUST_BIN = f"{HOME_DIR}/bin/genclust"
 
 # --- DynamoDB data source ----------------------------------------------------------------------
-#: the tables of Curity's DynamoDB data source
-DYNAMODB_TABLES: tuple[str, ...] = (
-    "accounts",
-    "bucket",
-    "database-clients",
-    "database-service-providers",
-    "delegations",
-    "devices",
-    "dynamic-clients",
-    "links",
-    "nonces",
-    "sessions",
-    "tokens",
-)
+#: the tables of Curity's DynamoDB data source (`curity-<name>`)
+DYNAMODB_TABLES: tuple[str, ...] = tuple(t.name for t in curity_dynamodb.TABLES)
 #: the time-to-live attribute Curity writes on expiring items
-DYNAMODB_TTL_ATTRIBUTE = "deletableAt"
+DYNAMODB_TTL_ATTRIBUTE = curity_dynamodb.TTL_ATTRIBUTE

@@ -1,11 +1,10 @@
 """DynamoDB: Curity's tables for the group's data classes, a global table per placement.
 
-The table definitions are the ones Curity ships as `create-table` JSON under `<IDSVR>/etc`
-(github.com/curityio/dynamodb-data-access-provider, src/main/resources/schemas): the same key
-schema and index names, which Curity queries by name. Tables are created in the writer (first)
-region of a placement with a replica in each other region: multi-region eventual consistency
-(last writer wins) or, for `consistency: strong`, multi-region strong consistency inside one
-AWS region set (3 replicas, or 2 and a witness region).
+The table definitions (keys, indexes, projections, TTL attribute) are generated from
+`catalog.curity_dynamodb`, Curity's own, whose index names Curity queries by name. Tables are
+created in the writer (first) region of a placement with a replica in each other region:
+multi-region eventual consistency (last writer wins) or, for `consistency: strong`, multi-region
+strong consistency inside one AWS region set (3 replicas, or 2 and a witness region).
 
 The identity server nodes reach the tables with an IRSA role per region, scoped to that region's
 replicas.
@@ -22,11 +21,17 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from regionkit.catalog import idsvr
+from regionkit.catalog import curity_dynamodb, idsvr
+from regionkit.catalog.curity_dynamodb import Index, Table
 from regionkit.components.platform.aws import AwsRegion, aws_region, irsa_role
-from regionkit.components.protocols import DataConnection, EgressRule, StoreArgs
+from regionkit.components.protocols import (
+    DataConnection,
+    EgressRule,
+    StoreArgs,
+    data_source_id,
+    type_token,
+)
 from regionkit.errors import InvalidInput
-from regionkit.model import data_source_id, type_token
 from regionkit.spec.models import Consistency, DataClassName, Deployment, Engine
 
 TOKEN = type_token("data", "DynamoDb")
@@ -36,143 +41,8 @@ TTL_ATTRIBUTE = idsvr.DYNAMODB_TTL_ATTRIBUTE
 HTTPS = 443
 
 
-@dataclass(frozen=True)
-class Index:
-    name: str
-    hash_key: str
-    range_key: str | None = None
-    #: non-key attributes of an INCLUDE projection; empty means ALL
-    include: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class CurityTable:
-    """One of Curity's DynamoDB tables (`curity-<name>`)."""
-
-    name: str
-    hash_key: str
-    range_key: str | None = None
-    gsis: tuple[Index, ...] = ()
-    lsis: tuple[Index, ...] = ()
-    #: key attributes of type N; every other key attribute is S
-    numbers: frozenset[str] = frozenset()
-
-    def attributes(self) -> list[str]:
-        """Every attribute of a key (table, GSI, LSI), in first-use order: DynamoDB wants exactly these."""
-        keys = [self.hash_key, self.range_key]
-        for index in (*self.gsis, *self.lsis):
-            keys += [index.hash_key, index.range_key]
-        return list(dict.fromkeys(k for k in keys if k))
-
-
-def _sorted_by(
-    partition: str, prefix: str, sorts: dict[str, str], extra: tuple[str, ...]
-) -> tuple[Index, ...]:
-    """Curity's "<prefix>-<sort>-index" family: one index per sort key, projecting the rest."""
-    out = []
-    for suffix, sort in sorts.items():
-        include = tuple(a for a in extra if a != sort)
-        out.append(Index(f"{prefix}-{suffix}-index", partition, sort, include))
-    return tuple(out)
-
-
-_CLIENT_FIELDS = ("client_name", "status", "tags", "created", "lastModified", "attributes")
-_CLIENT_SORTS = {"created": "created", "lastModified": "lastModified", "client_name": "client_name"}
-_SP_FIELDS = (
-    "id",
-    "service_provider_name",
-    "enabled",
-    "tags",
-    "created",
-    "lastModified",
-    "attributes",
-)
-_SP_SORTS = {
-    "created": "created",
-    "lastModified": "lastModified",
-    "service_provider_name": "service_provider_name",
-}
-
-TABLES: dict[str, CurityTable] = {
-    t.name: t
-    for t in (
-        CurityTable(
-            "accounts",
-            "pk",
-            gsis=(
-                Index("userNameInitial-userName-index", "userNameInitial", "userName"),
-                Index("emailInitial-email-index", "emailInitial", "email"),
-            ),
-        ),
-        CurityTable("bucket", "subject", "purpose"),
-        CurityTable(
-            "database-clients",
-            "profile_id",
-            "client_id_key",
-            gsis=_sorted_by("client_name_key", "client_name", _CLIENT_SORTS, _CLIENT_FIELDS)
-            + _sorted_by("tag_key", "tag", _CLIENT_SORTS, _CLIENT_FIELDS),
-            lsis=_sorted_by("profile_id", "lsi", _CLIENT_SORTS, _CLIENT_FIELDS),
-            numbers=frozenset({"created", "lastModified"}),
-        ),
-        CurityTable(
-            "database-service-providers",
-            "profile_id",
-            "service_provider_id_key",
-            gsis=_sorted_by(
-                "service_provider_name_key", "service_provider_name", _SP_SORTS, _SP_FIELDS
-            )
-            + _sorted_by("tag_key", "tag", _SP_SORTS, _SP_FIELDS),
-            lsis=(
-                *_sorted_by(
-                    "profile_id",
-                    "lsi",
-                    {"created": "created", "lastModified": "lastModified"},
-                    _SP_FIELDS,
-                ),
-                Index(
-                    "lsi-service_provider_name-index",
-                    "profile_id",
-                    "service_provider_name_key",
-                    _SP_FIELDS,
-                ),
-            ),
-            numbers=frozenset({"created", "lastModified"}),
-        ),
-        CurityTable(
-            "delegations",
-            "id",
-            gsis=(
-                Index("id-status-index", "id", "status"),
-                Index("owner-status-index", "owner", "status"),
-                Index("clientId-status-index", "clientId", "status"),
-                Index("authorization-hash-index", "authorizationCodeHash"),
-            ),
-        ),
-        CurityTable("devices", "pk", "sk", gsis=(Index("deviceId-index", "deviceId"),)),
-        CurityTable(
-            "dynamic-clients",
-            "clientId",
-            gsis=(
-                Index("authenticatedUser-created-index", "authenticatedUser", "created"),
-                Index("authenticatedUser-updated-index", "authenticatedUser", "updated"),
-                Index("instanceOfClient-created-index", "instanceOfClient", "created"),
-                Index("instanceOfClient-updated-index", "instanceOfClient", "updated"),
-            ),
-            numbers=frozenset({"created", "updated"}),
-        ),
-        CurityTable(
-            "links",
-            "localIdToforeignIdAtdomainForManager",
-            gsis=(
-                Index("resolve-link-index", "foreignIdAtDomain", "linkingAccountManager"),
-                Index("list-links-index", "localAccountId", "linkingAccountManager"),
-            ),
-        ),
-        CurityTable("nonces", "nonce"),
-        CurityTable("sessions", "id"),
-        CurityTable("tokens", "tokenHash", gsis=(Index("id-index", "id"),)),
-    )
-}
+#: Curity's tables (`curity-<name>`) by name, as the catalog defines them
+TABLES: dict[str, Table] = curity_dynamodb.BY_NAME
 
 #: Curity's tables by regionkit data class. Clients (database, dynamically registered) and SAML
 #: service providers go with tokens: every region that issues tokens must know the clients.
@@ -191,7 +61,7 @@ TABLES_BY_CLASS: dict[DataClassName, tuple[str, ...]] = {
 }
 
 
-def tables_for(data_classes: tuple[DataClassName, ...]) -> list[CurityTable]:
+def tables_for(data_classes: tuple[DataClassName, ...]) -> list[Table]:
     if "audit" in data_classes:
         raise InvalidInput(
             "data.audit: engine 'dynamodb' cannot hold the audit log: Curity's DynamoDB data source "
@@ -249,8 +119,8 @@ def _gsi(index: Index) -> aws.dynamodb.TableGlobalSecondaryIndexArgs:
     return aws.dynamodb.TableGlobalSecondaryIndexArgs(
         name=index.name,
         key_schemas=keys,
-        projection_type="INCLUDE" if index.include else "ALL",
-        non_key_attributes=list(index.include) or None,
+        projection_type=str(index.projection),
+        non_key_attributes=list(index.non_key_attributes) or None,
     )
 
 
@@ -260,12 +130,12 @@ def _lsi(index: Index) -> aws.dynamodb.TableLocalSecondaryIndexArgs:
     return aws.dynamodb.TableLocalSecondaryIndexArgs(
         name=index.name,
         range_key=index.range_key,
-        projection_type="INCLUDE" if index.include else "ALL",
-        non_key_attributes=list(index.include) or None,
+        projection_type=str(index.projection),
+        non_key_attributes=list(index.non_key_attributes) or None,
     )
 
 
-def table_args(table: CurityTable, name: str, rep: Replication) -> dict[str, Any]:
+def table_args(table: Table, name: str, rep: Replication) -> dict[str, Any]:
     """The `aws.dynamodb.Table` arguments of one Curity table (plain data, for tests too)."""
     return {
         "name": name,
@@ -273,13 +143,15 @@ def table_args(table: CurityTable, name: str, rep: Replication) -> dict[str, Any
         "hash_key": table.hash_key,
         "range_key": table.range_key,
         "attributes": [
-            aws.dynamodb.TableAttributeArgs(name=a, type="N" if a in table.numbers else "S")
-            for a in table.attributes()
+            aws.dynamodb.TableAttributeArgs(name=attribute, type=kind)
+            for attribute, kind in table.attributes
         ],
         "global_secondary_indexes": [_gsi(i) for i in table.gsis] or None,
         "local_secondary_indexes": [_lsi(i) for i in table.lsis] or None,
-        # Curity sets deletableAt on items that expire; items without it are kept
-        "ttl": aws.dynamodb.TableTtlArgs(attribute_name=TTL_ATTRIBUTE, enabled=True),
+        # only where Curity writes deletableAt on items that expire
+        "ttl": aws.dynamodb.TableTtlArgs(attribute_name=table.ttl_attribute, enabled=True)
+        if table.ttl_attribute
+        else None,
         "point_in_time_recovery": aws.dynamodb.TablePointInTimeRecoveryArgs(enabled=True),
         "server_side_encryption": aws.dynamodb.TableServerSideEncryptionArgs(enabled=True),
         "deletion_protection_enabled": True,
