@@ -61,12 +61,6 @@ def test_sub_clusters_resolve_each_with_its_own_names() -> None:
     assert eu.group_of("accounts").placements == (("eu-ie", "eu-de"),)
 
 
-def test_the_worst_timing_is_the_slowest_deployment() -> None:
-    resolved = resolve(spec_of("sovereign"))
-    slowest = max(d.timing.worst_case_seconds for d in resolved.deployments)
-    assert resolved.worst_timing().worst_case_seconds == slowest
-
-
 @pytest.mark.parametrize("provider", list(DnsProvider))
 @pytest.mark.parametrize("budget", range(1, 400, 3))
 def test_timing_is_always_within_the_providers_limits(provider: DnsProvider, budget: int) -> None:

@@ -54,10 +54,6 @@ class ResolvedStack:
     spec: StackSpec
     deployments: tuple[ResolvedDeployment, ...]
 
-    def worst_timing(self) -> FailoverTiming:
-        """The slowest failover of the stack's deployments."""
-        return max((d.timing for d in self.deployments), key=lambda t: t.worst_case_seconds)
-
 
 @overload
 def resolve(subject: Deployment) -> ResolvedDeployment: ...
