@@ -20,9 +20,9 @@ from regionkit.components.data.dynamodb import (
 )
 from regionkit.components.protocols import DataConnection, StoreArgs
 from regionkit.errors import InvalidInput
+from regionkit.model import store_groups
 from regionkit.plan.recorder import Registration
 from regionkit.spec.models import Deployment, Engine
-from regionkit.spec.placement import store_groups
 from tests.aws_fixtures import (
     deployment,
     minimal_platforms,

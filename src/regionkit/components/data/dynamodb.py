@@ -24,14 +24,9 @@ import pulumi_aws as aws
 from regionkit.catalog import curity_dynamodb, idsvr
 from regionkit.catalog.curity_dynamodb import Index, Table
 from regionkit.components.platform.aws import AwsRegion, aws_region, irsa_role
-from regionkit.components.protocols import (
-    DataConnection,
-    EgressRule,
-    StoreArgs,
-    data_source_id,
-    type_token,
-)
+from regionkit.components.protocols import DataConnection, EgressRule, StoreArgs
 from regionkit.errors import InvalidInput
+from regionkit.model import data_source_id, type_token
 from regionkit.spec.models import Consistency, DataClassName, Deployment, Engine
 
 TOKEN = type_token("data", "DynamoDb")
