@@ -207,12 +207,81 @@ class ResidencySpec(Model):
 # --- regions ----------------------------------------------------------------------------------
 
 
+class AddonsSpec(Model):
+    """The in-cluster add-ons regionkit installs and then relies on; each defaults to on.
+
+    Set one to false only when the cluster already has it (an existing cluster, or one whose
+    add-ons another team manages): regionkit then expects it and installs nothing for it.
+    Add-ons a platform has built in (GKE's Gateway API, autoscaler, metrics and Dataplane V2)
+    are not installed whatever these say.
+    """
+
+    gateway_api_crds: bool = Field(True, description="The Gateway API CRDs (standard channel).")
+    load_balancer_controller: bool = Field(
+        True, description="AWS Load Balancer Controller with its GatewayClass (EKS)."
+    )
+    metrics_server: bool = Field(True, description="metrics-server, which the HPA reads.")
+    node_autoscaler: bool = Field(True, description="Cluster Autoscaler (EKS).")
+    network_policy: bool = Field(
+        True, description="NetworkPolicy enforcement (the VPC CNI's network policy agent on EKS)."
+    )
+    certificates: bool = Field(
+        True,
+        description="Certificates for every hostname the Gateway serves: ACM (EKS), Certificate "
+        "Manager (GKE), cert-manager (an existing cluster).",
+    )
+
+
+class ClusterTlsSpec(Model):
+    """Where an existing cluster's Gateway certificate comes from: exactly one of the two."""
+
+    secret_name: Annotated[str, Field(pattern=r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")] | None = (
+        Field(None, description="An existing TLS Secret in the namespace, covering every hostname.")
+    )
+    cluster_issuer: (
+        Annotated[str, Field(pattern=r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")] | None
+    ) = Field(None, description="A cert-manager ClusterIssuer that issues the certificate.")
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> ClusterTlsSpec:
+        if (self.secret_name is None) == (self.cluster_issuer is None):
+            raise ValueError("set exactly one of secretName and clusterIssuer")
+        return self
+
+
 class ClusterSpec(Model):
     kubeconfig_context: str | None = Field(
         None, description="Use this existing cluster instead of creating one."
     )
     kubernetes_version: str | None = Field(None, pattern=r"^1\.[0-9]{2}$")
     instance_type: str | None = Field(None, description="Node machine/instance type.")
+    addons: AddonsSpec = Field(default_factory=AddonsSpec)
+    gateway_class: (
+        Annotated[str, Field(pattern=r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")] | None
+    ) = Field(
+        None,
+        description="An existing cluster's GatewayClass (its Gateway controller's); "
+        "clusters regionkit creates use their platform's.",
+    )
+    tls: ClusterTlsSpec | None = Field(
+        None, description="An existing cluster's certificate source (default: cert-manager)."
+    )
+    api_allowed_cidrs: list[str] = Field(
+        default_factory=list,
+        description="Networks that may reach the API server of a cluster regionkit creates "
+        "(EKS public endpoint, GKE master authorized networks); the machine running "
+        "`regionkit up` must be in one of them.",
+    )
+    admin_principals: list[str] = Field(
+        default_factory=list,
+        description="IAM principal ARNs given cluster-admin on EKS (access entries) besides "
+        "the identity that creates the cluster.",
+    )
+
+    @field_validator("api_allowed_cidrs")
+    @classmethod
+    def _api_cidrs(cls, value: list[str]) -> list[str]:
+        return AdminSpec._cidrs(value)
 
 
 class RegionSpec(Model):
