@@ -16,7 +16,7 @@ from regionkit.components.idsvr_pods import config_files, cpu_quantity, millicor
 from regionkit.components.platform import platform_for
 from regionkit.components.protocols import DataConnection, StoreArgs
 from regionkit.model import StoreGroup
-from regionkit.plan.recorder import SECRET, record
+from regionkit.plan.recorder import SECRET, RecordingMonitor, record
 from regionkit.spec.models import Engine, RegionSpec, Scope
 from tests.idsvr_fixtures import (
     build,
@@ -75,6 +75,74 @@ def test_every_child_uses_the_region_provider_and_component(dev: list[Any]) -> N
     assert kube and all(r.provider for r in kube)
     assert {r.provider.split("::")[-2] for r in kube if r.provider} == {"acme-id-platform-home"}
     assert all(r.parent and "regionkit:idsvr:IdentityServer" in r.parent for r in kube)
+
+
+#: the children IdentityServer is composed of (the Gateway had a component of its own before)
+CHILD_COMPONENTS = {
+    "regionkit:idsvr:Workload": 8,
+    "regionkit:idsvr:NetworkPolicies": 8,
+    "regionkit:idsvr:ClusterConfig": 5,
+    "regionkit:keys:RegionKeys": 1,
+}
+
+
+def test_identity_server_is_composed_of_child_components(dev: list[Any]) -> None:
+    (server,) = of_type(dev, "regionkit:idsvr:IdentityServer")
+    by_urn = {r.urn: r for r in dev}
+    children = Counter(by_urn[r.parent].type for r in dev if r.custom and r.parent in by_urn)
+    for token, count in CHILD_COMPONENTS.items():
+        (component,) = of_type(dev, token)
+        assert component.parent == server.urn
+        # the ServiceMonitor is off: the Workload has 8 objects
+        assert children[token] == count, token
+    assert children["regionkit:idsvr:IdentityServer"] == 1  # the namespace stays its own
+
+
+def _alias_urn(monitor: RecordingMonitor, request: Any, alias: Any) -> str:
+    """The full URN of one alias: the SDK sends a URN, or a spec of what differs."""
+    if alias.WhichOneof("alias") == "urn":
+        return str(alias.urn)
+    spec = alias.spec
+    parent = "" if spec.noParent else (spec.parentUrn or request.parent)
+    return str(monitor.make_urn(parent, spec.type or request.type, spec.name or request.name))
+
+
+@pytest.fixture(scope="module")
+def dev_aliases() -> tuple[list[Any], dict[str, tuple[str, ...]]]:
+    """The dev registrations, and the alias URNs each was registered with (by URN)."""
+    aliases: dict[str, tuple[str, ...]] = {}
+    register = RecordingMonitor.RegisterResource
+
+    def spy(monitor: RecordingMonitor, request: Any) -> Any:
+        response = register(monitor, request)
+        aliases[response.urn] = tuple(_alias_urn(monitor, request, a) for a in request.aliases)
+        return response
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(RecordingMonitor, "RegisterResource", spy)
+        registrations, _ = build()
+    return registrations, aliases
+
+
+def test_objects_that_moved_into_children_keep_their_urns(
+    dev_aliases: tuple[list[Any], dict[str, tuple[str, ...]]],
+) -> None:
+    """An alias to IdentityServer keeps each moved object's URN: existing stacks keep them."""
+    dev, aliases = dev_aliases
+    (server,) = of_type(dev, "regionkit:idsvr:IdentityServer")
+    by_urn = {r.urn: r for r in dev}
+    moved = [r for r in dev if r.custom and by_urn[r.parent].type in CHILD_COMPONENTS]
+    assert len(moved) == sum(CHILD_COMPONENTS.values())
+    server_type = server.urn.split("::")[2].split("$")[-1]
+    for reg in moved:
+        before = f"urn:pulumi:dev::acme-id::{server_type}${reg.type}::{reg.name}"
+        # (the Kubernetes SDK adds aliases of its own for renamed API versions)
+        assert before in aliases[reg.urn], reg.name
+        assert before not in by_urn
+    # the namespace stayed where it was: no alias to another parent
+    (namespace,) = of_type(dev, "kubernetes:core/v1:Namespace")
+    assert namespace.parent == server.urn
+    assert all(f"{server_type}$" in a for a in aliases[namespace.urn])
 
 
 def test_admin_node_and_autoscaled_runtime_nodes(dev: list[Any]) -> None:

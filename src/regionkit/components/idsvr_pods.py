@@ -91,6 +91,45 @@ def selector(instance: str, component: str) -> dict[str, str]:
     }
 
 
+@dataclass(frozen=True)
+class Placement:
+    """Where an identity server's Kubernetes objects go: one cluster, one namespace.
+
+    Every child component of `IdentityServer` registers its objects through one, so each
+    object gets the region's provider explicitly, the namespace and the platform's waits.
+    """
+
+    provider: pulumi.ProviderResource
+    #: the Namespace resource's name (an Output, so every object waits for the namespace)
+    namespace: pulumi.Input[str]
+    #: the namespace's name as a plain value: the `app.kubernetes.io/instance` label
+    instance: str
+    #: what every object waits for (the platform's node group, cluster add-ons)
+    depends_on: tuple[pulumi.Resource, ...] = ()
+    #: the component the objects were children of before they had a component of their own
+    #: (`IdentityServer`): an alias to it keeps existing stacks from replacing them
+    previous_parent: pulumi.Resource | None = None
+
+    def options(
+        self, parent: pulumi.Resource, *, depends_on: Sequence[pulumi.Resource] = ()
+    ) -> pulumi.ResourceOptions:
+        """Options of one object: `parent`, the provider, the waits, the alias."""
+        aliases: list[pulumi.Alias | str] | None = None
+        if self.previous_parent is not None:
+            aliases = [pulumi.Alias(parent=self.previous_parent)]
+        return pulumi.ResourceOptions(
+            parent=parent,
+            provider=self.provider,
+            depends_on=[*self.depends_on, *depends_on],
+            aliases=aliases,
+        )
+
+    def metadata(self, object_name: str, component: str) -> k8s.meta.v1.ObjectMetaArgs:
+        return k8s.meta.v1.ObjectMetaArgs(
+            name=object_name, namespace=self.namespace, labels=labels(self.instance, component)
+        )
+
+
 # --- configuration files -----------------------------------------------------------------------
 
 

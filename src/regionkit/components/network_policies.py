@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import pulumi
 import pulumi_kubernetes as k8s
 
 from regionkit.catalog import idsvr
+from regionkit.components import idsvr_pods as pods
 from regionkit.components.protocols import EgressRule
+from regionkit.model import type_token
 
 Ports = list[k8s.networking.v1.NetworkPolicyPortArgs]
 KUBE_SYSTEM = "kube-system"
@@ -183,3 +186,32 @@ def _unique(rules: Sequence[EgressRule]) -> list[EgressRule]:
         if rule not in seen:
             seen.append(rule)
     return seen
+
+
+@dataclass(frozen=True)
+class NetworkPoliciesArgs:
+    placement: pods.Placement
+    inputs: PolicyInputs
+
+
+class NetworkPolicies(pulumi.ComponentResource):
+    """The NetworkPolicies of one identity server's namespace (see `policies`)."""
+
+    TOKEN: ClassVar[str] = type_token("idsvr", "NetworkPolicies")
+
+    resources: tuple[k8s.networking.v1.NetworkPolicy, ...]
+
+    def __init__(
+        self, name: str, args: NetworkPoliciesArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__(self.TOKEN, name, {}, opts)
+        self.resources = tuple(
+            k8s.networking.v1.NetworkPolicy(
+                f"{name}-{object_name.removeprefix('idsvr-')}",
+                metadata=args.placement.metadata(object_name, "network"),
+                spec=spec,
+                opts=args.placement.options(self),
+            )
+            for object_name, spec in policies(args.inputs).items()
+        )
+        self.register_outputs({})
