@@ -419,71 +419,84 @@ def schema() -> None:
 # --- config sync (runs inside the passive regions) --------------------------------------------
 
 
+# The command's options, named once here so its signature reads as a list of parameters.
+_Repository = Annotated[
+    str | None,
+    typer.Option(help="Git repository of the configuration [env REGIONKIT_CONFIG_REPO]."),
+]
+_Branch = Annotated[
+    str | None, typer.Option(help="Branch [env REGIONKIT_CONFIG_BRANCH; default main].")
+]
+_RepoPath = Annotated[str | None, typer.Option(help="Directory of XML files in the repository.")]
+_RestconfUrl = Annotated[
+    str | None,
+    typer.Option(
+        help="Admin node base URL, e.g. https://idsvr-admin:6749 [env REGIONKIT_RESTCONF_URL]."
+    ),
+]
+_User = Annotated[str | None, typer.Option("--user", help="RESTCONF user for basic auth.")]
+_PasswordFile = Annotated[Path | None, typer.Option(help="File holding the RESTCONF password.")]
+_TokenFile = Annotated[
+    Path | None, typer.Option(help="File holding a bearer token (instead of a password).")
+]
+_CaFile = Annotated[
+    Path | None, typer.Option(help="CA bundle that verifies the admin node's certificate.")
+]
+_State = Annotated[
+    str | None,
+    typer.Option(help="Where the applied hash is kept: file:PATH or configmap:[NS/]NAME."),
+]
+_Timeout = Annotated[float | None, typer.Option(help="Seconds per request.")]
+_Attempts = Annotated[
+    int | None, typer.Option(help="Attempts per request on connection errors and 5xx.")
+]
+_ReapplyAfter = Annotated[
+    float | None, typer.Option(help="Re-apply an unchanged config after this many seconds.")
+]
+_Force = Annotated[bool, typer.Option("--force", help="Apply even when the content is unchanged.")]
+_GitCredentialsDir = Annotated[
+    Path | None, typer.Option(help="Mounted Secret with git username/password or token.")
+]
+_WorkDir = Annotated[
+    Path | None, typer.Option(help="Where to clone (default: a temporary directory).")
+]
+_Strip = Annotated[
+    list[str] | None,
+    typer.Option(
+        help="Extra element path to strip (repeatable), e.g. environments/environment/cluster."
+    ),
+]
+_Parameters = Annotated[
+    bool,
+    typer.Option(
+        "--parameters/--no-parameters", help="Fill #{VAR} parameters from the environment."
+    ),
+]
+_DryRun = Annotated[
+    bool, typer.Option("--dry-run", help="Fetch and check, print the document, apply nothing.")
+]
+
+
 @app.command("config-sync")
 def config_sync(
-    repository: Annotated[
-        str | None,
-        typer.Option(help="Git repository of the configuration [env REGIONKIT_CONFIG_REPO]."),
-    ] = None,
-    branch: Annotated[
-        str | None, typer.Option(help="Branch [env REGIONKIT_CONFIG_BRANCH; default main].")
-    ] = None,
-    path: Annotated[
-        str | None, typer.Option(help="Directory of XML files in the repository.")
-    ] = None,
-    restconf_url: Annotated[
-        str | None,
-        typer.Option(
-            help="Admin node base URL, e.g. https://idsvr-admin:6749 [env REGIONKIT_RESTCONF_URL]."
-        ),
-    ] = None,
-    user: Annotated[
-        str | None, typer.Option("--user", help="RESTCONF user for basic auth.")
-    ] = None,
-    password_file: Annotated[
-        Path | None, typer.Option(help="File holding the RESTCONF password.")
-    ] = None,
-    token_file: Annotated[
-        Path | None, typer.Option(help="File holding a bearer token (instead of a password).")
-    ] = None,
-    ca_file: Annotated[
-        Path | None, typer.Option(help="CA bundle that verifies the admin node's certificate.")
-    ] = None,
-    state: Annotated[
-        str | None,
-        typer.Option(help="Where the applied hash is kept: file:PATH or configmap:[NS/]NAME."),
-    ] = None,
-    timeout: Annotated[float | None, typer.Option(help="Seconds per request.")] = None,
-    attempts: Annotated[
-        int | None, typer.Option(help="Attempts per request on connection errors and 5xx.")
-    ] = None,
-    reapply_after: Annotated[
-        float | None, typer.Option(help="Re-apply an unchanged config after this many seconds.")
-    ] = None,
-    force: Annotated[
-        bool, typer.Option("--force", help="Apply even when the content is unchanged.")
-    ] = False,
-    git_credentials_dir: Annotated[
-        Path | None, typer.Option(help="Mounted Secret with git username/password or token.")
-    ] = None,
-    work_dir: Annotated[
-        Path | None, typer.Option(help="Where to clone (default: a temporary directory).")
-    ] = None,
-    strip: Annotated[
-        list[str] | None,
-        typer.Option(
-            help="Extra element path to strip (repeatable), e.g. environments/environment/cluster."
-        ),
-    ] = None,
-    parameters: Annotated[
-        bool,
-        typer.Option(
-            "--parameters/--no-parameters", help="Fill #{VAR} parameters from the environment."
-        ),
-    ] = True,
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Fetch and check, print the document, apply nothing.")
-    ] = False,
+    repository: _Repository = None,
+    branch: _Branch = None,
+    path: _RepoPath = None,
+    restconf_url: _RestconfUrl = None,
+    user: _User = None,
+    password_file: _PasswordFile = None,
+    token_file: _TokenFile = None,
+    ca_file: _CaFile = None,
+    state: _State = None,
+    timeout: _Timeout = None,
+    attempts: _Attempts = None,
+    reapply_after: _ReapplyAfter = None,
+    force: _Force = False,
+    git_credentials_dir: _GitCredentialsDir = None,
+    work_dir: _WorkDir = None,
+    strip: _Strip = None,
+    parameters: _Parameters = True,
+    dry_run: _DryRun = False,
 ) -> None:
     """Fetch the configuration from git and apply it to the local admin node over RESTCONF."""
 

@@ -89,47 +89,8 @@ class ConfigSyncJob(pulumi.ComponentResource):
         }
         child = pulumi.ResourceOptions(parent=self, provider=args.k8s_provider)
 
-        def meta(object_name: str) -> k8s.meta.v1.ObjectMetaArgs:
-            return k8s.meta.v1.ObjectMetaArgs(
-                name=object_name, namespace=args.namespace, labels=labels
-            )
-
-        account = k8s.core.v1.ServiceAccount(
-            f"{name}-{rid}-config-sync",
-            metadata=meta(base),
-            # the token is what reads and writes the state ConfigMap
-            automount_service_account_token=True,
-            opts=child,
-        )
-        role = k8s.rbac.v1.Role(
-            f"{name}-{rid}-config-sync",
-            metadata=meta(base),
-            rules=[
-                k8s.rbac.v1.PolicyRuleArgs(
-                    api_groups=[""],
-                    resources=["configmaps"],
-                    resource_names=[state_name],
-                    verbs=["get", "update"],
-                ),
-                # Kubernetes authorizes `create` before the object has a name, so it cannot be
-                # limited by resourceNames; the job creates only `state_name`
-                k8s.rbac.v1.PolicyRuleArgs(
-                    api_groups=[""], resources=["configmaps"], verbs=["create"]
-                ),
-            ],
-            opts=child,
-        )
-        binding = k8s.rbac.v1.RoleBinding(
-            f"{name}-{rid}-config-sync",
-            metadata=meta(base),
-            role_ref=k8s.rbac.v1.RoleRefArgs(
-                api_group="rbac.authorization.k8s.io", kind="Role", name=base
-            ),
-            subjects=[
-                k8s.rbac.v1.SubjectArgs(kind="ServiceAccount", name=base, namespace=args.namespace)
-            ],
-            opts=child,
-        )
+        metadata = k8s.meta.v1.ObjectMetaArgs(name=base, namespace=args.namespace, labels=labels)
+        rbac = self._rbac(f"{name}-{rid}-config-sync", base, state_name, metadata, args, child)
         policies = self._network_policies(name, rid, base, labels, args, child)
 
         restconf_url = pulumi.Output.concat(
@@ -138,7 +99,7 @@ class ConfigSyncJob(pulumi.ComponentResource):
         volumes, mounts, env = _files_and_env(args, sync, restconf_url, state_name)
         cron = k8s.batch.v1.CronJob(
             f"{name}-{rid}-config-sync",
-            metadata=meta(base),
+            metadata=metadata,
             spec=k8s.batch.v1.CronJobSpecArgs(
                 schedule=sync.schedule,
                 time_zone="Etc/UTC",
@@ -159,9 +120,7 @@ class ConfigSyncJob(pulumi.ComponentResource):
                 ),
             ),
             opts=pulumi.ResourceOptions(
-                parent=self,
-                provider=args.k8s_provider,
-                depends_on=[account, role, binding, *policies],
+                parent=self, provider=args.k8s_provider, depends_on=[*rbac, *policies]
             ),
         )
 
@@ -170,6 +129,54 @@ class ConfigSyncJob(pulumi.ComponentResource):
         self.register_outputs(
             {"cronJobName": self.cron_job_name, "stateConfigMap": self.state_config_map}
         )
+
+    @staticmethod
+    def _rbac(
+        resource_name: str,
+        base: str,
+        state_name: str,
+        metadata: k8s.meta.v1.ObjectMetaArgs,
+        args: ConfigSyncJobArgs,
+        child: pulumi.ResourceOptions,
+    ) -> list[pulumi.Resource]:
+        """The job's ServiceAccount, and a Role on the state ConfigMap only, bound to it."""
+        account = k8s.core.v1.ServiceAccount(
+            resource_name,
+            metadata=metadata,
+            # the token is what reads and writes the state ConfigMap
+            automount_service_account_token=True,
+            opts=child,
+        )
+        role = k8s.rbac.v1.Role(
+            resource_name,
+            metadata=metadata,
+            rules=[
+                k8s.rbac.v1.PolicyRuleArgs(
+                    api_groups=[""],
+                    resources=["configmaps"],
+                    resource_names=[state_name],
+                    verbs=["get", "update"],
+                ),
+                # Kubernetes authorizes `create` before the object has a name, so it cannot be
+                # limited by resourceNames; the job creates only `state_name`
+                k8s.rbac.v1.PolicyRuleArgs(
+                    api_groups=[""], resources=["configmaps"], verbs=["create"]
+                ),
+            ],
+            opts=child,
+        )
+        binding = k8s.rbac.v1.RoleBinding(
+            resource_name,
+            metadata=metadata,
+            role_ref=k8s.rbac.v1.RoleRefArgs(
+                api_group="rbac.authorization.k8s.io", kind="Role", name=base
+            ),
+            subjects=[
+                k8s.rbac.v1.SubjectArgs(kind="ServiceAccount", name=base, namespace=args.namespace)
+            ],
+            opts=child,
+        )
+        return [account, role, binding]
 
     def _network_policies(
         self,
