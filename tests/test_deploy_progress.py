@@ -168,7 +168,6 @@ def test_steps_move_from_running_to_done_with_durations():
     state = by_name(progress)["acme-id-home"]
     assert state.status is Status.DONE
     assert state.duration == 12
-    assert progress.events_seen == 2
 
 
 def test_preview_steps_stay_planned():
@@ -240,7 +239,6 @@ def test_engine_summary_wins_over_counted_changes():
     assert progress.changes() == {"create": 3, "update": 1}
     progress.handle(feed.summary({events.OpType.CREATE: 4, "same": 1}, seconds=9))
     assert progress.changes() == {"create": 4, "same": 1}
-    assert progress.engine_seconds == 9
 
 
 def test_events_parsed_from_engine_json():
@@ -285,7 +283,7 @@ def test_events_parsed_from_engine_json():
         Status.PLANNED,
         TOPO_URN,
     )
-    assert progress.cancelled
+    # a cancel event changes nothing in the model: Ctrl-C is what cancels (see runner.py)
     assert progress.changes() == {"create": 2}
 
 

@@ -131,16 +131,12 @@ class Progress:
         self._errors: list[str] = []
         self._warnings: list[str] = []
         self._engine_changes: dict[str, int] | None = None
-        self._engine_seconds: int | None = None
         self._started = False
-        self._cancelled = False
-        self._sequence = -1
 
     # --- consuming events ------------------------------------------------------------------
 
     def handle(self, event: events.EngineEvent) -> None:
         with self._lock:
-            self._sequence = max(self._sequence, event.sequence)
             if event.prelude_event is not None:
                 self._started = True
             if event.resource_pre_event is not None:
@@ -158,9 +154,6 @@ class Progress:
                     str(getattr(op, "value", op)): int(count)
                     for op, count in summary.resource_changes.items()
                 }
-                self._engine_seconds = summary.duration_seconds
-            if event.cancel_event is not None:
-                self._cancelled = True
 
     def _step(self, meta: events.StepEventMetadata, at: int, *, planning: bool) -> None:
         op = str(getattr(meta.op, "value", meta.op))
@@ -269,10 +262,6 @@ class Progress:
         return self.engine_changes() or self.counts()
 
     @property
-    def engine_seconds(self) -> int | None:
-        return self._engine_seconds
-
-    @property
     def errors(self) -> list[str]:
         with self._lock:
             return list(self._errors)
@@ -289,11 +278,3 @@ class Progress:
     @property
     def started(self) -> bool:
         return self._started
-
-    @property
-    def cancelled(self) -> bool:
-        return self._cancelled
-
-    @property
-    def events_seen(self) -> int:
-        return self._sequence + 1
