@@ -16,6 +16,7 @@ from regionkit.plan import mock_outputs
 from regionkit.plan.recorder import PlanMocks, Registration, record, reveal
 from regionkit.spec import load_stack_text
 from regionkit.spec.models import Deployment
+from tests.platform_fixtures import aws_facts
 from tests.registrations import of_type, one, region_of  # noqa: F401  (re-exported)
 
 
@@ -59,15 +60,7 @@ def minimal_platforms(dep: Deployment) -> dict[str, RegionPlatform]:
             k8s_provider=k8s.Provider(f"test-{rid}", kubeconfig="{}"),
             cloud_provider=provider if region.cloud.value == "aws" else None,
             gateway_address_kind="hostname",
-            network={
-                "vpc_id": f"vpc-{rid}",
-                "vpc_cidr": f"10.{100 + index}.0.0/16",
-                "private_subnet_ids": [f"subnet-{rid}-{z}" for z in "abc"],
-                "oidc_provider_arn": f"arn:aws:iam::123456789012:oidc-provider/oidc.eks.{region.location}.amazonaws.com/id/{rid.upper()}",
-                "oidc_provider_url": f"oidc.eks.{region.location}.amazonaws.com/id/{rid.upper()}",
-                "workload_role_name": f"acme-id-{rid}-workload",
-                "workload_role_arn": f"arn:aws:iam::123456789012:role/acme-id-{rid}-workload",
-            },
+            facts=aws_facts(rid, region.location, index),
         )
     return platforms
 

@@ -11,6 +11,7 @@ import pulumi
 
 import regionkit.plan.mocks_k8s  # noqa: F401  (registers the Gateway and key mocks)
 from regionkit.components.data.external import External
+from regionkit.components.facts import WorkloadIdentity
 from regionkit.components.identity_server import IdentityServer, IdentityServerArgs
 from regionkit.components.platform.kubernetes import ExistingCluster
 from regionkit.components.protocols import (
@@ -77,7 +78,7 @@ def cnpg_connection() -> DataConnection:
                 port=5432, pod_selector={"cnpg.io/cluster": "idsvr-db"}, namespace="acme-id-db"
             ),
         ),
-        service_account_annotations={"example.com/identity": "idsvr"},
+        identity=WorkloadIdentity("idsvr@acme-prod.iam.gserviceaccount.com"),
     )
 
 

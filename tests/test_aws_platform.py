@@ -8,10 +8,12 @@ from typing import Any
 import pulumi
 import pytest
 
+from regionkit.components.facts import AwsFacts
 from regionkit.components.platform.aws import (
     DEFAULT_INSTANCE_TYPE,
     DEFAULT_KUBERNETES_VERSION,
     GATEWAY_CLASS,
+    AwsRegion,
     EksPlatform,
     api_public_cidrs,
     aws_region,
@@ -43,8 +45,10 @@ def build(dep: Any, index: int = 0, captured: dict[str, Any] | None = None) -> A
         component = EksPlatform(f"acme-id-{region.id}", PlatformArgs(dep, region))
         if captured is not None:
             captured["platform"] = component.platform
-            for key, value in component.platform.network.items():
-                sink(f"network-{key}", value)
+            facts = component.platform.facts
+            assert isinstance(facts, AwsFacts)
+            for key, value in vars(facts).items():
+                sink(f"network-{key}", list(value) if isinstance(value, tuple) else value)
 
     return run(program)
 
@@ -206,6 +210,8 @@ def test_platform_exposes_hostname_gateways_network_and_irsa_facts() -> None:
     platform = captured["platform"]
     assert platform.gateway_address_kind == "hostname"
     assert platform.gateway_class == GATEWAY_CLASS
+    # AWS load balancers reach the pods from inside the VPC
+    assert platform.gateway_source_cidrs == ("10.100.0.0/16",)
     assert platform.region.id == "us-east"
     assert sunk(regs, "network-vpc_id") == "acme-id-us-east-vpc-id"
     assert sunk(regs, "network-vpc_cidr") == "10.100.0.0/16"
@@ -291,10 +297,10 @@ def test_aws_region_rejects_platforms_off_aws() -> None:
 
     run(program)
     assert found["aws"].location == "us-east-1"
-    with pytest.raises(InvalidInput, match="needs the region's vpc_id"):
-        found["aws"].__class__(found["aws"].region, found["aws"].provider, {}).fact(
-            "vpc_id", "aurora-postgresql"
-        )
+    assert found["aws"].created("aurora-postgresql").vpc_cidr == "10.100.0.0/16"
+    existing = AwsRegion(found["aws"].region, found["aws"].provider, None)
+    with pytest.raises(InvalidInput, match="needs the region's VPC and IRSA trust"):
+        existing.created("aurora-postgresql")
 
 
 def test_one_workload_role_per_region_trusts_the_nodes_service_account() -> None:

@@ -12,19 +12,21 @@ import pytest
 
 import regionkit.plan.mocks_gcp  # noqa: F401  (registers the GCP mock outputs)
 from regionkit.components.data.cloudsql import CloudSqlPostgresql
+from regionkit.components.facts import ClusterFacts, PlatformFacts
 from regionkit.components.platform.gcp import (
     PRIVATE_SERVICE_CIDR,
+    GcpNetwork,
     GkePlatform,
-    GkePlatformArgs,
     shared_network,
 )
-from regionkit.components.protocols import DataConnection, RegionPlatform, StoreArgs
+from regionkit.components.protocols import DataConnection, PlatformArgs, RegionPlatform, StoreArgs
 from regionkit.errors import InvalidInput
 from regionkit.model import store_groups
 from regionkit.plan import mock_outputs
 from regionkit.plan.recorder import Registration, record
 from regionkit.spec import load_stack_text
 from regionkit.spec.models import Deployment, Engine
+from tests.platform_fixtures import gcp_facts
 
 INSTANCE = "gcp:sql/databaseInstance:DatabaseInstance"
 
@@ -55,8 +57,13 @@ def with_store(
 ) -> Callable[[], Any]:
     def program() -> Any:
         network = shared_network("acme-id-network", d)
+        assert network is not None
+
+        def shared() -> GcpNetwork:
+            return network
+
         platforms = {
-            r.id: GkePlatform(f"acme-id-{r.id}", GkePlatformArgs(d, r, network=network)).platform
+            r.id: GkePlatform(f"acme-id-{r.id}", PlatformArgs(d, r, gcp_network=shared)).platform
             for r in d.regions
         }
         (group,) = store_groups(d)
@@ -176,14 +183,14 @@ def test_one_primary_per_jurisdiction() -> None:
     )
 
 
-def hand_made(d: Deployment, network: dict[str, Any]) -> Callable[[], None]:
+def hand_made(d: Deployment, facts: PlatformFacts) -> Callable[[], None]:
     def program() -> None:
         platforms = {
             r.id: RegionPlatform(
                 region=r,
                 k8s_provider=k8s.Provider(f"k8s-{r.id}", context=r.id),
+                facts=facts,
                 cloud_provider=gcp.Provider(f"gcp-{r.id}", region=r.location),
-                network=network,
             )
             for r in d.regions
         }
@@ -196,7 +203,7 @@ def hand_made(d: Deployment, network: dict[str, Any]) -> Callable[[], None]:
 def test_a_cluster_regionkit_did_not_create_has_no_known_network() -> None:
     d = deployment("single-region", [ACTIVE])
     with pytest.raises(InvalidInput, match="kubeconfigContext"):
-        run(hand_made(d, {}))
+        run(hand_made(d, ClusterFacts("us-east")))
 
 
 def test_regions_on_other_clouds_are_rejected() -> None:
@@ -204,33 +211,19 @@ def test_regions_on_other_clouds_are_rejected() -> None:
         "single-region", ["{id: us-east, cloud: aws, location: us-east-1, jurisdiction: US}"]
     )
     with pytest.raises(InvalidInput, match="runs on cloud 'gcp'"):
-        run(
-            hand_made(
-                d,
-                {
-                    "network_id": "n",
-                    "private_service_connection": "c",
-                    "private_service_cidr": "10.255.0.0/16",
-                },
-            )
-        )
+        run(hand_made(d, gcp_facts()))
 
 
 def test_unknown_region_connection_is_a_key_error() -> None:
     d = deployment("single-region", [ACTIVE])
-    network: dict[str, Any] = {
-        "network_id": "n",
-        "private_service_connection": "c",
-        "private_service_cidr": "10.255.0.0/16",
-    }
     store: list[CloudSqlPostgresql] = []
 
     def program() -> None:
         platform = RegionPlatform(
             region=d.regions[0],
             k8s_provider=k8s.Provider("k8s"),
+            facts=gcp_facts(),
             cloud_provider=gcp.Provider("gcp", region="us-east4"),
-            network=network,
         )
         (group,) = store_groups(d)
         store.append(CloudSqlPostgresql("db", StoreArgs(d, group, {"us-east": platform})))

@@ -11,24 +11,33 @@ import pulumi_aws as aws
 import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 import pytest
-from pulumi.runtime import config as pulumi_config
 
 import regionkit.plan.mocks_aws
 import regionkit.plan.mocks_gcp  # noqa: F401  (buckets, service accounts, keys)
-from regionkit.components.data.cnpg import (
-    CHART,
-    CHART_REPOSITORY,
-    CHART_VERSION,
-    OPERATOR_NAMESPACE,
-    Cnpg,
+from regionkit.components.data.cnpg import Cnpg
+from regionkit.components.facts import ClusterFacts, PlatformFacts
+from regionkit.components.platform.addons import (
+    CNPG_CHART,
+    CNPG_CHART_REPOSITORY,
+    CNPG_CHART_VERSION,
+    CNPG_NAMESPACE,
+    install_addons,
 )
-from regionkit.components.protocols import DataConnection, RegionPlatform, StoreArgs
+from regionkit.components.protocols import (
+    CnpgOperatorArgs,
+    DataConnection,
+    PlatformArgs,
+    RegionPlatform,
+    StoreArgs,
+)
+from regionkit.components.settings import CnpgBackupTarget, StackSettings
 from regionkit.errors import InvalidInput
 from regionkit.model import store_groups
 from regionkit.plan import mock_outputs
 from regionkit.plan.recorder import Registration, record
 from regionkit.spec import load_stack_text
 from regionkit.spec.models import Cloud, Deployment
+from tests.platform_fixtures import aws_facts, gcp_facts
 
 CLUSTER = "kubernetes:postgresql.cnpg.io/v1:Cluster"
 RELEASE = "kubernetes:helm.sh/v3:Release"
@@ -62,26 +71,34 @@ ON_PREM = (
 )
 
 
-def platform_of(region: Any, *, native: bool) -> RegionPlatform:
-    """A hand-made platform: GKE/EKS-like (`native`: Workload Identity, IRSA) or an existing one."""
+def platform_of(d: Deployment, region: Any, *, native: bool) -> RegionPlatform:
+    """A hand-made platform: GKE/EKS-like (`native`: Workload Identity, IRSA) or an existing
+    one, with the CloudNativePG operator a platform installs for cnpg stores."""
     cloud_provider: pulumi.ProviderResource | None = None
-    network: dict[str, Any] = {}
+    facts: PlatformFacts = ClusterFacts(region.id)
     if region.cloud is Cloud.GCP:
         cloud_provider = gcp.Provider(f"gcp-{region.id}", region=region.location)
         if native:
-            network = {"project": "acme-prod", "workload_pool": "acme-prod.svc.id.goog"}
+            facts = gcp_facts("acme-prod")
     elif region.cloud is Cloud.AWS:
         cloud_provider = aws.Provider(f"aws-{region.id}", region=region.location)
         if native:
-            network = {
-                "oidc_provider_arn": "arn:aws:iam::123456789012:oidc-provider/oidc.example/id/X",
-                "oidc_provider_url": "oidc.example/id/X",
-            }
+            facts = aws_facts(region.id, region.location)
+    k8s_provider = k8s.Provider(f"k8s-{region.id}", context=region.id)
+    parent = pulumi.ComponentResource("test:index:Platform", f"platform-{region.id}")
+    addons = install_addons(
+        f"platform-{region.id}",
+        PlatformArgs(d, region, cnpg_operator=CnpgOperatorArgs()),
+        k8s_provider,
+        (),
+        parent,
+    )
     return RegionPlatform(
         region=region,
-        k8s_provider=k8s.Provider(f"k8s-{region.id}", context=region.id),
+        k8s_provider=k8s_provider,
+        facts=facts,
         cloud_provider=cloud_provider,
-        network=network,
+        addons=addons,
     )
 
 
@@ -90,12 +107,16 @@ def with_stores(
     connections: dict[str, DataConnection] | None = None,
     values: dict[str, Any] | None = None,
     native: bool = True,
+    settings: StackSettings | None = None,
 ) -> Callable[[], Any]:
     def program() -> Any:
-        platforms = {r.id: platform_of(r, native=native) for r in d.regions}
+        platforms = {r.id: platform_of(d, r, native=native) for r in d.regions}
         outputs: dict[str, Any] = {}
         for group in store_groups(d):
-            store = Cnpg(f"acme-id-{'-'.join(group.data_classes)}", StoreArgs(d, group, platforms))
+            store = Cnpg(
+                f"acme-id-{'-'.join(group.data_classes)}",
+                StoreArgs(d, group, platforms, settings or StackSettings()),
+            )
             for r in d.regions:
                 connection = store.connection(r.id)
                 if connections is not None:
@@ -202,26 +223,42 @@ def test_connections_use_the_rw_service_read_only_in_replica_regions() -> None:
         assert values[f"{rid}.password_secret"] is True
 
 
-def test_operator_is_installed_once_per_region_however_many_stores() -> None:
+def test_every_cluster_waits_for_its_platforms_operator() -> None:
     data = (
         "  tokens: {engine: cnpg, scope: global}\n"
         "  accounts: {engine: cnpg, scope: region}\n"
         "  audit: {engine: cnpg, scope: global}\n"
     )
     regs = run(with_stores(deployment("active-passive", [GKE, AWS_PASSIVE], data)))
-    releases = [r for r in regs if r.type == RELEASE]
-    assert len(releases) == 2
-    for release in releases:
-        assert release.inputs["chart"] == CHART
-        assert release.inputs["version"] == CHART_VERSION
-        assert release.inputs["repositoryOpts"] == {"repo": CHART_REPOSITORY}
-        assert release.inputs["namespace"] == OPERATOR_NAMESPACE
-    assert {r.provider.split("::")[-2] for r in releases if r.provider} == {
-        "k8s-eu-gcp",
-        "k8s-eu-aws",
-    }
-    # every cluster of both stores waits for its region's operator
-    assert len(clusters(regs)) == 4
+    releases = {r.provider.split("::")[-2]: r for r in regs if r.type == RELEASE and r.provider}
+    assert set(releases) == {"k8s-eu-gcp", "k8s-eu-aws"}
+    for release in releases.values():
+        assert release.inputs["chart"] == CNPG_CHART
+        assert release.inputs["version"] == CNPG_CHART_VERSION
+        assert release.inputs["repositoryOpts"] == {"repo": CNPG_CHART_REPOSITORY}
+        assert release.inputs["namespace"] == CNPG_NAMESPACE
+    found = clusters(regs)
+    assert len(found) == 4
+    for cluster in found.values():
+        region = cluster.inputs["metadata"]["labels"]["regionkit/region"]
+        assert releases[f"k8s-{region}"].urn in cluster.dependencies
+
+
+def test_a_platform_without_the_operator_is_a_programming_error() -> None:
+    d = deployment("single-region", [ON_PREM])
+
+    def program() -> None:
+        (region,) = d.regions
+        platform = RegionPlatform(
+            region=region,
+            k8s_provider=k8s.Provider("k8s", context="dc1"),
+            facts=ClusterFacts("dc1"),
+        )
+        (group,) = store_groups(d)
+        Cnpg("acme-id-db", StoreArgs(d, group, {region.id: platform}))
+
+    with pytest.raises(ValueError, match=r"PlatformArgs\.cnpg_operator"):
+        run(program)
 
 
 def test_aws_writer_uses_irsa_on_eks_and_an_access_key_elsewhere() -> None:
@@ -234,7 +271,8 @@ def test_aws_writer_uses_irsa_on_eks_and_an_access_key_elsewhere() -> None:
     (role,) = [r for r in regs if r.type == "aws:iam/role:Role"]
     policy = json.loads(role.inputs["assumeRolePolicy"])
     (statement,) = policy["Statement"]
-    assert statement["Condition"]["StringEquals"]["oidc.example/id/X:sub"] == (
+    issuer = aws_facts("eu-aws", "eu-west-1").oidc_provider_url
+    assert statement["Condition"]["StringEquals"][f"{issuer}:sub"] == (
         f"system:serviceaccount:{NAMESPACE}:tokens-accounts-audit-eu-aws"
     )
     annotations = primary["serviceAccountTemplate"]["metadata"]["annotations"]
@@ -285,18 +323,16 @@ def test_existing_cluster_writer_with_replicas_needs_an_object_store() -> None:
         run(with_stores(d))
 
 
-def test_object_store_from_the_stack_config(monkeypatch: pytest.MonkeyPatch) -> None:
-    stores = {
-        "on-prem": {
-            "destinationPath": "s3://dc1-backups/idsvr/",
-            "endpointURL": "https://minio.dc1.example:9000",
-            "accessKeyId": "dc1-user",
-            "secretAccessKey": "dc1-password",
-        }
-    }
-    monkeypatch.setitem(pulumi_config.CONFIG.get(), "regionkit:cnpgBackups", json.dumps(stores))
-    monkeypatch.setattr(pulumi_config, "_SECRET_KEYS", {"regionkit:cnpgBackups"}, raising=False)
-    regs = run(with_stores(deployment("active-passive", [ON_PREM, AWS_PASSIVE])))
+def test_object_store_from_the_stack_settings() -> None:
+    target = CnpgBackupTarget(
+        destination_path="s3://dc1-backups/idsvr/",
+        endpoint_url="https://minio.dc1.example:9000",
+        access_key_id=pulumi.Output.secret("dc1-user"),
+        secret_access_key=pulumi.Output.secret("dc1-password"),
+    )
+    settings = StackSettings(cnpg_backups={"on-prem": target})
+    d = deployment("active-passive", [ON_PREM, AWS_PASSIVE])
+    regs = run(with_stores(d, settings=settings))
     found = clusters(regs)
     primary = found["tokens-accounts-audit-on-prem"].inputs["spec"]["backup"]["barmanObjectStore"]
     assert primary["destinationPath"] == "s3://dc1-backups/idsvr/"

@@ -12,6 +12,7 @@ from regionkit.components.data.aurora_dsql import (
     jdbc_url,
     witness_region,
 )
+from regionkit.components.facts import IrsaRole
 from regionkit.components.protocols import DataConnection, StoreArgs
 from regionkit.errors import InvalidInput
 from regionkit.model import StoreGroup, store_groups
@@ -99,7 +100,7 @@ def test_connection_uses_the_dsql_connector_and_an_irsa_role() -> None:
     connection = connections["us-ohio"]
     assert "DB_PASSWORD" not in connection.secret_env
     assert {e.port for e in connection.egress} == {5432, 443}
-    assert set(connection.service_account_annotations) == {"eks.amazonaws.com/role-arn"}
+    assert isinstance(connection.identity, IrsaRole)
     policy = json.loads(
         one(regs, "aws:iam/rolePolicy:RolePolicy", "acme-id-dsql-us-ohio-access").inputs["policy"]
     )
@@ -110,10 +111,7 @@ def test_connection_uses_the_dsql_connector_and_an_irsa_role() -> None:
     )
     access = one(regs, "aws:iam/rolePolicy:RolePolicy", "acme-id-dsql-us-ohio-access")
     assert access.inputs["role"] == "acme-id-us-ohio-workload"
-    assert (
-        connection.service_account_annotations["eks.amazonaws.com/role-arn"]
-        == "arn:aws:iam::123456789012:role/acme-id-us-ohio-workload"
-    )
+    assert connection.identity.role_arn == "arn:aws:iam::123456789012:role/acme-id-us-ohio-workload"
 
 
 def test_witness_is_another_region_of_the_same_set() -> None:

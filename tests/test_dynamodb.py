@@ -18,6 +18,7 @@ from regionkit.components.data.dynamodb import (
     table_prefix,
     tables_for,
 )
+from regionkit.components.facts import ConnectionKind, IrsaRole
 from regionkit.components.protocols import DataConnection, StoreArgs
 from regionkit.errors import InvalidInput
 from regionkit.model import store_groups
@@ -59,10 +60,9 @@ def build(
             connection = store.connection(region.id)
             if connections is not None:
                 connections[region.id] = connection
-            sink(
-                f"{region.id}-role",
-                connection.service_account_annotations["eks.amazonaws.com/role-arn"],
-            )
+            assert isinstance(connection.identity, IrsaRole)
+            assert connection.kind is ConnectionKind.DYNAMODB
+            sink(f"{region.id}-role", connection.identity.role_arn)
 
     return run(program)
 

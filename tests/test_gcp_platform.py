@@ -8,20 +8,22 @@ from typing import Any
 
 import pulumi
 import pytest
-from pulumi.runtime import config as pulumi_config
 
 import regionkit.plan.mocks_gcp  # noqa: F401  (registers the GCP mock outputs)
+from regionkit.components.facts import GcpFacts
 from regionkit.components.platform.gcp import (
     GATEWAY_CLASS,
+    GOOGLE_FRONT_END_CIDRS,
     PRIVATE_SERVICE_CIDR,
     GkePlatform,
-    GkePlatformArgs,
     kubeconfig,
+    network_once,
     service_account_id,
     shared_network,
     subnet_plan,
 )
 from regionkit.components.protocols import PlatformArgs, RegionPlatform
+from regionkit.components.settings import StackSettings
 from regionkit.plan import mock_outputs
 from regionkit.plan.mocks_gcp import PROJECT
 from regionkit.plan.recorder import Registration, record
@@ -51,12 +53,20 @@ TWO_GCP = [
 ]
 
 
-def build_two(d: Deployment, seen: dict[str, RegionPlatform]) -> Callable[[], None]:
+def build_two(
+    d: Deployment, seen: dict[str, RegionPlatform], settings: StackSettings | None = None
+) -> Callable[[], None]:
     def program() -> None:
-        network = shared_network("acme-id-network", d)
+        settings_ = settings or StackSettings()
+        parent = pulumi.ComponentResource("test:index:Topology", "acme-id")
+        network = network_once(
+            "acme-id-network", d, settings_, pulumi.ResourceOptions(parent=parent)
+        )
         for region in d.regions:
             component = GkePlatform(
-                f"acme-id-{region.id}", GkePlatformArgs(d, region, network=network)
+                f"acme-id-{region.id}",
+                PlatformArgs(d, region, settings_, gcp_network=network),
+                pulumi.ResourceOptions(parent=parent),
             )
             seen[region.id] = component.platform
 
@@ -148,9 +158,8 @@ def test_providers_are_named_after_the_region_and_pinned_to_it() -> None:
     assert cluster.provider is not None and "::acme-id-us-east::" in cluster.provider
 
 
-def test_project_comes_from_the_stack_config_when_set(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(pulumi_config.CONFIG.get(), "gcp:project", "acme-prod")
-    regs = run(build_two(deployment(TWO_GCP), {}))
+def test_project_comes_from_the_stack_settings_when_set() -> None:
+    regs = run(build_two(deployment(TWO_GCP), {}, StackSettings(gcp_project="acme-prod")))
     assert one(regs, "pulumi:providers:gcp", "acme-id-us-east").inputs["project"] == "acme-prod"
     cluster = one(regs, "gcp:container/cluster:Cluster", "acme-id-us-east-cluster")
     assert cluster.inputs["workloadIdentityConfig"]["workloadPool"] == "acme-prod.svc.id.goog"
@@ -163,13 +172,15 @@ def test_platform_exposes_network_facts_gateway_and_providers() -> None:
 
     def program() -> Any:
         build_two(d, seen)()
-        network = seen["eu-west"].network
-        return pulumi.Output.all(**network).apply(values.update)  # type: ignore[arg-type]
+        facts = seen["eu-west"].facts
+        assert isinstance(facts, GcpFacts)
+        return pulumi.Output.all(**vars(facts)).apply(values.update)
 
     run(program)
     platform = seen["eu-west"]
     assert platform.gateway_address_kind == "ip"
     assert platform.gateway_class == GATEWAY_CLASS
+    assert platform.gateway_source_cidrs == GOOGLE_FRONT_END_CIDRS
     assert platform.region.id == "eu-west"
     assert values["subnet_cidr"] == subnet_plan(d, d.regions[1]).nodes
     assert values["private_service_cidr"] == PRIVATE_SERVICE_CIDR
@@ -256,7 +267,7 @@ def test_helpers() -> None:
     assert service_account_id("ab") == "ab0000"
 
 
-def test_platforms_under_one_parent_share_the_deployments_network() -> None:
+def test_the_regions_of_a_deployment_share_its_network() -> None:
     d = deployment(TWO_GCP)
     other = deployment(["{id: ap, cloud: gcp, location: asia-southeast1, jurisdiction: SG}"])
     other = other.model_copy(update={"sub_cluster": "ap"})
@@ -264,10 +275,12 @@ def test_platforms_under_one_parent_share_the_deployments_network() -> None:
     def program() -> None:
         topology = pulumi.ComponentResource("test:index:Topology", "acme-id", None, None)
         child = pulumi.ResourceOptions(parent=topology)
+        network = network_once("acme-id-network", d, StackSettings(), child)
         for region in d.regions:
-            GkePlatform(f"acme-id-{region.id}", PlatformArgs(d, region), child)
+            GkePlatform(f"acme-id-{region.id}", PlatformArgs(d, region, gcp_network=network), child)
         # another deployment (a sub-cluster) under the same parent gets its own network
-        GkePlatform("acme-id-ap-ap", PlatformArgs(other, other.regions[0]), child)
+        own = network_once("acme-id-ap-network", other, StackSettings(), child)
+        GkePlatform("acme-id-ap-ap", PlatformArgs(other, other.regions[0], gcp_network=own), child)
 
     regs = run(program)
     networks = of_type(regs, "regionkit:platform:GcpNetwork")

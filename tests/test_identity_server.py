@@ -12,6 +12,7 @@ import pytest
 
 from regionkit.components import curity_config as cc
 from regionkit.components.data.external import External
+from regionkit.components.facts import ConnectionKind, IrsaRole, WorkloadIdentity
 from regionkit.components.idsvr_pods import config_files, cpu_quantity, millicores
 from regionkit.components.platform import platform_for
 from regionkit.components.protocols import DataConnection, StoreArgs
@@ -275,9 +276,11 @@ def test_secrets_never_appear_in_the_plan(dev: list[Any]) -> None:
     assert "BEGIN PRIVATE KEY" not in plan
 
 
-def test_service_account_carries_the_data_stores_annotations(dev: list[Any]) -> None:
+def test_service_account_carries_the_data_stores_identity(dev: list[Any]) -> None:
     account = one(dev, "kubernetes:core/v1:ServiceAccount", "idsvr")
-    assert account.inputs["metadata"]["annotations"] == {"example.com/identity": "idsvr"}
+    assert account.inputs["metadata"]["annotations"] == {
+        "iam.gke.io/gcp-service-account": "idsvr@acme-prod.iam.gserviceaccount.com"
+    }
     assert account.inputs["automountServiceAccountToken"] is False
 
 
@@ -399,7 +402,8 @@ def test_conflicting_service_account_annotations_are_rejected() -> None:
             data_classes=("audit",),
             data_source_id="other",
             env={"DYNAMODB_REGION": "eu-west-1"},
-            service_account_annotations={"example.com/identity": "someone-else"},
+            kind=ConnectionKind.DYNAMODB,
+            identity=WorkloadIdentity("someone-else@acme-prod.iam.gserviceaccount.com"),
         )
         return (first, second)
 
@@ -464,7 +468,7 @@ def test_external_store_wires_the_existing_secret() -> None:
     def program() -> None:
         store = External("audit", StoreArgs(deployment, group, {}), port=5433)
         out["connection"] = store.connection("home")
-        with pytest.raises(ValueError, match="not served"):
+        with pytest.raises(KeyError, match="not served"):
             store.connection("elsewhere")
 
     registrations = record(program, project="p", stack="s")
@@ -519,21 +523,23 @@ def test_outputs_for_other_components(dev: list[Any]) -> None:
 
 def test_two_stores_may_share_one_node_identity() -> None:
     def shared() -> tuple[DataConnection, ...]:
-        role = {"eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/idsvr"}
+        role = IrsaRole("arn:aws:iam::123456789012:role/idsvr")
         return (
             DataConnection(
                 engine=Engine.DYNAMODB,
                 data_classes=("tokens",),
                 data_source_id="tokens",
                 env={"DYNAMODB_REGION": "eu-west-1", "DYNAMODB_TABLE_PREFIX": "acme-"},
-                service_account_annotations=dict(role),
+                kind=ConnectionKind.DYNAMODB,
+                identity=role,
             ),
             DataConnection(
                 engine=Engine.DYNAMODB,
                 data_classes=("accounts",),
                 data_source_id="accounts",
                 env={"DYNAMODB_REGION": "eu-west-1"},
-                service_account_annotations=dict(role),
+                kind=ConnectionKind.DYNAMODB,
+                identity=role,
             ),
         )
 
@@ -556,13 +562,14 @@ def test_a_name_that_already_holds_the_region_is_not_doubled(dev: list[Any]) -> 
     assert "acme-id-home-admin" in names and not any("home-home" in n for n in names)
 
 
-def _dynamodb(annotations: dict[str, str]) -> DataConnection:
+def _dynamodb(identity: IrsaRole | None) -> DataConnection:
     return DataConnection(
         engine=Engine.DYNAMODB,
         data_classes=("tokens",),
         data_source_id="tokens",
         env={"DYNAMODB_REGION": "us-east-1", "DYNAMODB_TABLE_PREFIX": "acme-"},
-        service_account_annotations=annotations,  # type: ignore[arg-type]
+        identity=identity,
+        kind=ConnectionKind.DYNAMODB,
     )
 
 
@@ -573,7 +580,7 @@ def _access_method(xml: str) -> ET.Element:
 
 
 def test_dynamodb_with_an_irsa_role_reads_it_through_an_aws_profile() -> None:
-    xml = cc.data_sources_xml([_dynamodb({cc.IRSA_ANNOTATION: "arn:aws:iam::1:role/r"})])
+    xml = cc.data_sources_xml([_dynamodb(IrsaRole("arn:aws:iam::1:role/r"))])
     assert xml is not None
     method = _access_method(xml)
     names = [e.text for e in method.iter() if e.tag.endswith("aws-profile-name")]
@@ -582,7 +589,7 @@ def test_dynamodb_with_an_irsa_role_reads_it_through_an_aws_profile() -> None:
 
 
 def test_dynamodb_without_irsa_uses_the_instance_profile() -> None:
-    xml = cc.data_sources_xml([_dynamodb({})])
+    xml = cc.data_sources_xml([_dynamodb(None)])
     assert xml is not None
     method = _access_method(xml)
     assert [e.text for e in method.iter() if e.tag.endswith("ec2-instance-profile")] == ["true"]

@@ -6,8 +6,10 @@ from typing import Any, cast
 
 import pytest
 
-from regionkit.components.identity_server import GOOGLE_FRONT_END_CIDRS, gateway_peer
+from regionkit.components.facts import ClusterFacts
+from regionkit.components.identity_server import gateway_peer
 from regionkit.components.network_policies import Peer
+from regionkit.components.platform.gcp import GOOGLE_FRONT_END_CIDRS
 from regionkit.components.protocols import RegionPlatform
 from regionkit.spec.models import AdminSpec
 from tests.idsvr_fixtures import build, dev_deployment
@@ -163,26 +165,21 @@ def test_explicit_gateway_peer_and_extra_egress() -> None:
     } in policies["idsvr-egress"]["egress"]
 
 
-def _platform(gateway_class: str, network: dict[str, Any] | None = None) -> RegionPlatform:
+def _platform(*source_cidrs: str) -> RegionPlatform:
     region = dev_deployment().regions[0]
     return RegionPlatform(
         region=region,
         k8s_provider=cast(Any, None),  # not used to pick a peer
-        gateway_class=gateway_class,
-        network=network or {},
+        facts=ClusterFacts("home"),
+        gateway_source_cidrs=source_cidrs,
     )
 
 
 def test_default_gateway_peer_by_platform() -> None:
-    assert gateway_peer(_platform("gke-l7-global-external-managed"), "idsvr") == Peer(
+    assert gateway_peer(_platform(*GOOGLE_FRONT_END_CIDRS), "idsvr") == Peer(
         cidrs=GOOGLE_FRONT_END_CIDRS
     )
-    assert gateway_peer(_platform("aws-alb", {"vpc_cidr": "10.20.0.0/16"}), "idsvr") == Peer(
-        cidrs=("10.20.0.0/16",)
-    )
-    assert gateway_peer(
-        _platform("anything", {"gateway_source_cidrs": ["198.51.100.0/24"]}), "idsvr"
-    ) == Peer(cidrs=("198.51.100.0/24",))
-    assert gateway_peer(_platform("istio"), "idsvr") == Peer(
+    assert gateway_peer(_platform("10.20.0.0/16"), "idsvr") == Peer(cidrs=("10.20.0.0/16",))
+    assert gateway_peer(_platform(), "idsvr") == Peer(
         pod_labels={"gateway.networking.k8s.io/gateway-name": "idsvr"}, any_namespace=True
     )

@@ -12,6 +12,7 @@ import pytest
 
 import regionkit.plan.mocks_gcp  # noqa: F401  (registers the GCP mock outputs)
 from regionkit.components.data.spanner import Spanner, choose_config, instance_id
+from regionkit.components.facts import ClusterFacts, WorkloadIdentity
 from regionkit.components.protocols import DataConnection, RegionPlatform, StoreArgs
 from regionkit.errors import InvalidInput
 from regionkit.model import store_groups
@@ -19,6 +20,7 @@ from regionkit.plan.mocks_gcp import PROJECT
 from regionkit.plan.recorder import Registration, record
 from regionkit.spec import load_stack_text
 from regionkit.spec.models import Deployment
+from tests.platform_fixtures import gcp_facts
 
 
 def run(program: Callable[[], Any]) -> list[Registration]:
@@ -97,8 +99,8 @@ def with_store(
             r.id: RegionPlatform(
                 region=r,
                 k8s_provider=k8s.Provider(f"k8s-{r.id}", context=r.id),
+                facts=gcp_facts(PROJECT) if r.cloud.value == "gcp" else ClusterFacts(r.id),
                 cloud_provider=gcp.Provider(f"gcp-{r.id}", region=r.location),
-                network={"project": PROJECT} if r.cloud.value == "gcp" else {},
             )
             for r in d.regions
         }
@@ -108,9 +110,8 @@ def with_store(
         for r in d.regions:
             connections[r.id] = connection = store.connection(r.id)
             outputs[f"{r.id}.url"] = connection.env["JDBC_URL"]
-            outputs[f"{r.id}.account"] = connection.service_account_annotations[
-                "iam.gke.io/gcp-service-account"
-            ]
+            assert isinstance(connection.identity, WorkloadIdentity)
+            outputs[f"{r.id}.account"] = connection.identity.service_account_email
         return pulumi.Output.all(**outputs).apply(values.update)
 
     return program
@@ -188,6 +189,7 @@ def test_impossible_placement_fails_before_registering_anything() -> None:
             r.id: RegionPlatform(
                 region=r,
                 k8s_provider=k8s.Provider(f"k8s-{r.id}", context=r.id),
+                facts=ClusterFacts(r.id),
                 cloud_provider=gcp.Provider(f"gcp-{r.id}", region=r.location),
             )
             for r in d.regions

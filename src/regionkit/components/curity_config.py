@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterable, Sequence
 from xml.sax.saxutils import escape
 
+from regionkit.components.facts import ConnectionKind, IrsaRole
 from regionkit.components.protocols import DataConnection
 from regionkit.model import env_prefix
 from regionkit.spec.models import Engine
@@ -114,7 +115,7 @@ def jdbc_driver(engine: Engine) -> str:
 
 
 def is_jdbc(connection: DataConnection) -> bool:
-    return connection.engine is not Engine.DYNAMODB
+    return connection.kind is ConnectionKind.JDBC
 
 
 def connection_keys(connection: DataConnection) -> set[str]:
@@ -153,11 +154,10 @@ def _jdbc_source(connection: DataConnection) -> str:
 
 #: the AWS profile the nodes' init container writes from the IRSA role (see idsvr_pods)
 IRSA_PROFILE = "regionkit-irsa"
-IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
 
 
 def uses_irsa(connection: DataConnection) -> bool:
-    return IRSA_ANNOTATION in connection.service_account_annotations
+    return isinstance(connection.identity, IrsaRole)
 
 
 def _dynamodb_source(connection: DataConnection) -> str:

@@ -43,10 +43,6 @@ from regionkit.components.shared_keys import RegionKeys, RegionKeysArgs, SharedK
 from regionkit.model import regional_hostname, type_token, workload_namespace
 from regionkit.spec.models import Deployment
 
-#: the sources of Google Cloud's global external load balancers and their health checks
-GOOGLE_FRONT_END_CIDRS = ("35.191.0.0/16", "130.211.0.0/22")
-#: RegionPlatform.network key for the networks a cloud load balancer reaches pods from
-GATEWAY_SOURCE_CIDRS = "gateway_source_cidrs"
 POD_SECURITY = "restricted"
 #: the Gateway's Kubernetes name in the namespace
 GATEWAY_NAME = "idsvr"
@@ -89,34 +85,23 @@ def base_url(deployment: Deployment) -> str:
 
 
 def gateway_peer(platform: RegionPlatform, gateway_name: str) -> Peer:
-    """Who the gateway's traffic comes from.
-
-    A platform names its load balancer's source networks in `network["gateway_source_cidrs"]`
-    where it knows them. Otherwise: GKE's global external gateway classes come from Google's
-    front ends; AWS load balancers (gateway classes `aws-*`) from inside the VPC; any other
-    gateway runs proxies in the cluster, labelled with the Gateway's name as the Gateway API
-    asks of implementations.
-    """
-    network = platform.network
-    cidrs = network.get(GATEWAY_SOURCE_CIDRS)
-    if isinstance(cidrs, list | tuple) and cidrs:
-        return Peer(cidrs=tuple(cidrs))
-    if platform.gateway_class.startswith(("gke-l7-global", "gke-l7-gxlb")):
-        return Peer(cidrs=GOOGLE_FRONT_END_CIDRS)
-    vpc_cidr = network.get("vpc_cidr")
-    if platform.gateway_class.startswith("aws-") and vpc_cidr is not None:
-        if isinstance(vpc_cidr, list):
-            return Peer(cidrs=tuple(vpc_cidr))
-        return Peer(cidrs=(vpc_cidr,))
+    """Who the gateway's traffic comes from: the load balancer networks the platform names
+    (`gateway_source_cidrs`), else proxies in the cluster, labelled with the Gateway's name as
+    the Gateway API asks of implementations."""
+    if platform.gateway_source_cidrs:
+        return Peer(cidrs=platform.gateway_source_cidrs)
     return Peer(pod_labels={GATEWAY_NAME_LABEL: gateway_name}, any_namespace=True)
 
 
 def service_account_annotations(
     connections: tuple[DataConnection, ...],
 ) -> dict[str, pulumi.Input[str]]:
+    """The nodes' ServiceAccount annotations, from the identity each data store needs."""
     annotations: dict[str, pulumi.Input[str]] = {}
     for connection in connections:
-        for key, value in connection.service_account_annotations.items():
+        if connection.identity is None:
+            continue
+        for key, value in connection.identity.annotations().items():
             if key in annotations and not _same(annotations[key], value):
                 raise ValueError(
                     f"data sources set ServiceAccount annotation {key!r} more than once; one "

@@ -15,19 +15,25 @@ counts and flags exist is known before any resource is registered.
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Generic, Literal, Protocol, TypeVar, cast
 
 import pulumi
 
+from regionkit.components.facts import ClusterAddons, ConnectionKind, NodeIdentity, PlatformFacts
+from regionkit.components.settings import StackSettings
 from regionkit.model import FailoverTiming, StoreGroup
 
 if TYPE_CHECKING:
     import pulumi_kubernetes as k8s
 
+    from regionkit.components.platform.gcp import GcpNetwork
     from regionkit.spec.models import DataClassName, Deployment, Engine, RegionSpec
 
 AddressKind = Literal["ip", "hostname"]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -37,14 +43,19 @@ class RegionPlatform:
     region: RegionSpec
     #: the Kubernetes provider of the region's cluster, named after the region id
     k8s_provider: k8s.Provider
+    #: what the platform knows of its cloud (network, IRSA trust, project): match on the type
+    facts: PlatformFacts
     #: the cloud provider pinned to the region (aws.Provider / gcp.Provider), None on `kubernetes`
     cloud_provider: pulumi.ProviderResource | None = None
     #: how the region's Gateway is reached from the internet: an IP (A record) or a hostname
     gateway_address_kind: AddressKind = "ip"
     #: the Gateway API GatewayClass the region's cluster provides
     gateway_class: str = "regionkit"
-    #: private network facts data stores need (VPC id, subnet ids, network self link...)
-    network: dict[str, pulumi.Input[str] | list[pulumi.Input[str]]] = field(default_factory=dict)
+    #: the networks the Gateway's load balancer reaches pods from; empty: proxies in the
+    #: cluster, labelled with the Gateway's name as the Gateway API asks of implementations
+    gateway_source_cidrs: tuple[str, ...] = ()
+    #: cluster-wide add-ons the platform installed for the deployment's stores
+    addons: ClusterAddons = field(default_factory=ClusterAddons)
     #: resources the workload must wait for (node group, cluster add-ons)
     depends_on: tuple[pulumi.Resource, ...] = ()
 
@@ -78,16 +89,12 @@ class DataConnection:
     secret_env: dict[str, pulumi.Input[str]] = field(default_factory=dict)
     secret_ref: str | None = None
     egress: tuple[EgressRule, ...] = ()
-    #: annotations for the nodes' ServiceAccount (IRSA role, GKE workload identity)
-    service_account_annotations: dict[str, pulumi.Input[str]] = field(default_factory=dict)
+    #: how the nodes authenticate to the store (their ServiceAccount's annotations follow)
+    identity: NodeIdentity = None
+    #: a JDBC data source, or the DynamoDB plugin
+    kind: ConnectionKind = ConnectionKind.JDBC
     #: True where this region holds a read-only replica (passive region of a single-writer store)
     read_only: bool = False
-
-
-class DataStore(Protocol):
-    """A data-store component: registers the store(s) of one `StoreGroup`."""
-
-    def connection(self, region_id: str) -> DataConnection: ...
 
 
 @dataclass(frozen=True)
@@ -103,10 +110,18 @@ class RegionEndpoint:
     depends_on: tuple[pulumi.Resource, ...] = ()
 
 
-class PlatformFactory(Protocol):
-    def __call__(
-        self, name: str, deployment: Deployment, region: RegionSpec, opts: pulumi.ResourceOptions
-    ) -> RegionPlatform: ...
+@dataclass(frozen=True)
+class CnpgOperatorArgs:
+    """The CloudNativePG operator a platform installs because a cnpg store runs in its region.
+
+    Before platforms owned it, the first cnpg store of a region installed it under its own
+    region scope: `previous_name` and `previous_parent` (a URN) alias that release, so an
+    existing stack moves it rather than replacing it (which would delete its CRDs and with
+    them every PostgreSQL cluster).
+    """
+
+    previous_name: str | None = None
+    previous_parent: pulumi.Input[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -115,6 +130,12 @@ class PlatformArgs:
 
     deployment: Deployment
     region: RegionSpec
+    settings: StackSettings = field(default_factory=StackSettings)
+    #: install the CloudNativePG operator (a cnpg store of the deployment runs in the region)
+    cnpg_operator: CnpgOperatorArgs | None = None
+    #: the deployment's Google Cloud network, made once by the first GKE platform that asks;
+    #: None: a GKE platform makes a network of its own
+    gcp_network: Callable[[], GcpNetwork] | None = None
 
 
 @dataclass(frozen=True)
@@ -125,6 +146,7 @@ class StoreArgs:
     group: StoreGroup
     #: the platform of every region of the deployment, by region id
     platforms: dict[str, RegionPlatform]
+    settings: StackSettings = field(default_factory=StackSettings)
 
 
 @dataclass(frozen=True)
@@ -134,6 +156,59 @@ class GslbArgs:
     deployment: Deployment
     endpoints: tuple[RegionEndpoint, ...]
     timing: FailoverTiming
+    settings: StackSettings = field(default_factory=StackSettings)
+
+
+class PlatformComponent(Protocol):
+    """What a platform component gives the topology."""
+
+    @property
+    def platform(self) -> RegionPlatform: ...
+
+
+class PlatformClass(Protocol):
+    """The constructor every platform component has (EKS, GKE, an existing cluster)."""
+
+    def __call__(
+        self, name: str, args: PlatformArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> PlatformComponent: ...
+
+
+class DataStore(Protocol):
+    """What a data-store component gives the identity server of each region it serves."""
+
+    def connection(self, region_id: str) -> DataConnection: ...
+
+
+class StoreClass(Protocol):
+    """The constructor every data-store component has (one per engine)."""
+
+    def __call__(
+        self, name: str, args: StoreArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> DataStore: ...
+
+
+class GslbClass(Protocol):
+    """The constructor every GSLB component has (one per DNS provider)."""
+
+    def __call__(
+        self, name: str, args: GslbArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> pulumi.ComponentResource: ...
+
+
+@dataclass(frozen=True)
+class Lazy(Generic[T]):
+    """A registry entry: a component class imported only when a stack uses it.
+
+    A stack on one cloud never imports another cloud's SDK (seconds of import time, and an SDK
+    the user may not have installed).
+    """
+
+    module: str
+    attribute: str
+
+    def load(self) -> T:
+        return cast("T", getattr(importlib.import_module(self.module), self.attribute))
 
 
 class RegionScope(pulumi.ComponentResource):

@@ -7,31 +7,28 @@ failover role of each region.
 
 from __future__ import annotations
 
-import importlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
 import pulumi
 
 from regionkit.components.protocols import (
+    CnpgOperatorArgs,
+    DataStore,
     GslbArgs,
     PlatformArgs,
     RegionEndpoint,
     RegionPlatform,
     StoreArgs,
 )
+from regionkit.components.settings import StackSettings
 from regionkit.errors import InvalidInput, StackInvalid
-from regionkit.model import resolve
-from regionkit.spec.models import Deployment, DnsProvider, Role, StackSpec, Topology
+from regionkit.model import StoreGroup, resolve
+from regionkit.spec.models import Deployment, Engine, Role, StackSpec, Topology
 
 #: the input under which a topology registers the failover timing its GSLB configures
 FAILOVER_INPUT = "failover"
-
-_GSLB: dict[DnsProvider, tuple[str, str]] = {
-    DnsProvider.ROUTE53: ("regionkit.components.gslb.route53", "Route53Gslb"),
-    DnsProvider.CLOUD_DNS: ("regionkit.components.gslb.cloud_dns", "CloudDnsGslb"),
-}
 
 
 @dataclass(frozen=True)
@@ -47,6 +44,8 @@ class TopologyArgs:
     config_dir: Path | None = None
     #: run the stack checks before registering anything (off when the caller already ran them)
     validate: bool = True
+    #: what the stack takes from outside its stack file (`regionkit.program.read_settings`)
+    settings: StackSettings = field(default_factory=StackSettings)
 
     def deployment(self) -> Deployment:
         if isinstance(self.spec, Deployment):
@@ -95,11 +94,7 @@ class DeploymentTopology(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         self.deployment = deployment
 
-        self.platforms: dict[str, RegionPlatform] = {}
-        for region in deployment.regions:
-            platform_cls = _platform_for(region)
-            component = platform_cls(f"{name}-{region.id}", PlatformArgs(deployment, region), child)
-            self.platforms[region.id] = component.platform
+        self.platforms = _platforms(name, deployment, resolved.store_groups, args.settings, self)
 
         from regionkit.components.shared_keys import SharedKeys, SharedKeysArgs
 
@@ -107,12 +102,15 @@ class DeploymentTopology(pulumi.ComponentResource):
 
         from regionkit.components.data import store_for
 
-        self.stores: list[Any] = []
+        self.stores: list[DataStore] = []
         for group in resolved.store_groups:
             store_cls = store_for(group.engine)
-            store_name = f"{name}-{group.data_source_id}"
             self.stores.append(
-                store_cls(store_name, StoreArgs(deployment, group, self.platforms), child)
+                store_cls(
+                    f"{name}-{group.data_source_id}",
+                    StoreArgs(deployment, group, self.platforms, args.settings),
+                    child,
+                )
             )
 
         from regionkit.components.identity_server import IdentityServer, IdentityServerArgs
@@ -148,10 +146,12 @@ class DeploymentTopology(pulumi.ComponentResource):
         self._config_sync(name, deployment, child)
 
         self.timing = resolved.timing
-        module, cls = _GSLB[deployment.dns.provider]
-        gslb_cls = getattr(importlib.import_module(module), cls)
-        self.gslb = gslb_cls(
-            f"{name}-gslb", GslbArgs(deployment, self.region_endpoints, self.timing), child
+        from regionkit.components.gslb import gslb_for
+
+        self.gslb = gslb_for(deployment.dns.provider)(
+            f"{name}-gslb",
+            GslbArgs(deployment, self.region_endpoints, self.timing, args.settings),
+            child,
         )
 
         self.hostname = pulumi.Output.from_input(deployment.hostname)
@@ -203,10 +203,61 @@ class DeploymentTopology(pulumi.ComponentResource):
             )
 
 
-def _platform_for(region: Any) -> Any:
-    from regionkit.components.platform import platform_for
+def _platforms(
+    name: str,
+    deployment: Deployment,
+    groups: tuple[StoreGroup, ...],
+    settings: StackSettings,
+    topology: pulumi.Resource,
+) -> dict[str, RegionPlatform]:
+    """Every region's platform, each installing the add-ons the deployment's stores need."""
+    from regionkit.components.platform import PlatformKind, platform_for, platform_kind
 
-    return platform_for(region)
+    child = pulumi.ResourceOptions(parent=topology)
+    gcp_network = None
+    if any(platform_kind(r) is PlatformKind.GKE for r in deployment.regions):
+        from regionkit.components.platform.gcp import network_once
+
+        gcp_network = network_once(f"{name}-network", deployment, settings, child)
+    operators = _cnpg_operators(name, groups, topology)
+    platforms: dict[str, RegionPlatform] = {}
+    for region in deployment.regions:
+        args = PlatformArgs(
+            deployment,
+            region,
+            settings,
+            cnpg_operator=operators.get(region.id),
+            gcp_network=gcp_network,
+        )
+        platforms[region.id] = platform_for(region)(f"{name}-{region.id}", args, child).platform
+    return platforms
+
+
+def _cnpg_operators(
+    name: str, groups: tuple[StoreGroup, ...], topology: pulumi.Resource
+) -> dict[str, CnpgOperatorArgs]:
+    """The regions whose platform installs the CloudNativePG operator, by region id.
+
+    The first cnpg store of a region used to install it under its own region scope; each
+    request names that release so the platform adopts it (an alias) instead of replacing it.
+    """
+    operators: dict[str, CnpgOperatorArgs] = {}
+    for group in groups:
+        if group.engine is not Engine.CNPG:
+            continue
+        from regionkit.components.data.cnpg import Cnpg, CnpgRegion
+
+        store = f"{name}-{group.data_source_id}"
+        store_urn = pulumi.create_urn(store, Cnpg.TOKEN, parent=topology)
+        for rid in (rid for placement in group.placements for rid in placement):
+            if rid not in operators:
+                operators[rid] = CnpgOperatorArgs(
+                    previous_name=f"{store}-{rid}-cnpg-operator",
+                    previous_parent=pulumi.create_urn(
+                        f"{store}-{rid}", CnpgRegion.TOKEN, parent=store_urn
+                    ),
+                )
+    return operators
 
 
 def _validate(spec: StackSpec) -> None:

@@ -30,7 +30,12 @@ class SubClusters(pulumi.ComponentResource):
             cls = DEPLOYABLE[deployment.topology]
             self.partitions[deployment.sub_cluster] = cls(
                 f"{name}-{deployment.sub_cluster}",
-                TopologyArgs(deployment, config_dir=args.config_dir, validate=False),
+                TopologyArgs(
+                    deployment,
+                    config_dir=args.config_dir,
+                    validate=False,
+                    settings=args.settings,
+                ),
                 pulumi.ResourceOptions(parent=self),
             )
         self.global_hostname = None
@@ -51,7 +56,7 @@ class SubClusters(pulumi.ComponentResource):
             )
             self.global_hostname = GlobalHostname(
                 f"{name}-global",
-                GlobalHostnameArgs(spec, partitions),
+                GlobalHostnameArgs(spec, partitions, args.settings),
                 pulumi.ResourceOptions(parent=self),
             )
         self.hostnames = pulumi.Output.from_input(

@@ -12,15 +12,17 @@ from __future__ import annotations
 import functools
 import json
 from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import pulumi
 import pulumi_aws as aws
 
+from regionkit.components.data.base import MultiRegionStore, Placement
 from regionkit.components.platform.aws import AwsRegion, aws_region, irsa_role
 from regionkit.components.protocols import DataConnection, EgressRule, StoreArgs
 from regionkit.errors import InvalidInput
-from regionkit.model import StoreGroup, data_source_id, type_token
-from regionkit.spec.models import Deployment, Engine
+from regionkit.model import StoreGroup, type_token
+from regionkit.spec.models import Engine
 
 TOKEN = type_token("data", "AuroraDsql")
 REGION_TOKEN = type_token("data", "AuroraDsqlRegion")
@@ -77,7 +79,6 @@ def connect_policy(cluster_arn: str) -> str:
 
 @dataclass(frozen=True)
 class DsqlRegionArgs:
-    deployment: Deployment
     where: AwsRegion
     witness: str | None
 
@@ -101,41 +102,43 @@ class AuroraDsqlRegion(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions.merge(self.child, pulumi.ResourceOptions(protect=True)),
         )
         policy = self.cluster.arn.apply(connect_policy)
-        self.role = irsa_role(name, args.deployment, where, ENGINE, policy, self.child)
-        self.register_outputs({"identifier": self.cluster.identifier, "roleArn": self.role.arn})
+        self.access = irsa_role(name, where, ENGINE, policy, self.child)
+        self.register_outputs(
+            {"identifier": self.cluster.identifier, "roleArn": self.access.identity.role_arn}
+        )
 
 
-class AuroraDsql(pulumi.ComponentResource):
+class AuroraDsql(MultiRegionStore):
     """The DSQL clusters of one `StoreGroup`: one (multi-region) cluster per placement."""
 
+    TOKEN: ClassVar[str] = TOKEN
+
     def __init__(self, name: str, args: StoreArgs, opts: pulumi.ResourceOptions | None = None):
-        deployment, group = args.deployment, args.group
-        check_group(group)
-        regions = {
-            rid: aws_region(args.platforms[rid], ENGINE) for p in group.placements for rid in p
-        }
-        witnesses = [
-            witness_region([regions[rid].location for rid in p]) if len(p) == 2 else None
-            for p in group.placements
-        ]
-        super().__init__(TOKEN, name, {}, opts)
-        self._group = group
         self.regions: dict[str, AuroraDsqlRegion] = {}
         self.peerings: list[aws.dsql.ClusterPeering] = []
-        for placement, witness in zip(group.placements, witnesses, strict=True):
-            members = [
-                AuroraDsqlRegion(
-                    f"{name}-{rid}",
-                    DsqlRegionArgs(deployment, regions[rid], witness),
-                    pulumi.ResourceOptions(parent=self),
-                )
-                for rid in placement
-            ]
-            self.regions.update(zip(placement, members, strict=True))
-            if witness is None:
-                continue
+        super().__init__(name, args, opts)
+
+    def check(self, args: StoreArgs) -> None:
+        check_group(args.group)
+        for placement in args.group.placements:
+            _witness(args, placement)
+
+    def place(self, name: str, args: StoreArgs, placement: Placement) -> dict[str, DataConnection]:
+        witness = _witness(args, placement.regions)
+        members = [
+            AuroraDsqlRegion(
+                f"{name}-{rid}",
+                DsqlRegionArgs(aws_region(args.platforms[rid], ENGINE), witness),
+                pulumi.ResourceOptions(parent=self),
+            )
+            for rid in placement.regions
+        ]
+        self.regions.update(zip(placement.regions, members, strict=True))
+        if witness is not None:
             # each cluster names its peer; the pair becomes active once both peerings exist
-            for rid, member, peer in zip(placement, members, reversed(members), strict=True):
+            for rid, member, peer in zip(
+                placement.regions, members, reversed(members), strict=True
+            ):
                 self.peerings.append(
                     aws.dsql.ClusterPeering(
                         f"{name}-{rid}-peering",
@@ -145,23 +148,22 @@ class AuroraDsql(pulumi.ComponentResource):
                         opts=member.child,
                     )
                 )
-        self.register_outputs(
-            {"identifiers": {rid: r.cluster.identifier for rid, r in self.regions.items()}}
-        )
+        return {
+            rid: self._connection(member)
+            for rid, member in zip(placement.regions, members, strict=True)
+        }
 
-    def connection(self, region_id: str) -> DataConnection:
-        if region_id not in self.regions:
-            raise KeyError(
-                f"the aurora-dsql store {self._group.data_classes} does not serve region {region_id!r}"
-            )
-        regional = self.regions[region_id]
+    def outputs(self) -> dict[str, Any]:
+        return {"identifiers": {rid: r.cluster.identifier for rid, r in self.regions.items()}}
+
+    def _connection(self, regional: AuroraDsqlRegion) -> DataConnection:
         url = regional.cluster.identifier.apply(
             functools.partial(jdbc_url, location=regional.where.location)
         )
         return DataConnection(
             engine=Engine.AURORA_DSQL,
-            data_classes=self._group.data_classes,
-            data_source_id=data_source_id(self._group.data_classes),
+            data_classes=self.group.data_classes,
+            data_source_id=self.source_id,
             env={"JDBC_URL": url},
             secret_env={"DB_USERNAME": pulumi.Output.secret(USERNAME)},
             # the cluster endpoint is public (IAM-authenticated); STS for the IRSA exchange
@@ -169,5 +171,12 @@ class AuroraDsql(pulumi.ComponentResource):
                 EgressRule(port=PORT, cidrs=("0.0.0.0/0",)),
                 EgressRule(port=HTTPS, cidrs=("0.0.0.0/0",)),
             ),
-            service_account_annotations={"eks.amazonaws.com/role-arn": regional.role.arn},
+            identity=regional.access.identity,
         )
+
+
+def _witness(args: StoreArgs, placement: tuple[str, ...]) -> str | None:
+    """The witness region of a two-region placement (None for one region)."""
+    if len(placement) != 2:
+        return None
+    return witness_region([aws_region(args.platforms[rid], ENGINE).location for rid in placement])

@@ -9,15 +9,17 @@ Secondaries are read-only: the identity server there gets the reader endpoint an
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
+from regionkit.components.data.base import MultiRegionStore, Placement
 from regionkit.components.platform.aws import AwsRegion, aws_region
 from regionkit.components.protocols import DataConnection, EgressRule, StoreArgs
 from regionkit.errors import InvalidInput
-from regionkit.model import StoreGroup, data_source_id, type_token
+from regionkit.model import StoreGroup, type_token
 from regionkit.spec.models import Deployment, Engine, Scope
 
 TOKEN = type_token("data", "AuroraPostgresql")
@@ -102,11 +104,8 @@ class AuroraPostgresqlRegion(pulumi.ComponentResource):
         where = args.where
         super().__init__(REGION_TOKEN, name, {"region": where.region.id}, opts)
         child = pulumi.ResourceOptions(parent=self, provider=where.provider)
-        cidr = where.fact("vpc_cidr", ENGINE)
-        if not isinstance(cidr, str):
-            raise InvalidInput(
-                f"region '{where.region.id}': the platform's vpc_cidr must be known before deployment"
-            )
+        facts = where.created(ENGINE)
+        cidr = facts.vpc_cidr
         key = aws.kms.Key(
             f"{name}-key",
             description=f"Aurora storage encryption of {name}",
@@ -116,13 +115,13 @@ class AuroraPostgresqlRegion(pulumi.ComponentResource):
         )
         subnets = aws.rds.SubnetGroup(
             f"{name}-subnets",
-            subnet_ids=where.fact("private_subnet_ids", ENGINE),
+            subnet_ids=list(facts.private_subnet_ids),
             description=f"private subnets of {name}",
             opts=child,
         )
         firewall = aws.ec2.SecurityGroup(
             f"{name}-db",
-            vpc_id=where.fact("vpc_id", ENGINE),
+            vpc_id=facts.vpc_id,
             description=f"PostgreSQL from the VPC of {where.region.id}",
             ingress=[
                 aws.ec2.SecurityGroupIngressArgs(
@@ -187,94 +186,90 @@ class AuroraPostgresqlRegion(pulumi.ComponentResource):
         )
 
 
-class AuroraPostgresql(pulumi.ComponentResource):
+class AuroraPostgresql(MultiRegionStore):
     """The Aurora stores of one `StoreGroup`: one regional or global cluster per placement."""
 
-    def __init__(self, name: str, args: StoreArgs, opts: pulumi.ResourceOptions | None = None):
-        deployment, group = args.deployment, args.group
-        check_group(group)
-        regions = {
-            rid: aws_region(args.platforms[rid], ENGINE) for p in group.placements for rid in p
-        }
-        super().__init__(TOKEN, name, {}, opts)
-        self._group = group
-        self.regions: dict[str, AuroraPostgresqlRegion] = {}
-        self._writer_of: dict[str, str] = {}
-        self._passwords: dict[str, pulumi.Output[str]] = {}
-        self.global_clusters: dict[str, aws.rds.GlobalCluster] = {}
+    TOKEN: ClassVar[str] = TOKEN
 
-        for index, placement in enumerate(group.placements):
-            writer = group.writers[index]
-            base = _join(name, placement_label(deployment, group, index))
-            password = random.RandomPassword(
-                f"{base}-password",
-                length=40,
-                # Aurora rejects /, @, " and spaces in master passwords: letters and digits only
-                special=False,
-                opts=pulumi.ResourceOptions(parent=self),
+    def __init__(self, name: str, args: StoreArgs, opts: pulumi.ResourceOptions | None = None):
+        self.regions: dict[str, AuroraPostgresqlRegion] = {}
+        self.global_clusters: dict[str, aws.rds.GlobalCluster] = {}
+        super().__init__(name, args, opts)
+
+    def check(self, args: StoreArgs) -> None:
+        check_group(args.group)
+        for placement in args.group.placements:
+            for rid in placement:
+                aws_region(args.platforms[rid], ENGINE)
+
+    def place(self, name: str, args: StoreArgs, placement: Placement) -> dict[str, DataConnection]:
+        writer = placement.writer
+        regions = {rid: aws_region(args.platforms[rid], ENGINE) for rid in placement.regions}
+        base = _join(name, placement_label(args.deployment, self.group, placement.index))
+        password = random.RandomPassword(
+            f"{base}-password",
+            length=40,
+            # Aurora rejects /, @, " and spaces in master passwords: letters and digits only
+            special=False,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        secret: pulumi.Output[str] = pulumi.Output.secret(password.result)
+        global_cluster = None
+        if len(placement.regions) > 1:
+            global_cluster = aws.rds.GlobalCluster(
+                f"{base}-global",
+                global_cluster_identifier=f"{base}-global",
+                engine=ENGINE,
+                engine_version=ENGINE_VERSION,
+                database_name=DATABASE,
+                storage_encrypted=True,
+                deletion_protection=True,
+                opts=pulumi.ResourceOptions(
+                    parent=self, provider=regions[writer].provider, protect=True
+                ),
             )
-            secret: pulumi.Output[str] = pulumi.Output.secret(password.result)
-            global_cluster = None
-            if len(placement) > 1:
-                global_cluster = aws.rds.GlobalCluster(
-                    f"{base}-global",
-                    global_cluster_identifier=f"{base}-global",
-                    engine=ENGINE,
-                    engine_version=ENGINE_VERSION,
-                    database_name=DATABASE,
-                    storage_encrypted=True,
-                    deletion_protection=True,
-                    opts=pulumi.ResourceOptions(
-                        parent=self, provider=regions[writer].provider, protect=True
-                    ),
-                )
-                self.global_clusters[base] = global_cluster
-            primary = AuroraPostgresqlRegion(
-                f"{name}-{writer}",
-                AuroraRegionArgs(regions[writer], True, global_cluster, secret),
+            self.global_clusters[base] = global_cluster
+        primary = AuroraPostgresqlRegion(
+            f"{name}-{writer}",
+            AuroraRegionArgs(regions[writer], True, global_cluster, secret),
+            pulumi.ResourceOptions(parent=self),
+        )
+        self.regions[writer] = primary
+        connections = {writer: self._connection(primary, secret, writer=True)}
+        for rid in placement.regions:
+            if rid == writer:
+                continue
+            secondary = AuroraPostgresqlRegion(
+                f"{name}-{rid}",
+                AuroraRegionArgs(
+                    regions[rid], False, global_cluster, None, after=tuple(primary.instances)
+                ),
                 pulumi.ResourceOptions(parent=self),
             )
-            self.regions[writer] = primary
-            for rid in placement:
-                self._writer_of[rid] = writer
-                self._passwords[rid] = secret
-                if rid == writer:
-                    continue
-                self.regions[rid] = AuroraPostgresqlRegion(
-                    f"{name}-{rid}",
-                    AuroraRegionArgs(
-                        regions[rid], False, global_cluster, None, after=tuple(primary.instances)
-                    ),
-                    pulumi.ResourceOptions(parent=self),
-                )
-        self.register_outputs(
-            {
-                "endpoints": {rid: r.cluster.endpoint for rid, r in self.regions.items()},
-                "globalClusters": {k: g.id for k, g in self.global_clusters.items()},
-            }
-        )
+            self.regions[rid] = secondary
+            connections[rid] = self._connection(secondary, secret, writer=False)
+        return connections
 
-    def connection(self, region_id: str) -> DataConnection:
-        if region_id not in self.regions:
-            raise KeyError(
-                f"the aurora-postgresql store {self._group.data_classes} does not serve region {region_id!r}"
-            )
-        regional = self.regions[region_id]
-        writer = self._writer_of[region_id] == region_id
+    def outputs(self) -> dict[str, Any]:
+        return {
+            "endpoints": {rid: r.cluster.endpoint for rid, r in self.regions.items()},
+            "globalClusters": {k: g.id for k, g in self.global_clusters.items()},
+        }
+
+    def _connection(
+        self, regional: AuroraPostgresqlRegion, password: pulumi.Output[str], *, writer: bool
+    ) -> DataConnection:
         endpoint = regional.cluster.endpoint if writer else regional.cluster.reader_endpoint
         return DataConnection(
             engine=Engine.AURORA_POSTGRESQL,
-            data_classes=self._group.data_classes,
-            data_source_id=data_source_id(self._group.data_classes),
+            data_classes=self.group.data_classes,
+            data_source_id=self.source_id,
             env={
                 "JDBC_URL": pulumi.Output.concat(
                     "jdbc:postgresql://", endpoint, f":{PORT}/{DATABASE}?sslmode=require"
                 )
             },
-            secret_env={
-                "DB_USERNAME": pulumi.Output.secret(USERNAME),
-                "DB_PASSWORD": self._passwords[region_id],
-            },
+            secret_env={"DB_USERNAME": pulumi.Output.secret(USERNAME), "DB_PASSWORD": password},
             egress=(EgressRule(port=PORT, cidrs=(regional.vpc_cidr,)),),
             read_only=not writer,
         )

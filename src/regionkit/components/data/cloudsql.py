@@ -13,22 +13,23 @@ Identity server nodes connect with the JDBC driver to the private IP of their re
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pulumi
 import pulumi_gcp as gcp
 import pulumi_random as random
 from pulumi_gcp import sql
 
+from regionkit.components.data.base import MultiRegionStore, Placement
+from regionkit.components.facts import GcpFacts
 from regionkit.components.protocols import (
     DataConnection,
     EgressRule,
-    RegionPlatform,
     RegionScope,
     StoreArgs,
 )
 from regionkit.errors import InvalidInput
-from regionkit.model import data_source_id, type_token
+from regionkit.model import type_token
 from regionkit.spec.models import Cloud, Engine
 
 DATABASE_VERSION = "POSTGRES_16"
@@ -41,8 +42,6 @@ PORT = 5432
 BACKUP_START = "03:00"
 RETAINED_BACKUPS = 14
 LOG_RETENTION_DAYS = 7
-#: network facts a region's platform must give (a regionkit-created GKE cluster does)
-NETWORK_KEYS = ("network_id", "private_service_connection", "private_service_cidr")
 
 
 class CloudSqlRegion(RegionScope):
@@ -51,43 +50,30 @@ class CloudSqlRegion(RegionScope):
     TOKEN = type_token("data", "CloudSqlRegion")
 
 
-class CloudSqlPostgresql(pulumi.ComponentResource):
+class CloudSqlPostgresql(MultiRegionStore):
     """The Cloud SQL primaries and replicas of one store group; `connection(region_id)`."""
 
     TOKEN: ClassVar[str] = type_token("data", "CloudSqlPostgresql")
 
     def __init__(self, name: str, args: StoreArgs, opts: pulumi.ResourceOptions | None = None):
-        group = args.group
-        for placement in group.placements:
-            for rid in placement:
-                _check_platform(args, rid)
-        super().__init__(self.TOKEN, name, {}, opts)
-        self._group = group
-        self._connections: dict[str, DataConnection] = {}
         self.instances: dict[str, gcp.sql.DatabaseInstance] = {}
-        for placement, writer in zip(group.placements, group.writers, strict=True):
-            self._placement(name, args, placement, writer)
-        self.register_outputs(
-            {"instances": {rid: i.connection_name for rid, i in self.instances.items()}}
-        )
+        super().__init__(name, args, opts)
 
-    def connection(self, region_id: str) -> DataConnection:
-        try:
-            return self._connections[region_id]
-        except KeyError:
-            raise KeyError(
-                f"region '{region_id}' is not served by Cloud SQL store "
-                f"{data_source_id(self._group.data_classes)}"
-            ) from None
+    def check(self, args: StoreArgs) -> None:
+        for placement in args.group.placements:
+            for rid in placement:
+                _gcp_facts(args, rid)
 
-    def _placement(
-        self, name: str, args: StoreArgs, placement: tuple[str, ...], writer: str
-    ) -> None:
-        platforms = args.platforms
+    def outputs(self) -> dict[str, Any]:
+        return {"instances": {rid: i.connection_name for rid, i in self.instances.items()}}
+
+    def place(self, name: str, args: StoreArgs, placement: Placement) -> dict[str, DataConnection]:
+        writer, platforms = placement.writer, args.platforms
         primary_platform = platforms[writer]
+        facts = _gcp_facts(args, writer)
         scope = CloudSqlRegion(f"{name}-{writer}", writer, pulumi.ResourceOptions(parent=self))
         child = pulumi.ResourceOptions(parent=scope, provider=primary_platform.cloud_provider)
-        network = _private_network(primary_platform)
+        network = _private_network(facts)
         protected = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(protect=True))
 
         primary = gcp.sql.DatabaseInstance(
@@ -123,9 +109,10 @@ class CloudSqlPostgresql(pulumi.ComponentResource):
             opts=child,
         )
         self.instances[writer] = primary
-        self._connections[writer] = self._connection(args, primary, secret, read_only=False)
+        cidr = facts.private_service_cidr
+        connections = {writer: self._connection(primary, secret, cidr, read_only=False)}
 
-        for rid in placement:
+        for rid in placement.regions:
             if rid == writer:
                 continue
             platform = platforms[rid]
@@ -146,24 +133,23 @@ class CloudSqlPostgresql(pulumi.ComponentResource):
                 ),
             )
             self.instances[rid] = replica
-            self._connections[rid] = self._connection(args, replica, secret, read_only=True)
+            connections[rid] = self._connection(replica, secret, cidr, read_only=True)
+        return connections
 
     def _connection(
         self,
-        args: StoreArgs,
         instance: gcp.sql.DatabaseInstance,
         password: pulumi.Output[str],
+        cidr: str,
         read_only: bool,
     ) -> DataConnection:
-        group = args.group
         url = pulumi.Output.concat(
             "jdbc:postgresql://", instance.private_ip_address, f":{PORT}/{DATABASE}?sslmode=require"
         )
-        cidr = str(args.platforms[group.writers[0]].network["private_service_cidr"])
         return DataConnection(
             engine=Engine.CLOUDSQL_POSTGRESQL,
-            data_classes=group.data_classes,
-            data_source_id=data_source_id(group.data_classes),
+            data_classes=self.group.data_classes,
+            data_source_id=self.source_id,
             env={"JDBC_URL": url},
             secret_env={"DB_USERNAME": pulumi.Output.secret(USER), "DB_PASSWORD": password},
             egress=(EgressRule(port=PORT, cidrs=(cidr,)),),
@@ -208,16 +194,15 @@ def _settings(
     )
 
 
-def _private_network(platform: RegionPlatform) -> pulumi.Output[str]:
+def _private_network(facts: GcpFacts) -> pulumi.Output[str]:
     """The network id, depending on the private services connection (instances need the
     peering before they can take a private IP)."""
-    network = platform.network
-    return pulumi.Output.all(network["network_id"], network["private_service_connection"]).apply(
+    return pulumi.Output.all(facts.network_id, facts.private_service_connection).apply(
         lambda values: str(values[0])
     )
 
 
-def _check_platform(args: StoreArgs, region_id: str) -> None:
+def _gcp_facts(args: StoreArgs, region_id: str) -> GcpFacts:
     platform = args.platforms.get(region_id)
     path = args.deployment.region_path(region_id)
     if platform is None:
@@ -227,10 +212,10 @@ def _check_platform(args: StoreArgs, region_id: str) -> None:
             f"{path}: engine cloudsql-postgresql runs on cloud 'gcp', region '{region_id}' is "
             f"cloud '{platform.region.cloud}'"
         )
-    missing = [k for k in NETWORK_KEYS if k not in platform.network]
-    if missing:
+    if not isinstance(platform.facts, GcpFacts):
         raise InvalidInput(
             f"{path}: Cloud SQL takes a private IP on the region's VPC network, which regionkit "
             "knows only for clusters it creates; remove cluster.kubeconfigContext of region "
-            f"'{region_id}' or use another engine (missing: {', '.join(missing)})"
+            f"'{region_id}' or use another engine"
         )
+    return platform.facts

@@ -1,9 +1,9 @@
 """CloudNativePG: a PostgreSQL cluster in the writer region, replica clusters in the others.
 
+The CloudNativePG operator (Helm chart `cloudnative-pg`, pinned) is a cluster-wide add-on:
+the region's platform installs it (`platform.addons`) and every cnpg store there depends on it.
+
 Per placement of the group, in every region (through that region's Kubernetes provider):
-- the CloudNativePG operator (Helm chart `cloudnative-pg`, pinned), once per cluster even when
-  several store groups use cnpg: the first `Cnpg` component in a region installs it and later
-  ones in the same program reuse that release (`_operator`);
 - a namespace for the store's PostgreSQL `Cluster`.
 In the writer region the `Cluster` bootstraps the database `idsvr` with its owner and a
 generated password, archives WAL and takes daily base backups to object storage. In the other
@@ -16,11 +16,10 @@ The object store lives on the writer's cloud:
   access key of an IAM user limited to the bucket, in a Secret;
 - gcp: a Cloud Storage bucket; clusters on GKE use Workload Identity, others a service account
   key in a Secret;
-- kubernetes (or any region, to bring your own store): the Pulumi config object
-  `regionkit:cnpgBackups`, keyed by the writer's region id, with `destinationPath`
-  (`s3://bucket/path/`), optional `endpointURL` and `region`, and `accessKeyId` and
-  `secretAccessKey` (set the latter with `pulumi config set --secret --path`). Without it a
-  single-region store keeps no backups (a warning), and a multi-region store is an error.
+- kubernetes (or any region, to bring your own store): `StackSettings.cnpg_backups` for the
+  writer's region id (the program reads it from the Pulumi config object
+  `regionkit:cnpgBackups`). Without it a single-region store keeps no backups (a warning), and
+  a multi-region store is an error.
 
 Backups use the operator's in-tree Barman Cloud support (`barmanObjectStore`), deprecated
 since CloudNativePG 1.26 in favour of the Barman Cloud plugin and supported by the pinned
@@ -35,7 +34,6 @@ on the identity server side.
 from __future__ import annotations
 
 import json
-import weakref
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -43,6 +41,8 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
+from regionkit.components.data.base import MultiRegionStore, Placement
+from regionkit.components.facts import AwsFacts, GcpFacts, IrsaRole, WorkloadIdentity
 from regionkit.components.protocols import (
     DataConnection,
     EgressRule,
@@ -50,15 +50,11 @@ from regionkit.components.protocols import (
     RegionScope,
     StoreArgs,
 )
+from regionkit.components.settings import CnpgBackupTarget
 from regionkit.errors import InvalidInput
 from regionkit.model import data_source_id, type_token
 from regionkit.spec.models import Cloud, Engine
 
-CHART = "cloudnative-pg"
-CHART_REPOSITORY = "https://cloudnative-pg.github.io/charts"
-CHART_VERSION = "0.27.1"
-OPERATOR_NAMESPACE = "cnpg-system"
-OPERATOR_RELEASE = "cnpg"
 #: a "system" image: it carries barman-cloud, which in-tree backups need
 IMAGE = "ghcr.io/cloudnative-pg/postgresql:16.13-system-bookworm"
 API_VERSION = "postgresql.cnpg.io/v1"
@@ -74,12 +70,8 @@ RETENTION = "30d"
 NONCURRENT_DAYS = 30
 #: CloudNativePG schedules take six fields (seconds first): daily at 03:00
 BACKUP_SCHEDULE = "0 0 3 * * *"
+#: the Pulumi config object (namespace regionkit) the program reads `cnpg_backups` from
 CONFIG_KEY = "cnpgBackups"
-
-#: one operator per Kubernetes cluster, whatever the number of cnpg stores in it
-_OPERATORS: weakref.WeakKeyDictionary[k8s.Provider, k8s.helm.v3.Release] = (
-    weakref.WeakKeyDictionary()
-)
 
 
 def dns_label(value: str, limit: int = 63) -> str:
@@ -145,7 +137,7 @@ class _Region:
     platform: RegionPlatform
     scope: CnpgRegion
     cluster: str
-    operator: k8s.helm.v3.Release
+    operator: pulumi.Resource
     namespace: k8s.core.v1.Namespace
 
     def opts(self, *depends_on: pulumi.Resource, retain: bool = False) -> pulumi.ResourceOptions:
@@ -158,55 +150,38 @@ class _Region:
         )
 
 
-class Cnpg(pulumi.ComponentResource):
+class Cnpg(MultiRegionStore):
     """The CloudNativePG clusters of one store group; `connection(region_id)`."""
 
     TOKEN: ClassVar[str] = type_token("data", "Cnpg")
 
     def __init__(self, name: str, args: StoreArgs, opts: pulumi.ResourceOptions | None = None):
+        self._namespace = namespace_name(
+            args.deployment.name, data_source_id(args.group.data_classes)
+        )
+        self.clusters: dict[str, k8s.apiextensions.CustomResource] = {}
+        super().__init__(name, args, opts)
+
+    def check(self, args: StoreArgs) -> None:
         group = args.group
-        stores_config = pulumi.Config("regionkit").get_object(CONFIG_KEY) or {}
         for placement, writer in zip(group.placements, group.writers, strict=True):
             for rid in placement:
                 if rid not in args.platforms:
                     path = args.deployment.region_path(rid)
                     raise InvalidInput(f"{path}: no platform for region '{rid}'")
-            _check_store_possible(args, placement, writer, stores_config)
-        super().__init__(self.TOKEN, name, {}, opts)
-        self._group = group
-        self._source = data_source_id(group.data_classes)
-        self._namespace = namespace_name(args.deployment.name, self._source)
-        self._connections: dict[str, DataConnection] = {}
-        self.clusters: dict[str, k8s.apiextensions.CustomResource] = {}
-        for placement, writer in zip(group.placements, group.writers, strict=True):
-            self._placement(name, args, placement, writer, stores_config)
-        self.register_outputs(
-            {"clusters": {rid: cluster_name(self._source, rid) for rid in self.clusters}}
-        )
+            _check_store_possible(args, placement, writer)
 
-    def connection(self, region_id: str) -> DataConnection:
-        try:
-            return self._connections[region_id]
-        except KeyError:
-            raise KeyError(
-                f"region '{region_id}' is not served by cnpg store {self._source}"
-            ) from None
+    def outputs(self) -> dict[str, Any]:
+        return {"clusters": {rid: cluster_name(self.source_id, rid) for rid in self.clusters}}
 
     # --- one placement ---------------------------------------------------------------------
 
-    def _placement(
-        self,
-        name: str,
-        args: StoreArgs,
-        placement: tuple[str, ...],
-        writer: str,
-        stores_config: dict[str, Any],
-    ) -> None:
+    def place(self, name: str, args: StoreArgs, placement: Placement) -> dict[str, DataConnection]:
+        writer = placement.writer
         regions: dict[str, _Region] = {}
-        for rid in placement:
+        for rid in placement.regions:
             platform = args.platforms[rid]
             scope = CnpgRegion(f"{name}-{rid}", rid, pulumi.ResourceOptions(parent=self))
-            operator = _operator(f"{name}-{rid}", platform, scope)
             namespace = k8s.core.v1.Namespace(
                 f"{name}-{rid}-namespace",
                 metadata=k8s.meta.v1.ObjectMetaArgs(
@@ -223,11 +198,11 @@ class Cnpg(pulumi.ComponentResource):
                 ),
             )
             regions[rid] = _Region(
-                platform, scope, cluster_name(self._source, rid), operator, namespace
+                platform, scope, cluster_name(self.source_id, rid), _operator(platform), namespace
             )
 
         primary = regions[writer]
-        store = self._object_store(name, args, writer, regions, stores_config)
+        store = self._object_store(name, args, writer, regions)
         password = random.RandomPassword(
             f"{name}-{writer}-owner-password",
             length=32,
@@ -271,9 +246,10 @@ class Cnpg(pulumi.ComponentResource):
                 opts=primary.opts(self.clusters[writer]),
             )
 
+        connections: dict[str, DataConnection] = {}
         for rid, region in regions.items():
             if rid != writer:
-                assert store is not None  # _check_store_possible
+                assert store is not None  # check()
                 self.clusters[rid] = k8s.apiextensions.CustomResource(
                     f"{name}-{rid}-cluster",
                     api_version=API_VERSION,
@@ -282,10 +258,10 @@ class Cnpg(pulumi.ComponentResource):
                     spec=replica_spec(source=primary.cluster, store=store, region_id=rid),
                     opts=region.opts(region.operator, region.namespace, *waits, retain=True),
                 )
-            self._connections[rid] = DataConnection(
+            connections[rid] = DataConnection(
                 engine=Engine.CNPG,
-                data_classes=self._group.data_classes,
-                data_source_id=self._source,
+                data_classes=self.group.data_classes,
+                data_source_id=self.source_id,
                 env={"JDBC_URL": jdbc_url(region.cluster, self._namespace)},
                 secret_env={"DB_USERNAME": pulumi.Output.secret(OWNER), "DB_PASSWORD": secret},
                 egress=(
@@ -297,6 +273,7 @@ class Cnpg(pulumi.ComponentResource):
                 ),
                 read_only=rid != writer,
             )
+        return connections
 
     def _metadata(self, cluster: str, region_id: str) -> dict[str, Any]:
         return {
@@ -313,17 +290,17 @@ class Cnpg(pulumi.ComponentResource):
         args: StoreArgs,
         writer: str,
         regions: dict[str, _Region],
-        stores_config: dict[str, Any],
     ) -> ObjectStore | None:
         writer_cloud = args.platforms[writer].region.cloud
-        if writer in stores_config:
-            return self._configured_store(name, writer, regions, stores_config[writer])
+        target = args.settings.cnpg_backups.get(writer)
+        if target is not None:
+            return self._configured_store(name, regions, target)
         if writer_cloud is Cloud.AWS and args.platforms[writer].cloud_provider is not None:
             return self._aws_store(name, writer, regions)
         if writer_cloud is Cloud.GCP and args.platforms[writer].cloud_provider is not None:
             return self._gcp_store(name, writer, regions)
         pulumi.log.warn(
-            f"cnpg store {self._source} in region '{writer}' keeps no backups: regionkit creates "
+            f"cnpg store {self.source_id} in region '{writer}' keeps no backups: regionkit creates "
             f"object storage on aws and gcp only; set the Pulumi config regionkit:{CONFIG_KEY} "
             f"for region '{writer}' to back it up",
             resource=self,
@@ -353,23 +330,15 @@ class Cnpg(pulumi.ComponentResource):
         )
 
     def _configured_store(
-        self, name: str, writer: str, regions: dict[str, _Region], config: dict[str, Any]
+        self, name: str, regions: dict[str, _Region], target: CnpgBackupTarget
     ) -> ObjectStore:
-        path = f"regionkit:{CONFIG_KEY}.{writer}"
-        missing = [
-            k for k in ("destinationPath", "accessKeyId", "secretAccessKey") if not config.get(k)
-        ]
-        if missing:
-            raise InvalidInput(f"Pulumi config {path} needs {', '.join(missing)}")
-        secret_config = pulumi.Config("regionkit").get_secret_object(CONFIG_KEY)
-        assert secret_config is not None
-        store = ObjectStore(str(config["destinationPath"]), config.get("endpointURL"))
+        store = ObjectStore(target.destination_path, target.endpoint_url)
         data: dict[str, pulumi.Input[str]] = {
-            "ACCESS_KEY_ID": secret_config.apply(lambda c: str(c[writer]["accessKeyId"])),
-            "ACCESS_SECRET_KEY": secret_config.apply(lambda c: str(c[writer]["secretAccessKey"])),
+            "ACCESS_KEY_ID": target.access_key_id,
+            "ACCESS_SECRET_KEY": target.secret_access_key,
         }
-        if config.get("region"):
-            data["ACCESS_REGION"] = str(config["region"])
+        if target.region:
+            data["ACCESS_REGION"] = target.region
         for rid, region in regions.items():
             secret = self._credentials_secret(name, rid, region, data)
             store.credentials[rid] = {
@@ -429,14 +398,14 @@ class Cnpg(pulumi.ComponentResource):
         store = ObjectStore(pulumi.Output.concat("s3://", bucket.bucket, "/"))
         static: list[str] = []
         for rid, region in regions.items():
-            network = region.platform.network
-            if region.platform.region.cloud is Cloud.AWS and "oidc_provider_arn" in network:
+            facts = region.platform.facts
+            if isinstance(facts, AwsFacts):
                 # CloudNativePG runs every instance as a ServiceAccount named after the cluster
                 role = aws.iam.Role(
                     f"{name}-{rid}-backups",
                     assume_role_policy=irsa_trust_policy(
-                        network["oidc_provider_arn"],  # type: ignore[arg-type]
-                        network["oidc_provider_url"],  # type: ignore[arg-type]
+                        facts.oidc_provider_arn,
+                        facts.oidc_provider_url,
                         self._namespace,
                         region.cluster,
                     ),
@@ -453,7 +422,7 @@ class Cnpg(pulumi.ComponentResource):
                     ),
                 )
                 store.credentials[rid] = {"s3Credentials": {"inheritFromIAMRole": True}}
-                store.annotations[rid] = {"eks.amazonaws.com/role-arn": role.arn}
+                store.annotations[rid] = IrsaRole(role.arn).annotations()
                 store.resources.append(grant)
             else:
                 static.append(rid)
@@ -480,7 +449,7 @@ class Cnpg(pulumi.ComponentResource):
     def _gcp_store(self, name: str, writer: str, regions: dict[str, _Region]) -> ObjectStore:
         import pulumi_gcp as gcp
 
-        from regionkit.components.platform.gcp import gcp_project, service_account_id
+        from regionkit.components.platform.gcp import service_account_id
 
         primary = regions[writer]
         child = pulumi.ResourceOptions(
@@ -506,7 +475,7 @@ class Cnpg(pulumi.ComponentResource):
         account = gcp.serviceaccount.Account(
             f"{name}-{writer}-backups",
             account_id=service_account_id(f"{name}-{writer}-cnpg"),
-            display_name=f"CloudNativePG backups of {self._source}",
+            display_name=f"CloudNativePG backups of {self.source_id}",
             opts=child,
         )
         member = pulumi.Output.concat("serviceAccount:", account.email)
@@ -520,19 +489,16 @@ class Cnpg(pulumi.ComponentResource):
         store = ObjectStore(pulumi.Output.concat("gs://", bucket.name, "/"), resources=[grant])
         static: list[str] = []
         for rid, region in regions.items():
-            network = region.platform.network
-            if region.platform.region.cloud is Cloud.GCP and "workload_pool" in network:
-                project = network.get("project") or gcp_project(
-                    region.platform.cloud_provider,  # type: ignore[arg-type]
-                    region.scope,
-                )
+            facts = region.platform.facts
+            if isinstance(facts, GcpFacts):
+                project = facts.project
                 binding = gcp.serviceaccount.IAMMember(
                     f"{name}-{rid}-workload-identity",
                     service_account_id=account.name,
                     role="roles/iam.workloadIdentityUser",
                     member=pulumi.Output.concat(
                         "serviceAccount:",
-                        project,  # type: ignore[arg-type]
+                        project,
                         f".svc.id.goog[{self._namespace}/{region.cluster}]",
                     ),
                     opts=pulumi.ResourceOptions(
@@ -540,7 +506,7 @@ class Cnpg(pulumi.ComponentResource):
                     ),
                 )
                 store.credentials[rid] = {"googleCredentials": {"gkeEnvironment": True}}
-                store.annotations[rid] = {"iam.gke.io/gcp-service-account": account.email}
+                store.annotations[rid] = WorkloadIdentity(account.email).annotations()
                 store.resources.append(binding)
             else:
                 static.append(rid)
@@ -648,36 +614,20 @@ def replica_spec(*, source: str, store: ObjectStore, region_id: str) -> dict[str
     return spec
 
 
-def _operator(name: str, platform: RegionPlatform, parent: pulumi.Resource) -> k8s.helm.v3.Release:
-    """The region's CloudNativePG operator: installed by the first cnpg store in the cluster."""
-    existing = _OPERATORS.get(platform.k8s_provider)
-    if existing is not None:
-        return existing
-    release = k8s.helm.v3.Release(
-        f"{name}-cnpg-operator",
-        name=OPERATOR_RELEASE,
-        chart=CHART,
-        version=CHART_VERSION,
-        repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=CHART_REPOSITORY),
-        namespace=OPERATOR_NAMESPACE,
-        create_namespace=True,
-        # the chart installs the CRDs the clusters need
-        skip_crds=False,
-        opts=pulumi.ResourceOptions(
-            parent=parent,
-            provider=platform.k8s_provider,
-            depends_on=list(platform.depends_on),
-        ),
-    )
-    _OPERATORS[platform.k8s_provider] = release
-    return release
+def _operator(platform: RegionPlatform) -> pulumi.Resource:
+    """The region's CloudNativePG operator, which its platform installs for cnpg stores."""
+    operator = platform.addons.cnpg_operator
+    if operator is None:
+        raise ValueError(
+            f"the platform of region '{platform.region.id}' installed no CloudNativePG operator: "
+            "create it with PlatformArgs.cnpg_operator"
+        )
+    return operator
 
 
-def _check_store_possible(
-    args: StoreArgs, placement: tuple[str, ...], writer: str, stores_config: dict[str, Any]
-) -> None:
+def _check_store_possible(args: StoreArgs, placement: tuple[str, ...], writer: str) -> None:
     """A placement spanning regions needs an object store its replicas restore from."""
-    if len(placement) == 1 or writer in stores_config:
+    if len(placement) == 1 or writer in args.settings.cnpg_backups:
         return
     platform = args.platforms[writer]
     if platform.region.cloud in (Cloud.AWS, Cloud.GCP) and platform.cloud_provider is not None:

@@ -16,17 +16,19 @@ import functools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import pulumi
 import pulumi_aws as aws
 
 from regionkit.catalog import curity_dynamodb, idsvr
 from regionkit.catalog.curity_dynamodb import Index, Table
+from regionkit.components.data.base import MultiRegionStore, Placement
+from regionkit.components.facts import ConnectionKind
 from regionkit.components.platform.aws import AwsRegion, aws_region, irsa_role
 from regionkit.components.protocols import DataConnection, EgressRule, StoreArgs
 from regionkit.errors import InvalidInput
-from regionkit.model import data_source_id, type_token
+from regionkit.model import type_token
 from regionkit.spec.models import Consistency, DataClassName, Deployment, Engine
 
 TOKEN = type_token("data", "DynamoDb")
@@ -207,7 +209,6 @@ def _in_region(arn: str, location: str) -> str:
 
 @dataclass(frozen=True)
 class DynamoDbRegionArgs:
-    deployment: Deployment
     where: AwsRegion
     #: the tables to create here (a one-region store), as (resource name, Table arguments)
     tables: tuple[tuple[str, dict[str, Any]], ...] = ()
@@ -235,86 +236,85 @@ class DynamoDbRegion(pulumi.ComponentResource):
         ]
         arns = args.table_arns or pulumi.Output.all(*[t.arn for t in self.tables])
         policy = arns.apply(functools.partial(access_policy, location=where.location))
-        self.role = irsa_role(name, args.deployment, where, ENGINE, policy, child)
-        self.register_outputs({"roleArn": self.role.arn})
+        self.access = irsa_role(name, where, ENGINE, policy, child)
+        self.register_outputs({"roleArn": self.access.identity.role_arn})
 
 
-class DynamoDb(pulumi.ComponentResource):
+class DynamoDb(MultiRegionStore):
     """Curity's DynamoDB tables for one `StoreGroup`: a global table set per placement."""
 
+    TOKEN: ClassVar[str] = TOKEN
+
     def __init__(self, name: str, args: StoreArgs, opts: pulumi.ResourceOptions | None = None):
-        deployment, group = args.deployment, args.group
-        tables = tables_for(group.data_classes)
-        regions = {
-            rid: aws_region(args.platforms[rid], ENGINE) for p in group.placements for rid in p
-        }
-        reps = [
-            replication(
-                deployment, [regions[rid].location for rid in _home_first(p, group.writers[i])]
-            )
-            for i, p in enumerate(group.placements)
-        ]
-        super().__init__(TOKEN, name, {}, opts)
-        self._group = group
-        self.prefix = table_prefix(deployment)
+        self.prefix = table_prefix(args.deployment)
         self.tables: dict[str, list[aws.dynamodb.Table]] = {}
         self.regions: dict[str, DynamoDbRegion] = {}
+        super().__init__(name, args, opts)
+
+    def check(self, args: StoreArgs) -> None:
+        tables_for(args.group.data_classes)
+        for placement, home in zip(args.group.placements, args.group.writers, strict=True):
+            _replication(args, placement, home)
+
+    def place(self, name: str, args: StoreArgs, placement: Placement) -> dict[str, DataConnection]:
+        home = placement.writer
+        regions = {rid: aws_region(args.platforms[rid], ENGINE) for rid in placement.regions}
+        rep = _replication(args, placement.regions, home)
         child = pulumi.ResourceOptions(parent=self)
-
-        for index, placement in enumerate(group.placements):
-            home = group.writers[index]
-            specs = tuple(
-                (
-                    f"{name}-{home}-{t.name}",
-                    table_args(t, f"{self.prefix}curity-{t.name}", reps[index]),
-                )
-                for t in tables
+        specs = tuple(
+            (f"{name}-{home}-{t.name}", table_args(t, f"{self.prefix}curity-{t.name}", rep))
+            for t in tables_for(self.group.data_classes)
+        )
+        if len(placement.regions) == 1:
+            # a one-region table set belongs to its region
+            regional = DynamoDbRegion(
+                f"{name}-{home}", DynamoDbRegionArgs(regions[home], specs), child
             )
-            if len(placement) == 1:
-                # a one-region table set belongs to its region
-                regional = DynamoDbRegion(
-                    f"{name}-{home}", DynamoDbRegionArgs(deployment, regions[home], specs), child
-                )
-                self.regions[home] = regional
-                self.tables[home] = regional.tables
-                continue
-            # a global table set belongs to no region; each replica region gets its own role
-            created = [
-                aws.dynamodb.Table(
-                    table_name,
-                    opts=pulumi.ResourceOptions(
-                        parent=self, provider=regions[home].provider, protect=True
-                    ),
-                    **kwargs,
-                )
-                for table_name, kwargs in specs
-            ]
-            self.tables[home] = created
-            arns = pulumi.Output.all(*[t.arn for t in created])
-            for rid in placement:
-                self.regions[rid] = DynamoDbRegion(
-                    f"{name}-{rid}",
-                    DynamoDbRegionArgs(deployment, regions[rid], table_arns=arns),
-                    child,
-                )
-
-        self.register_outputs({"tablePrefix": self.prefix})
-
-    def connection(self, region_id: str) -> DataConnection:
-        if region_id not in self.regions:
-            raise KeyError(
-                f"the dynamodb store {self._group.data_classes} does not serve region {region_id!r}"
+            self.regions[home] = regional
+            self.tables[home] = regional.tables
+            return {home: self._connection(regional)}
+        # a global table set belongs to no region; each replica region gets its own access
+        created = [
+            aws.dynamodb.Table(
+                table_name,
+                opts=pulumi.ResourceOptions(
+                    parent=self, provider=regions[home].provider, protect=True
+                ),
+                **kwargs,
             )
-        regional = self.regions[region_id]
+            for table_name, kwargs in specs
+        ]
+        self.tables[home] = created
+        arns = pulumi.Output.all(*[t.arn for t in created])
+        connections = {}
+        for rid in placement.regions:
+            self.regions[rid] = DynamoDbRegion(
+                f"{name}-{rid}", DynamoDbRegionArgs(regions[rid], table_arns=arns), child
+            )
+            connections[rid] = self._connection(self.regions[rid])
+        return connections
+
+    def outputs(self) -> dict[str, Any]:
+        return {"tablePrefix": self.prefix}
+
+    def _connection(self, regional: DynamoDbRegion) -> DataConnection:
         return DataConnection(
             engine=Engine.DYNAMODB,
-            data_classes=self._group.data_classes,
-            data_source_id=data_source_id(self._group.data_classes),
+            data_classes=self.group.data_classes,
+            data_source_id=self.source_id,
             env={"DYNAMODB_REGION": regional.where.location, "DYNAMODB_TABLE_PREFIX": self.prefix},
             # DynamoDB and STS (the IRSA token exchange) are public HTTPS endpoints
             egress=(EgressRule(port=HTTPS, cidrs=("0.0.0.0/0",)),),
-            service_account_annotations={"eks.amazonaws.com/role-arn": regional.role.arn},
+            identity=regional.access.identity,
+            kind=ConnectionKind.DYNAMODB,
         )
+
+
+def _replication(args: StoreArgs, placement: tuple[str, ...], home: str) -> Replication:
+    locations = [
+        aws_region(args.platforms[rid], ENGINE).location for rid in _home_first(placement, home)
+    ]
+    return replication(args.deployment, locations)
 
 
 def _home_first(placement: tuple[str, ...], home: str) -> list[str]:

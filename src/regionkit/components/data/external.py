@@ -9,18 +9,19 @@ unless the caller narrows it with `cidrs`.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pulumi
 
+from regionkit.components.data.base import MultiRegionStore, Placement
 from regionkit.components.protocols import DataConnection, EgressRule, StoreArgs
-from regionkit.model import data_source_id, type_token
+from regionkit.model import type_token
 from regionkit.spec.models import Engine
 
 POSTGRESQL_PORT = 5432
 
 
-class External(pulumi.ComponentResource):
+class External(MultiRegionStore):
     """Wires an existing database's Secret into the identity server of every region it serves."""
 
     TOKEN: ClassVar[str] = type_token("data", "External")
@@ -34,6 +35,13 @@ class External(pulumi.ComponentResource):
         port: int = POSTGRESQL_PORT,
         cidrs: tuple[str, ...] = (),
     ) -> None:
+        if not 0 < port < 65536:
+            raise ValueError(f"port {port} is not a TCP port")
+        self._egress = (EgressRule(port=port, cidrs=cidrs),)
+        self.secret_name = args.group.secret_name
+        super().__init__(name, args, opts)
+
+    def check(self, args: StoreArgs) -> None:
         group = args.group
         if group.engine is not Engine.EXTERNAL:
             raise ValueError(f"External serves engine 'external', not {group.engine.value!r}")
@@ -42,27 +50,16 @@ class External(pulumi.ComponentResource):
                 f"data classes {', '.join(group.data_classes)}: engine 'external' needs "
                 "connection.secretName (an existing Secret in each region's namespace)"
             )
-        if not 0 < port < 65536:
-            raise ValueError(f"port {port} is not a TCP port")
-        super().__init__(self.TOKEN, name, {}, opts)
-        self._group = group
-        self._regions = frozenset(rid for placement in group.placements for rid in placement)
-        self._egress = (EgressRule(port=port, cidrs=cidrs),)
-        self.secret_name = group.secret_name
-        self.register_outputs(
-            {"secretName": group.secret_name, "dataSource": data_source_id(group.data_classes)}
-        )
 
-    def connection(self, region_id: str) -> DataConnection:
-        if region_id not in self._regions:
-            raise ValueError(
-                f"region {region_id!r} is not served by the external store of "
-                f"{', '.join(self._group.data_classes)}"
-            )
-        return DataConnection(
+    def place(self, name: str, args: StoreArgs, placement: Placement) -> dict[str, DataConnection]:
+        connection = DataConnection(
             engine=Engine.EXTERNAL,
-            data_classes=self._group.data_classes,
-            data_source_id=data_source_id(self._group.data_classes),
-            secret_ref=self._group.secret_name,
+            data_classes=self.group.data_classes,
+            data_source_id=self.source_id,
+            secret_ref=self.group.secret_name,
             egress=self._egress,
         )
+        return dict.fromkeys(placement.regions, connection)
+
+    def outputs(self) -> dict[str, Any]:
+        return {"secretName": self.group.secret_name, "dataSource": self.source_id}

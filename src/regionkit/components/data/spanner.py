@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pulumi
 import pulumi_gcp as gcp
 
 from regionkit.catalog import regions as catalog
+from regionkit.components.data.base import MultiRegionStore, Placement
+from regionkit.components.facts import GcpFacts, WorkloadIdentity
 from regionkit.components.platform.gcp import (
     gcp_project,
     service_account_id,
@@ -33,7 +35,7 @@ from regionkit.components.protocols import (
     StoreArgs,
 )
 from regionkit.errors import InvalidInput
-from regionkit.model import data_source_id, type_token, workload_service_account
+from regionkit.model import type_token, workload_service_account
 from regionkit.spec.models import Cloud, Engine
 
 DATABASE = "idsvr"
@@ -102,53 +104,36 @@ class SpannerRegion(RegionScope):
     TOKEN = type_token("data", "SpannerRegion")
 
 
-class Spanner(pulumi.ComponentResource):
+class Spanner(MultiRegionStore):
     """The Spanner instances of one store group; `connection(region_id)`."""
 
     TOKEN: ClassVar[str] = type_token("data", "Spanner")
 
     def __init__(self, name: str, args: StoreArgs, opts: pulumi.ResourceOptions | None = None):
-        group = args.group
-        configs = []
-        for placement in group.placements:
-            platforms = [_gcp_platform(args, rid) for rid in placement]
-            configs.append(choose_config([p.region.location for p in platforms]))
-        super().__init__(self.TOKEN, name, {}, opts)
-        self._group = group
-        self._connections: dict[str, DataConnection] = {}
         self.instances: dict[str, gcp.spanner.Instance] = {}
-        for placement, writer, config in zip(group.placements, group.writers, configs, strict=True):
-            self._placement(name, args, placement, writer, config)
-        self.register_outputs({"instances": {rid: i.name for rid, i in self.instances.items()}})
+        super().__init__(name, args, opts)
 
-    def connection(self, region_id: str) -> DataConnection:
-        try:
-            return self._connections[region_id]
-        except KeyError:
-            raise KeyError(
-                f"region '{region_id}' is not served by Spanner store "
-                f"{data_source_id(self._group.data_classes)}"
-            ) from None
+    def check(self, args: StoreArgs) -> None:
+        for placement in args.group.placements:
+            _config(args, placement)
 
-    def _placement(
-        self,
-        name: str,
-        args: StoreArgs,
-        placement: tuple[str, ...],
-        writer: str,
-        config: catalog.SpannerConfig,
-    ) -> None:
+    def outputs(self) -> dict[str, Any]:
+        return {"instances": {rid: i.name for rid, i in self.instances.items()}}
+
+    def place(self, name: str, args: StoreArgs, placement: Placement) -> dict[str, DataConnection]:
+        config = _config(args, placement.regions)
+        writer = placement.writer
         platform = args.platforms[writer]
         prefix = f"{name}-{writer}"
         # a regional instance belongs to its region; a multi-region one to none
         parent: pulumi.Resource = (
             SpannerRegion(prefix, writer, pulumi.ResourceOptions(parent=self))
-            if len(placement) == 1
+            if len(placement.regions) == 1
             else self
         )
         child = pulumi.ResourceOptions(parent=parent, provider=platform.cloud_provider)
         protected = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(protect=True))
-        project = _project(platform, parent)
+        project = _project(platform, parent, args.settings.gcp_project)
         identifier = instance_id(prefix)
 
         instance = gcp.spanner.Instance(
@@ -205,31 +190,35 @@ class Spanner(pulumi.ComponentResource):
             "/databases/",
             database.name,
         )
-        group = args.group
-        for rid in placement:
-            self._connections[rid] = DataConnection(
-                engine=Engine.SPANNER,
-                data_classes=group.data_classes,
-                data_source_id=data_source_id(group.data_classes),
-                env={"JDBC_URL": url, "JDBC_DRIVER": JDBC_DRIVER},
-                # the driver authenticates as the nodes' Google service account (Workload
-                # Identity) and ignores both: the account's email names the principal, and
-                # there is no password
-                secret_env={
-                    "DB_USERNAME": pulumi.Output.secret(account.email),
-                    "DB_PASSWORD": pulumi.Output.secret(""),
-                },
-                egress=EGRESS,
-                service_account_annotations={"iam.gke.io/gcp-service-account": account.email},
-            )
+        connection = DataConnection(
+            engine=Engine.SPANNER,
+            data_classes=self.group.data_classes,
+            data_source_id=self.source_id,
+            env={"JDBC_URL": url, "JDBC_DRIVER": JDBC_DRIVER},
+            # the driver authenticates as the nodes' Google service account (Workload
+            # Identity) and ignores both: the account's email names the principal, and
+            # there is no password
+            secret_env={
+                "DB_USERNAME": pulumi.Output.secret(account.email),
+                "DB_PASSWORD": pulumi.Output.secret(""),
+            },
+            egress=EGRESS,
+            identity=WorkloadIdentity(account.email),
+        )
+        return dict.fromkeys(placement.regions, connection)
 
 
-def _project(platform: RegionPlatform, parent: pulumi.Resource) -> pulumi.Output[str]:
-    known = platform.network.get("project")
-    if known is not None and not isinstance(known, list):
-        return pulumi.Output.from_input(known)
+def _project(
+    platform: RegionPlatform, parent: pulumi.Resource, configured: str | None
+) -> pulumi.Output[str]:
+    if isinstance(platform.facts, GcpFacts):
+        return pulumi.Output.from_input(platform.facts.project)
     assert platform.cloud_provider is not None
-    return gcp_project(platform.cloud_provider, parent)
+    return gcp_project(platform.cloud_provider, parent, configured)
+
+
+def _config(args: StoreArgs, placement: tuple[str, ...]) -> catalog.SpannerConfig:
+    return choose_config([_gcp_platform(args, rid).region.location for rid in placement])
 
 
 def _gcp_platform(args: StoreArgs, region_id: str) -> RegionPlatform:

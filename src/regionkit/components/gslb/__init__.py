@@ -1,4 +1,20 @@
 """Global server load balancing: the public hostname's DNS records and health checks.
 
-One implementation per DNS provider (Route 53, Cloud DNS), each taking `GslbArgs`.
+One implementation per DNS provider (Route 53, Cloud DNS), each taking `GslbArgs`, registered
+in `GSLB` and imported only when a stack uses it.
 """
+
+from __future__ import annotations
+
+from regionkit.components.protocols import GslbClass, Lazy
+from regionkit.spec.models import DnsProvider
+
+GSLB: dict[DnsProvider, Lazy[GslbClass]] = {
+    DnsProvider.ROUTE53: Lazy("regionkit.components.gslb.route53", "Route53Gslb"),
+    DnsProvider.CLOUD_DNS: Lazy("regionkit.components.gslb.cloud_dns", "CloudDnsGslb"),
+}
+
+
+def gslb_for(provider: DnsProvider) -> GslbClass:
+    """The GSLB component class of a DNS provider."""
+    return GSLB[provider].load()

@@ -34,6 +34,7 @@ import pulumi_gcp as gcp
 from pulumi_gcp import dns
 
 from regionkit.catalog import regions as catalog
+from regionkit.components.gslb.global_hostname import GeoRecordsArgs, gcp_geo_items
 from regionkit.components.protocols import GslbArgs, RegionEndpoint
 from regionkit.errors import InvalidInput
 from regionkit.model import FailoverTiming, regional_hostname, type_token
@@ -241,7 +242,7 @@ class CloudDnsGslb(pulumi.ComponentResource):
 
         provider = gcp.Provider(
             f"{name}-cloud-dns",
-            project=pulumi.Config("gcp").get("project"),
+            project=args.settings.gcp_project,
             opts=pulumi.ResourceOptions(parent=self),
         )
         child = pulumi.ResourceOptions(parent=self, provider=provider)
@@ -343,3 +344,39 @@ def _require_ip_endpoints(deployment: Deployment, endpoints: Sequence[RegionEndp
             "(a cloud load balancer's DNS name), so it cannot be health checked or failed over "
             "to; use dns.provider: route53, which health checks hostnames"
         )
+
+
+def global_hostname_records(name: str, args: GeoRecordsArgs, parent: pulumi.Resource) -> None:
+    """The sub-clusters' global hostname: one CNAME record set routed by the client's region."""
+    items = gcp_geo_items(args.partitions)
+    if not items:
+        raise InvalidInput(
+            "dns.globalHostname: no GCP region lies in any sub-cluster's jurisdiction, so "
+            "Cloud DNS cannot route by location; use route53 for the global hostname"
+        )
+    provider = gcp.Provider(
+        f"{name}-cloud-dns",
+        project=args.settings.gcp_project,
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    managed = gcp.dns.get_managed_zone_output(
+        name=managed_zone_name(args.zone),
+        opts=pulumi.InvokeOutputOptions(parent=parent, provider=provider),
+    )
+    gcp.dns.RecordSet(
+        f"{name}-record",
+        managed_zone=managed.name,
+        name=record_name(args.hostname),
+        type="CNAME",
+        ttl=args.ttl,
+        routing_policy=gcp.dns.RecordSetRoutingPolicyArgs(
+            enable_geo_fencing=True,
+            geos=[
+                gcp.dns.RecordSetRoutingPolicyGeoArgs(
+                    location=location, rrdatas=[record_name(target)]
+                )
+                for location, target in items
+            ],
+        ),
+        opts=pulumi.ResourceOptions(parent=parent, provider=provider),
+    )

@@ -7,12 +7,14 @@ never the enforcement of residency: the partitions hold the data, each behind it
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import ClassVar
+from dataclasses import dataclass, field
+from typing import ClassVar, Protocol
 
 import pulumi
 
 from regionkit.catalog import regions as catalog
+from regionkit.components.protocols import Lazy
+from regionkit.components.settings import StackSettings
 from regionkit.errors import InvalidInput
 from regionkit.model import type_token
 from regionkit.spec.models import DnsProvider, StackSpec
@@ -31,6 +33,31 @@ class Partition:
 class GlobalHostnameArgs:
     spec: StackSpec
     partitions: tuple[Partition, ...]
+    settings: StackSettings = field(default_factory=StackSettings)
+
+
+@dataclass(frozen=True)
+class GeoRecordsArgs:
+    """What a DNS provider's records of the global hostname need."""
+
+    zone: str
+    hostname: str
+    partitions: tuple[Partition, ...]
+    ttl: int
+    settings: StackSettings
+
+
+class GeoRecords(Protocol):
+    """Registers the global hostname's geolocation records on one DNS provider."""
+
+    def __call__(self, name: str, args: GeoRecordsArgs, parent: pulumi.Resource) -> None: ...
+
+
+#: the records of the global hostname per DNS provider, imported only when a stack uses it
+GEO_RECORDS: dict[DnsProvider, Lazy[GeoRecords]] = {
+    DnsProvider.ROUTE53: Lazy("regionkit.components.gslb.route53", "global_hostname_records"),
+    DnsProvider.CLOUD_DNS: Lazy("regionkit.components.gslb.cloud_dns", "global_hostname_records"),
+}
 
 
 @dataclass(frozen=True)
@@ -109,78 +136,7 @@ class GlobalHostname(pulumi.ComponentResource):
             raise InvalidInput("dns.globalHostname needs at least one sub-cluster")
         super().__init__(self.TOKEN, name, {}, opts)
         ttl = 300  # a hint that changes only with the partitions: cache it
-        if dns.provider is DnsProvider.ROUTE53:
-            self._route53(name, zone, hostname, args.partitions, ttl)
-        else:
-            self._cloud_dns(name, zone, hostname, args.partitions, ttl)
+        records = GEO_RECORDS[dns.provider].load()
+        records(name, GeoRecordsArgs(zone, hostname, args.partitions, ttl, args.settings), self)
         self.hostname = pulumi.Output.from_input(hostname)
         self.register_outputs({"hostname": self.hostname})
-
-    def _route53(
-        self, name: str, zone: str, hostname: str, partitions: tuple[Partition, ...], ttl: int
-    ) -> None:
-        import pulumi_aws as aws
-
-        provider = aws.Provider(
-            f"{name}-route53", region="us-east-1", opts=pulumi.ResourceOptions(parent=self)
-        )
-        child = pulumi.ResourceOptions(parent=self, provider=provider)
-        hosted = aws.route53.get_zone_output(
-            name=zone,
-            private_zone=False,
-            opts=pulumi.InvokeOutputOptions(parent=self, provider=provider),
-        )
-        for rule in geo_rules(partitions):
-            aws.route53.Record(
-                f"{name}-{rule.set_identifier}",
-                zone_id=hosted.zone_id,
-                name=hostname,
-                type="CNAME",
-                ttl=ttl,
-                records=[rule.target],
-                set_identifier=rule.set_identifier,
-                geolocation_routing_policies=[
-                    aws.route53.RecordGeolocationRoutingPolicyArgs(country=rule.country)
-                ],
-                opts=child,
-            )
-
-    def _cloud_dns(
-        self, name: str, zone: str, hostname: str, partitions: tuple[Partition, ...], ttl: int
-    ) -> None:
-        import pulumi_gcp as gcp
-
-        from regionkit.components.gslb.cloud_dns import managed_zone_name, record_name
-
-        items = gcp_geo_items(partitions)
-        if not items:
-            raise InvalidInput(
-                "dns.globalHostname: no GCP region lies in any sub-cluster's jurisdiction, so "
-                "Cloud DNS cannot route by location; use route53 for the global hostname"
-            )
-        provider = gcp.Provider(
-            f"{name}-cloud-dns",
-            project=pulumi.Config("gcp").get("project"),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        managed = gcp.dns.get_managed_zone_output(
-            name=managed_zone_name(zone),
-            opts=pulumi.InvokeOutputOptions(parent=self, provider=provider),
-        )
-        gcp.dns.RecordSet(
-            f"{name}-record",
-            managed_zone=managed.name,
-            name=record_name(hostname),
-            type="CNAME",
-            ttl=ttl,
-            routing_policy=gcp.dns.RecordSetRoutingPolicyArgs(
-                enable_geo_fencing=True,
-                geos=[
-                    gcp.dns.RecordSetRoutingPolicyGeoArgs(
-                        location=location, rrdatas=[record_name(target)]
-                    )
-                    for location, target in items
-                ],
-            ),
-            opts=pulumi.ResourceOptions(parent=self, provider=provider),
-        )

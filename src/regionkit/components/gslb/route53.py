@@ -19,6 +19,7 @@ from typing import Any, Literal
 import pulumi
 import pulumi_aws as aws
 
+from regionkit.components.gslb.global_hostname import GeoRecordsArgs, geo_rules
 from regionkit.components.protocols import GslbArgs, RegionEndpoint
 from regionkit.errors import InvalidInput
 from regionkit.model import FailoverTiming, regional_hostname, type_token
@@ -344,4 +345,31 @@ class Route53Gslb(pulumi.ComponentResource):
             enable_sni=True,
             tags={"Name": f"{deployment.hostname} {rid}"},
             opts=opts,
+        )
+
+
+def global_hostname_records(name: str, args: GeoRecordsArgs, parent: pulumi.Resource) -> None:
+    """The sub-clusters' global hostname: a CNAME per country to its partition's hostname."""
+    provider = aws.Provider(
+        f"{name}-route53", region=PROVIDER_REGION, opts=pulumi.ResourceOptions(parent=parent)
+    )
+    child = pulumi.ResourceOptions(parent=parent, provider=provider)
+    hosted = aws.route53.get_zone_output(
+        name=args.zone,
+        private_zone=False,
+        opts=pulumi.InvokeOutputOptions(parent=parent, provider=provider),
+    )
+    for rule in geo_rules(args.partitions):
+        aws.route53.Record(
+            f"{name}-{rule.set_identifier}",
+            zone_id=hosted.zone_id,
+            name=args.hostname,
+            type="CNAME",
+            ttl=args.ttl,
+            records=[rule.target],
+            set_identifier=rule.set_identifier,
+            geolocation_routing_policies=[
+                aws.route53.RecordGeolocationRoutingPolicyArgs(country=rule.country)
+            ],
+            opts=child,
         )

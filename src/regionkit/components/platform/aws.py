@@ -18,6 +18,8 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from regionkit.components.facts import AwsFacts, IrsaRole
+from regionkit.components.platform.addons import install_addons
 from regionkit.components.protocols import PlatformArgs, RegionPlatform
 from regionkit.errors import InvalidInput
 from regionkit.model import type_token, workload_service_account
@@ -137,51 +139,56 @@ class AwsRegion:
 
     region: RegionSpec
     provider: pulumi.ProviderResource
-    network: dict[str, Any]
+    #: None on a cluster regionkit did not create: its network and IRSA trust are unknown
+    facts: AwsFacts | None
 
     @property
     def location(self) -> str:
         return self.region.location
 
-    def fact(self, key: str, engine: str) -> Any:
-        if key not in self.network:
+    def created(self, engine: str) -> AwsFacts:
+        """The facts of the EKS platform, or a clear error on an existing cluster."""
+        if self.facts is None:
             raise InvalidInput(
-                f"engine '{engine}' in region '{self.region.id}' needs the region's {key}, which "
-                "only a cluster regionkit creates (no cluster.kubeconfigContext) provides"
+                f"engine '{engine}' in region '{self.region.id}' needs the region's VPC and IRSA "
+                "trust, which only a cluster regionkit creates (no cluster.kubeconfigContext) "
+                "provides"
             )
-        return self.network[key]
+        return self.facts
 
 
 def aws_region(platform: RegionPlatform, engine: str) -> AwsRegion:
-    """The region's AWS provider and network facts, or a clear error off AWS."""
+    """The region's AWS provider and facts, or a clear error off AWS."""
     region = platform.region
     if region.cloud is not Cloud.AWS or platform.cloud_provider is None:
         raise InvalidInput(
             f"engine '{engine}' runs on AWS only; region '{region.id}' is cloud '{region.cloud}'"
         )
-    return AwsRegion(region, platform.cloud_provider, dict(platform.network))
+    facts = platform.facts if isinstance(platform.facts, AwsFacts) else None
+    return AwsRegion(region, platform.cloud_provider, facts)
 
 
 @dataclass(frozen=True)
 class WorkloadAccess:
     """A data store's access, granted to the region's one workload role (IRSA)."""
 
-    arn: pulumi.Input[str]
+    identity: IrsaRole
     policy: aws.iam.RolePolicy
 
 
 def irsa_role(
     name: str,
-    deployment: Deployment,
     where: AwsRegion,
     engine: str,
     policy: pulumi.Input[str],
     opts: pulumi.ResourceOptions,
 ) -> WorkloadAccess:
     """Grant `policy` to the role the region's identity server nodes assume through IRSA."""
-    role_name = where.fact("workload_role_name", engine)
-    access = aws.iam.RolePolicy(f"{name}-access", role=role_name, policy=policy, opts=opts)
-    return WorkloadAccess(arn=where.fact("workload_role_arn", engine), policy=access)
+    facts = where.created(engine)
+    access = aws.iam.RolePolicy(
+        f"{name}-access", role=facts.workload_role_name, policy=policy, opts=opts
+    )
+    return WorkloadAccess(identity=IrsaRole(facts.workload_role_arn), policy=access)
 
 
 def _oidc_issuer(identities: Sequence[Any] | None) -> str:
@@ -274,22 +281,26 @@ class EksPlatform(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[node_group]),
         )
         self.cluster = cluster
+        self.addons = install_addons(prefix, args, self.k8s_provider, (node_group,), self)
         self.platform = RegionPlatform(
             region=region,
             k8s_provider=self.k8s_provider,
+            facts=AwsFacts(
+                vpc_id=vpc.id,
+                vpc_cidr=cidr,
+                private_subnet_ids=tuple(s.id for s in private_subnets),
+                public_subnet_ids=tuple(s.id for s in public_subnets),
+                oidc_provider_arn=self.oidc_provider.arn,
+                oidc_provider_url=oidc_url,
+                workload_role_name=self.workload_role.name,
+                workload_role_arn=self.workload_role.arn,
+            ),
             cloud_provider=self.provider,
             gateway_address_kind="hostname",
             gateway_class=GATEWAY_CLASS,
-            network={
-                "vpc_id": vpc.id,
-                "vpc_cidr": cidr,
-                "private_subnet_ids": [s.id for s in private_subnets],
-                "public_subnet_ids": [s.id for s in public_subnets],
-                "oidc_provider_arn": self.oidc_provider.arn,
-                "oidc_provider_url": oidc_url,
-                "workload_role_name": self.workload_role.name,
-                "workload_role_arn": self.workload_role.arn,
-            },
+            # AWS load balancers reach the pods from inside the VPC
+            gateway_source_cidrs=(cidr,),
+            addons=self.addons,
             depends_on=(node_group,),
         )
         self.register_outputs(

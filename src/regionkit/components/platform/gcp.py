@@ -9,17 +9,16 @@ clusters share one network. So the network and its private services access (the 
 SQL private IPs come from) form `GcpNetwork`, created once per deployment; each `GkePlatform`
 adds its region's subnet, router, NAT and cluster to it.
 
-Which network a `GkePlatform` joins: the one in `GkePlatformArgs.network` when given; else the
-network its siblings joined: the first `GkePlatform` of a deployment under a parent (a topology)
-creates a `GcpNetwork` next to itself, and the deployment's other Google Cloud regions under
-that parent join it (`_deployment_network`). A platform without a parent creates its own.
+Which network a `GkePlatform` joins: the one `PlatformArgs.gcp_network` gives (the topology
+passes `network_once`, so the deployment's Google Cloud regions share the network the first of
+them makes); without it, a network of its own.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -28,7 +27,10 @@ import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 from pulumi_gcp import container
 
+from regionkit.components.facts import GcpFacts
+from regionkit.components.platform.addons import install_addons
 from regionkit.components.protocols import PlatformArgs, RegionPlatform
+from regionkit.components.settings import StackSettings
 from regionkit.model import type_token
 from regionkit.spec.models import Cloud, Deployment, RegionSpec
 
@@ -36,6 +38,8 @@ DEFAULT_MACHINE_TYPE = "e2-standard-4"
 RELEASE_CHANNEL = "REGULAR"
 #: Gateway API GatewayClass of the global external Application Load Balancer
 GATEWAY_CLASS = "gke-l7-global-external-managed"
+#: where that load balancer and its health checks reach the pods from: Google's front ends
+GOOGLE_FRONT_END_CIDRS = ("35.191.0.0/16", "130.211.0.0/22")
 #: the range Google-managed services (Cloud SQL private IPs) take their addresses from
 PRIVATE_SERVICE_ADDRESS = "10.255.0.0"
 PRIVATE_SERVICE_PREFIX = 16
@@ -82,21 +86,17 @@ def subnet_plan(deployment: Deployment, region: RegionSpec) -> SubnetPlan:
     )
 
 
-def gcp_project(provider: pulumi.ProviderResource, parent: pulumi.Resource) -> pulumi.Output[str]:
-    """The project resources of `provider` land in: `gcp:project` from the stack's config, or
-    the provider's default (environment, gcloud) when the config does not set it."""
-    configured = pulumi.Config("gcp").get("project")
+def gcp_project(
+    provider: pulumi.ProviderResource, parent: pulumi.Resource, configured: str | None
+) -> pulumi.Output[str]:
+    """The project resources of `provider` land in: the stack's configured project, or the
+    provider's default (environment, gcloud) when none is configured."""
     if configured:
         return pulumi.Output.from_input(configured)
     config = gcp.organizations.get_client_config_output(
         opts=pulumi.InvokeOutputOptions(parent=parent, provider=provider)
     )
     return config.project
-
-
-def configured_project() -> str | None:
-    """`gcp:project` of the stack; explicit providers do not read it by themselves."""
-    return pulumi.Config("gcp").get("project")
 
 
 def kubeconfig(cluster_name: str, endpoint: str, ca_data: str) -> str:
@@ -138,7 +138,10 @@ def kubeconfig(cluster_name: str, endpoint: str, ca_data: str) -> str:
 @dataclass(frozen=True)
 class GcpNetworkArgs:
     deployment: Deployment
-    #: the provider to create the network with; None creates one (project from `gcp:project`)
+    #: the project of a provider the network makes itself (explicit providers do not read
+    #: `gcp:project`); None: the provider's default
+    project: str | None = None
+    #: the provider to create the network with; None creates one
     provider: gcp.Provider | None = None
 
 
@@ -157,10 +160,10 @@ class GcpNetwork(pulumi.ComponentResource):
     ) -> None:
         super().__init__(self.TOKEN, name, {}, opts)
         self.provider = args.provider or gcp.Provider(
-            name, project=configured_project(), opts=pulumi.ResourceOptions(parent=self)
+            name, project=args.project, opts=pulumi.ResourceOptions(parent=self)
         )
         child = pulumi.ResourceOptions(parent=self, provider=self.provider)
-        self.project = gcp_project(self.provider, self)
+        self.project = gcp_project(self.provider, self, args.project)
         self.network = gcp.compute.Network(
             f"{name}-vpc",
             auto_create_subnetworks=False,
@@ -194,46 +197,34 @@ class GcpNetwork(pulumi.ComponentResource):
 
 
 def shared_network(
-    name: str, deployment: Deployment, opts: pulumi.ResourceOptions | None = None
+    name: str,
+    deployment: Deployment,
+    settings: StackSettings | None = None,
+    opts: pulumi.ResourceOptions | None = None,
 ) -> GcpNetwork | None:
     """The network every `GkePlatform` of `deployment` should join, or None without any."""
     if not any(r.cloud is Cloud.GCP and r.creates_cluster for r in deployment.regions):
         return None
-    return GcpNetwork(name, GcpNetworkArgs(deployment), opts)
+    project = settings.gcp_project if settings else None
+    return GcpNetwork(name, GcpNetworkArgs(deployment, project), opts)
+
+
+def network_once(
+    name: str, deployment: Deployment, settings: StackSettings, opts: pulumi.ResourceOptions
+) -> Callable[[], GcpNetwork]:
+    """`PlatformArgs.gcp_network` of a deployment: the first GKE platform that calls it makes
+    the network, the others join it."""
+    made: list[GcpNetwork] = []
+
+    def network() -> GcpNetwork:
+        if not made:
+            made.append(GcpNetwork(name, GcpNetworkArgs(deployment, settings.gcp_project), opts))
+        return made[0]
+
+    return network
 
 
 # --- the regional platform ---------------------------------------------------------------------
-
-
-#: per parent resource: the network of each deployment's GKE platforms under it
-_NETWORKS: weakref.WeakKeyDictionary[pulumi.Resource, dict[tuple[str, str | None], GcpNetwork]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def _deployment_network(
-    name: str, args: PlatformArgs, opts: pulumi.ResourceOptions | None
-) -> GcpNetwork | None:
-    """The network the deployment's GKE platforms under the same parent share, made by the
-    first of them; None without a parent to share under."""
-    parent = opts.parent if opts is not None else None
-    if parent is None:
-        return None
-    deployment = args.deployment
-    networks = _NETWORKS.setdefault(parent, {})
-    key = (deployment.name, deployment.sub_cluster)
-    if key not in networks:
-        base = name.removesuffix(f"-{args.region.id}")
-        networks[key] = GcpNetwork(
-            f"{base}-network", GcpNetworkArgs(deployment), pulumi.ResourceOptions(parent=parent)
-        )
-    return networks[key]
-
-
-@dataclass(frozen=True)
-class GkePlatformArgs(PlatformArgs):
-    #: the deployment's network (`shared_network`); None: see the module's docstring
-    network: GcpNetwork | None = None
 
 
 class GkePlatform(pulumi.ComponentResource):
@@ -261,17 +252,17 @@ class GkePlatform(pulumi.ComponentResource):
         self.provider = gcp.Provider(
             prefix,
             region=region.location,
-            project=configured_project(),
+            project=args.settings.gcp_project,
             default_labels={"regionkit-deployment": deployment.name, "regionkit-region": region.id},
             opts=pulumi.ResourceOptions(parent=self),
         )
         self._child = pulumi.ResourceOptions(parent=self, provider=self.provider)
         network = (
-            getattr(args, "network", None)
-            or _deployment_network(name, args, opts)
-            or GcpNetwork(
+            args.gcp_network()
+            if args.gcp_network is not None
+            else GcpNetwork(
                 f"{prefix}-network",
-                GcpNetworkArgs(deployment, self.provider),
+                GcpNetworkArgs(deployment, args.settings.gcp_project, self.provider),
                 pulumi.ResourceOptions(parent=self),
             )
         )
@@ -292,25 +283,27 @@ class GkePlatform(pulumi.ComponentResource):
         )
         self.cluster = cluster
         self.network = network
-        workload_pool = pulumi.Output.concat(project, ".svc.id.goog")
+        self.addons = install_addons(prefix, args, self.k8s_provider, (node_pool,), self)
         self.platform = RegionPlatform(
             region=region,
             k8s_provider=self.k8s_provider,
+            facts=GcpFacts(
+                project=project,
+                network_id=network.network.id,
+                network_self_link=network.network.self_link,
+                private_service_connection=network.private_service_connection.id,
+                private_service_cidr=PRIVATE_SERVICE_CIDR,
+                subnet_id=subnet.id,
+                subnet_cidr=plan.nodes,
+                pods_cidr=plan.pods,
+                services_cidr=plan.services,
+                workload_pool=pulumi.Output.concat(project, ".svc.id.goog"),
+            ),
             cloud_provider=self.provider,
             gateway_address_kind="ip",
             gateway_class=GATEWAY_CLASS,
-            network={
-                "project": project,
-                "network_id": network.network.id,
-                "network_self_link": network.network.self_link,
-                "subnet_id": subnet.id,
-                "subnet_cidr": plan.nodes,
-                "pods_cidr": plan.pods,
-                "services_cidr": plan.services,
-                "private_service_connection": network.private_service_connection.id,
-                "private_service_cidr": PRIVATE_SERVICE_CIDR,
-                "workload_pool": workload_pool,
-            },
+            gateway_source_cidrs=GOOGLE_FRONT_END_CIDRS,
+            addons=self.addons,
             depends_on=(node_pool,),
         )
         self.register_outputs(

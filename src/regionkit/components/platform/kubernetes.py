@@ -13,6 +13,8 @@ from typing import ClassVar
 import pulumi
 import pulumi_kubernetes as k8s
 
+from regionkit.components.facts import ClusterFacts
+from regionkit.components.platform.addons import install_addons
 from regionkit.components.protocols import AddressKind, PlatformArgs, RegionPlatform
 from regionkit.model import type_token
 from regionkit.spec.models import Cloud, RegionSpec
@@ -47,11 +49,14 @@ class ExistingCluster(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         cloud_provider = _cloud_provider(prefix, region, self)
+        self.addons = install_addons(prefix, args, k8s_provider, (), self)
         self.platform = RegionPlatform(
             region=region,
             k8s_provider=k8s_provider,
+            facts=ClusterFacts(context),
             cloud_provider=cloud_provider,
             gateway_address_kind=gateway_address_kind(region),
+            addons=self.addons,
         )
         self.register_outputs({"region": region.id, "context": context})
 

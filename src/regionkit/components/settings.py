@@ -1,0 +1,39 @@
+"""Settings a stack takes from outside its stack file, passed down through component args.
+
+Components never read `pulumi.Config`: the program (`regionkit.program.read_settings`) reads
+the stack's configuration once and hands it to the topology, which passes each component the
+part it needs. The Python API passes `StackSettings` itself (the default: none of them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pulumi
+
+
+@dataclass(frozen=True)
+class CnpgBackupTarget:
+    """An S3-compatible object store a cnpg writer region backs up to (bring your own)."""
+
+    destination_path: str
+    access_key_id: pulumi.Input[str]
+    secret_access_key: pulumi.Input[str]
+    endpoint_url: str | None = None
+    region: str | None = None
+
+
+@dataclass(frozen=True)
+class StackSettings:
+    """What the program passes every component that needs it."""
+
+    #: the Google Cloud project of explicit gcp providers; None: the provider's default
+    gcp_project: str | None = None
+    #: per cnpg writer region id: where its backups go instead of a bucket regionkit creates
+    cnpg_backups: Mapping[str, CnpgBackupTarget] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
