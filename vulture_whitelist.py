@@ -39,6 +39,7 @@ Route53Gslb
 EksPlatform
 GkePlatform
 ExistingCluster
+global_hostname_records  # gslb/route53.py, gslb/cloud_dns.py: GlobalHostname's registry
 
 # --- unused in work under way elsewhere (issue 9), reported to the lead -------------------
 topologies  # catalog/engines.py
@@ -57,6 +58,14 @@ resource_prefix  # spec/models.py
 placement_of  # spec/placement.py
 _.gslb  # topologies/base.py
 _.worst_timing  # model/resolve.py
+# components/facts.py: platform facts that no consumer reads yet
+_.public_subnet_ids
+_.network_self_link
+_.subnet_id
+_.subnet_cidr
+_.pods_cidr
+_.services_cidr
+_.workload_pool
 CURITY_VERSION  # catalog/curity_dynamodb.py (where the table definitions come from)
 SOURCE  # catalog/curity_dynamodb.py (the same)
 SchemaJob  # components/schema_job.py (not registered by any topology yet)
