@@ -16,7 +16,7 @@ from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 
-from regionkit.errors import ExitCode, RegionkitError, StackInvalid
+from regionkit.errors import ExitCode, InvalidInput, RegionkitError, StackInvalid
 
 app = typer.Typer(
     name="regionkit",
@@ -270,6 +270,82 @@ def _plan_document(source: str) -> dict[str, Any]:
     from regionkit.plan.runner import plan_stack
 
     return plan_stack(_load(source))
+
+
+# --- latency ----------------------------------------------------------------------------------
+
+
+@app.command()
+def latency(
+    stack: StackArg,
+    users: Annotated[
+        str | None,
+        typer.Option(
+            "--users",
+            metavar="COUNTRY=WEIGHT,...",
+            help="User countries and their weights, e.g. DE=40,FR=25 (default: the populations "
+            "of the stack's jurisdictions).",
+        ),
+    ] = None,
+    users_file: Annotated[
+        Path | None,
+        typer.Option("--users-file", help="YAML mapping of country codes to weights (DE: 40)."),
+    ] = None,
+    suggest: Annotated[
+        int | None,
+        typer.Option(
+            "--suggest",
+            min=1,
+            metavar="N",
+            help="Also list the N candidate regions that would most lower the weighted p95.",
+        ),
+    ] = None,
+    json_output: JsonOpt = False,
+    output_format: Annotated[
+        ReportFormat,
+        typer.Option("--format", "-f", help="table, json, or markdown for a PR comment."),
+    ] = ReportFormat.table,
+) -> None:
+    """Where each user country is served and how fast, before and after each region fails."""
+
+    def run() -> None:
+        from regionkit.latency import latency_map, load_users, parse_users
+        from regionkit.latency import render as latency_render
+        from regionkit.latency.suggest import candidates
+        from regionkit.latency.suggest import suggest as suggest_regions
+
+        if users is not None and users_file is not None:
+            raise InvalidInput("--users and --users-file are mutually exclusive: give one")
+        loaded = _load(stack)
+        given = (
+            parse_users(users)
+            if users is not None
+            else load_users(users_file)
+            if users_file is not None
+            else None
+        )
+        report = latency_map(loaded.spec, given)
+        document: dict[str, Any] = report.to_json()
+        if suggest is not None:
+            found = suggest_regions(loaded.spec, suggest, report.users)
+            document["suggestions"] = [s.to_json() for s in found]
+            if not found:
+                document["suggestionNote"] = (
+                    "No candidate region lowers the p95: none of the stack's clouds has a "
+                    "region that residency allows and that is nearer the users"
+                    if candidates(loaded.spec)
+                    else "No candidate region: only global-cluster deployments spread users over "
+                    "regions (failover routing sends everyone to one region), and residency must "
+                    "allow the region"
+                )
+        if json_output or output_format is ReportFormat.json:
+            _print_json(document)
+        elif output_format is ReportFormat.markdown:
+            sys.stdout.write(latency_render.render_markdown(document) + "\n")
+        else:
+            _stdout().print(latency_render.render_table(document))
+
+    _guard(run, json_errors=json_output)
 
 
 # --- deployment (needs the Pulumi CLI) --------------------------------------------------------

@@ -66,11 +66,13 @@ def build_plan(
     findings: list[Finding],
     failover: dict[str, Any] | None,
     scenarios: list[dict[str, Any]] | None = None,
+    latency: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The plan document of `registrations` recorded from the program of `spec`.
 
     `scenarios` are the article's three test scenarios per reroute (an extension of DESIGN
     section 4: login, session and refresh verdicts for each region a user can be sent to).
+    `latency` is the latency map of the stack's users (`regionkit.latency`), another extension.
     """
     regions = region_rows(spec)
     by_urn = {r.urn: r for r in registrations}
@@ -103,6 +105,7 @@ def build_plan(
         "failover": normalize(failover) if failover is not None else None,
         "scenarios": [normalize(s) for s in scenarios or []],
         "summary": summarize(resources, regions),
+        **({"latency": normalize(latency)} if latency is not None else {}),
     }
 
 

@@ -194,6 +194,10 @@ def render_markdown(plan: Plan, *, limit: int = COMMENT_LIMIT) -> str:
         failover.append("")
         sections.append(failover)
     sections.append(scenarios_section(plan.get("scenarios") or []))
+    if plan.get("latency"):
+        from regionkit.latency.render import markdown_lines
+
+        sections.append(markdown_lines(plan["latency"]))
     details = [
         f"<details><summary>All {summary['resources']} resources</summary>",
         "",

@@ -27,6 +27,7 @@ def plan_stack(loaded: LoadedStack, *, program: Callable[[], Any] | None = None)
     # Imported here: the checks and the program pull in every component and provider SDK,
     # which commands that never plan (`regionkit --help`) should not pay for.
     from regionkit.checks import validate
+    from regionkit.latency import latency_map
     from regionkit.plan.recorder import record
     from regionkit.residency import scenarios
 
@@ -43,6 +44,7 @@ def plan_stack(loaded: LoadedStack, *, program: Callable[[], Any] | None = None)
         findings=findings,
         failover=failover_summary(registrations),
         scenarios=[s.to_json() for s in scenarios(loaded.spec)],
+        latency=latency_map(loaded.spec).to_json(),
     )
 
 

@@ -5,16 +5,17 @@ seed article's multi-region test scenarios.
     report.findings                   # what `regionkit validate` reports for residency
     for s in scenarios(spec): ...     # login / session / refresh for every reroute
 
-The renderers (`render_report`, `report_markdown`, `scenarios_markdown`) live in
-`regionkit.residency.render`, imported on first use so the analysis needs no rich.
+Every name is imported on first use: the analysis needs no rich, and the routing model
+(`regionkit.residency.routing`, which the latency map reuses) needs neither.
 """
 
 from __future__ import annotations
 
 import importlib
-from typing import Any
+import sys
+import types
+from typing import TYPE_CHECKING, Any
 
-from regionkit.residency.analysis import analyse
 from regionkit.residency.report import (
     CROSS_BORDER,
     FAILOVER,
@@ -32,9 +33,19 @@ from regionkit.residency.report import (
     Store,
     transfer_allowed,
 )
-from regionkit.residency.scenarios import Scenario, Verdict, evaluate, scenarios
 
-_RENDER = ("render_report", "report_markdown", "scenarios_markdown")
+if TYPE_CHECKING:
+    from regionkit.residency.analysis import analyse
+    from regionkit.residency.render import render_report, report_markdown, scenarios_markdown
+    from regionkit.residency.scenarios import Scenario, Verdict, evaluate, scenarios
+
+#: names imported on first use, with their modules: the analysis pulls in the components'
+#: protocols (and Pulumi), which the routing model (`regionkit.residency.routing`) must not
+_MODULES = {
+    "analyse": "analysis",
+    **dict.fromkeys(("render_report", "report_markdown", "scenarios_markdown"), "render"),
+    **dict.fromkeys(("Scenario", "Verdict", "evaluate", "scenarios"), "scenarios"),
+}
 
 __all__ = [
     "CROSS_BORDER",
@@ -64,6 +75,21 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    if name in _RENDER:
-        return getattr(importlib.import_module("regionkit.residency.render"), name)
-    raise AttributeError(f"module 'regionkit.residency' has no attribute {name!r}")
+    module = _MODULES.get(name)
+    if module is None:
+        raise AttributeError(f"module 'regionkit.residency' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"regionkit.residency.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+class _Package(types.ModuleType):
+    """Keeps `scenarios` the function: importing a submodule binds it on its package."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _MODULES and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
