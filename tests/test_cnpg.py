@@ -11,7 +11,6 @@ import pulumi_aws as aws
 import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 import pytest
-from pulumi.runtime import config as pulumi_config
 
 import regionkit.plan.mocks_aws
 import regionkit.plan.mocks_gcp  # noqa: F401  (buckets, service accounts, keys)
@@ -22,7 +21,7 @@ from regionkit.components.data.cnpg import (
     OPERATOR_NAMESPACE,
     Cnpg,
 )
-from regionkit.components.protocols import DataConnection, RegionPlatform, StoreArgs
+from regionkit.components.protocols import BackupKeys, DataConnection, RegionPlatform, StoreArgs
 from regionkit.errors import InvalidInput
 from regionkit.plan import mock_outputs
 from regionkit.plan.recorder import Registration, record
@@ -281,22 +280,28 @@ def test_existing_cluster_writer_alone_runs_without_backups() -> None:
 
 def test_existing_cluster_writer_with_replicas_needs_an_object_store() -> None:
     d = deployment("active-passive", [ON_PREM, AWS_PASSIVE])
-    with pytest.raises(InvalidInput, match=r"regionkit:cnpgBackups\.on-prem"):
+    with pytest.raises(InvalidInput, match=r"regions\[0\]\.backups") as caught:
         run(with_stores(d))
+    assert "Pulumi config" not in str(caught.value)
 
 
-def test_object_store_from_the_stack_config(monkeypatch: pytest.MonkeyPatch) -> None:
-    stores = {
-        "on-prem": {
-            "destinationPath": "s3://dc1-backups/idsvr/",
-            "endpointURL": "https://minio.dc1.example:9000",
-            "accessKeyId": "dc1-user",
-            "secretAccessKey": "dc1-password",
-        }
-    }
-    monkeypatch.setitem(pulumi_config.CONFIG.get(), "regionkit:cnpgBackups", json.dumps(stores))
-    monkeypatch.setattr(pulumi_config, "_SECRET_KEYS", {"regionkit:cnpgBackups"}, raising=False)
-    regs = run(with_stores(deployment("active-passive", [ON_PREM, AWS_PASSIVE])))
+ON_PREM_BACKED_UP = ON_PREM[:-1] + (
+    ", backups: {destinationPath: 's3://dc1-backups/idsvr/', "
+    "endpointUrl: 'https://minio.dc1.example:9000', "
+    "credentials: {accessKeyIdEnv: DC1_KEY_ID, secretAccessKeyEnv: DC1_SECRET}}}"
+)
+
+
+def test_object_store_from_the_stack_file_with_keys_from_the_program() -> None:
+    d = deployment("active-passive", [ON_PREM_BACKED_UP, AWS_PASSIVE])
+    keys = {"on-prem": BackupKeys(pulumi.Output.secret("dc1-user"), pulumi.Output.secret("pw"))}
+
+    def program() -> Any:
+        platforms = {r.id: platform_of(r, native=True) for r in d.regions}
+        for group in store_groups(d):
+            Cnpg("acme-id-tokens-accounts-audit", StoreArgs(d, group, platforms, keys))
+
+    regs = run(program)
     found = clusters(regs)
     primary = found["tokens-accounts-audit-on-prem"].inputs["spec"]["backup"]["barmanObjectStore"]
     assert primary["destinationPath"] == "s3://dc1-backups/idsvr/"
@@ -307,6 +312,12 @@ def test_object_store_from_the_stack_config(monkeypatch: pytest.MonkeyPatch) -> 
     assert len(secrets) == 2
     assert {s.inputs["stringData"] for s in secrets} == {"[secret]"}
     assert not [r for r in regs if r.type.startswith("aws:s3")]
+
+
+def test_backups_without_keys_from_the_program_name_the_key() -> None:
+    d = deployment("active-passive", [ON_PREM_BACKED_UP, AWS_PASSIVE])
+    with pytest.raises(InvalidInput, match=r"regions\[0\]\.backups: the program was given no"):
+        run(with_stores(d))
 
 
 def test_namespaces_are_kept_when_removed_from_the_program() -> None:

@@ -8,7 +8,6 @@ from typing import Any
 
 import pulumi
 import pytest
-from pulumi.runtime import config as pulumi_config
 
 import regionkit.plan.mocks_gcp  # noqa: F401  (registers the GCP mock outputs)
 from regionkit.components.platform.gcp import (
@@ -26,7 +25,7 @@ from regionkit.plan import mock_outputs
 from regionkit.plan.mocks_gcp import PROJECT
 from regionkit.plan.recorder import Registration, record
 from regionkit.spec import load_stack_text
-from regionkit.spec.models import Deployment, RegionSpec
+from regionkit.spec.models import CloudsSpec, Deployment, RegionSpec
 from tests.registrations import of_type, one, region_of
 
 
@@ -148,9 +147,11 @@ def test_providers_are_named_after_the_region_and_pinned_to_it() -> None:
     assert cluster.provider is not None and "::acme-id-us-east::" in cluster.provider
 
 
-def test_project_comes_from_the_stack_config_when_set(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(pulumi_config.CONFIG.get(), "gcp:project", "acme-prod")
-    regs = run(build_two(deployment(TWO_GCP), {}))
+def test_project_comes_from_the_stack_file() -> None:
+    d = deployment(TWO_GCP).model_copy(
+        update={"clouds": CloudsSpec.model_validate({"gcp": {"project": "acme-prod"}})}
+    )
+    regs = run(build_two(d, {}))
     assert one(regs, "pulumi:providers:gcp", "acme-id-us-east").inputs["project"] == "acme-prod"
     cluster = one(regs, "gcp:container/cluster:Cluster", "acme-id-us-east-cluster")
     assert cluster.inputs["workloadIdentityConfig"]["workloadPool"] == "acme-prod.svc.id.goog"

@@ -15,6 +15,7 @@ counts and flags exist is known before any resource is registered.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, Protocol
 
@@ -164,6 +165,14 @@ class PlatformArgs:
 
 
 @dataclass(frozen=True)
+class BackupKeys:
+    """The object store keys of a region's `backups`, read from the environment by the program."""
+
+    access_key_id: pulumi.Input[str]
+    secret_access_key: pulumi.Input[str]
+
+
+@dataclass(frozen=True)
 class StoreArgs:
     """Arguments of every data-store component (one per `StoreGroup`)."""
 
@@ -171,6 +180,8 @@ class StoreArgs:
     group: StoreGroup
     #: the platform of every region of the deployment, by region id
     platforms: dict[str, RegionPlatform]
+    #: the keys of each region's `backups` object store, by region id
+    backup_keys: Mapping[str, BackupKeys] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -8,13 +8,15 @@ failover role of each region.
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
 import pulumi
 
 from regionkit.components.protocols import (
+    BackupKeys,
     GslbArgs,
     PlatformArgs,
     RegionEndpoint,
@@ -45,6 +47,8 @@ class TopologyArgs:
     config_dir: Path | None = None
     #: run the stack checks before registering anything (off when the caller already ran them)
     validate: bool = True
+    #: the keys of each region's `backups` object store (see `regionkit.program`)
+    backup_keys: Mapping[str, BackupKeys] = field(default_factory=dict)
 
     def deployment(self) -> Deployment:
         if isinstance(self.spec, Deployment):
@@ -104,7 +108,11 @@ class DeploymentTopology(pulumi.ComponentResource):
             store_cls = store_for(group.engine)
             store_name = f"{name}-{data_source_id(group.data_classes)}"
             self.stores.append(
-                store_cls(store_name, StoreArgs(deployment, group, self.platforms), child)
+                store_cls(
+                    store_name,
+                    StoreArgs(deployment, group, self.platforms, args.backup_keys),
+                    child,
+                )
             )
 
         from regionkit.components.identity_server import IdentityServer, IdentityServerArgs

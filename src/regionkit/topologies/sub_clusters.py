@@ -30,7 +30,12 @@ class SubClusters(pulumi.ComponentResource):
             cls = DEPLOYABLE[deployment.topology]
             self.partitions[deployment.sub_cluster] = cls(
                 f"{name}-{deployment.sub_cluster}",
-                TopologyArgs(deployment, config_dir=args.config_dir, validate=False),
+                TopologyArgs(
+                    deployment,
+                    config_dir=args.config_dir,
+                    validate=False,
+                    backup_keys=args.backup_keys,
+                ),
                 pulumi.ResourceOptions(parent=self),
             )
         self.global_hostname = None

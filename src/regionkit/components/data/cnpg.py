@@ -16,11 +16,11 @@ The object store lives on the writer's cloud:
   access key of an IAM user limited to the bucket, in a Secret;
 - gcp: a Cloud Storage bucket; clusters on GKE use Workload Identity, others a service account
   key in a Secret;
-- kubernetes (or any region, to bring your own store): the Pulumi config object
-  `regionkit:cnpgBackups`, keyed by the writer's region id, with `destinationPath`
-  (`s3://bucket/path/`), optional `endpointURL` and `region`, and `accessKeyId` and
-  `secretAccessKey` (set the latter with `pulumi config set --secret --path`). Without it a
-  single-region store keeps no backups (a warning), and a multi-region store is an error.
+- kubernetes (or any region, to bring your own store): the writer region's `backups` in the
+  stack file (`destinationPath` `s3://bucket/path/`, optional `endpointUrl` and `region`), whose
+  keys arrive in `StoreArgs.backup_keys` (the program reads them from the environment variables
+  the stack file names). Without it a single-region store keeps no backups (a warning), and a
+  multi-region store is an error.
 
 Backups use the operator's in-tree Barman Cloud support (`barmanObjectStore`), deprecated
 since CloudNativePG 1.26 in favour of the Barman Cloud plugin and supported by the pinned
@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import json
 import weakref
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -53,7 +54,7 @@ from regionkit.components.protocols import (
     type_token,
 )
 from regionkit.errors import InvalidInput
-from regionkit.spec.models import Cloud, Engine
+from regionkit.spec.models import BackupSpec, Cloud, Engine
 
 CHART = "cloudnative-pg"
 CHART_REPOSITORY = "https://cloudnative-pg.github.io/charts"
@@ -75,7 +76,6 @@ RETENTION = "30d"
 NONCURRENT_DAYS = 30
 #: CloudNativePG schedules take six fields (seconds first): daily at 03:00
 BACKUP_SCHEDULE = "0 0 3 * * *"
-CONFIG_KEY = "cnpgBackups"
 
 #: one operator per Kubernetes cluster, whatever the number of cnpg stores in it
 _OPERATORS: weakref.WeakKeyDictionary[k8s.Provider, k8s.helm.v3.Release] = (
@@ -166,7 +166,7 @@ class Cnpg(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: StoreArgs, opts: pulumi.ResourceOptions | None = None):
         group = args.group
-        stores_config = pulumi.Config("regionkit").get_object(CONFIG_KEY) or {}
+        stores_config = {r.id: r.backups for r in args.deployment.regions if r.backups}
         for placement, writer in zip(group.placements, group.writers, strict=True):
             for rid in placement:
                 if rid not in args.platforms:
@@ -201,7 +201,7 @@ class Cnpg(pulumi.ComponentResource):
         args: StoreArgs,
         placement: tuple[str, ...],
         writer: str,
-        stores_config: dict[str, Any],
+        stores_config: Mapping[str, BackupSpec],
     ) -> None:
         regions: dict[str, _Region] = {}
         for rid in placement:
@@ -314,19 +314,19 @@ class Cnpg(pulumi.ComponentResource):
         args: StoreArgs,
         writer: str,
         regions: dict[str, _Region],
-        stores_config: dict[str, Any],
+        stores_config: Mapping[str, BackupSpec],
     ) -> ObjectStore | None:
         writer_cloud = args.platforms[writer].region.cloud
         if writer in stores_config:
-            return self._configured_store(name, writer, regions, stores_config[writer])
+            return self._configured_store(name, args, writer, regions, stores_config[writer])
         if writer_cloud is Cloud.AWS and args.platforms[writer].cloud_provider is not None:
             return self._aws_store(name, writer, regions)
         if writer_cloud is Cloud.GCP and args.platforms[writer].cloud_provider is not None:
             return self._gcp_store(name, writer, regions)
         pulumi.log.warn(
             f"cnpg store {self._source} in region '{writer}' keeps no backups: regionkit creates "
-            f"object storage on aws and gcp only; set the Pulumi config regionkit:{CONFIG_KEY} "
-            f"for region '{writer}' to back it up",
+            f"object storage on aws and gcp only; set "
+            f"{args.deployment.region_path(writer)}.backups to back it up",
             resource=self,
         )
         return None
@@ -354,23 +354,27 @@ class Cnpg(pulumi.ComponentResource):
         )
 
     def _configured_store(
-        self, name: str, writer: str, regions: dict[str, _Region], config: dict[str, Any]
+        self,
+        name: str,
+        args: StoreArgs,
+        writer: str,
+        regions: dict[str, _Region],
+        backup: BackupSpec,
     ) -> ObjectStore:
-        path = f"regionkit:{CONFIG_KEY}.{writer}"
-        missing = [
-            k for k in ("destinationPath", "accessKeyId", "secretAccessKey") if not config.get(k)
-        ]
-        if missing:
-            raise InvalidInput(f"Pulumi config {path} needs {', '.join(missing)}")
-        secret_config = pulumi.Config("regionkit").get_secret_object(CONFIG_KEY)
-        assert secret_config is not None
-        store = ObjectStore(str(config["destinationPath"]), config.get("endpointURL"))
+        keys = args.backup_keys.get(writer)
+        if keys is None:
+            raise InvalidInput(
+                f"{args.deployment.region_path(writer)}.backups: the program was given no keys "
+                "for this object store (regionkit's program reads them from the environment "
+                "variables named in backups.credentials)"
+            )
+        store = ObjectStore(backup.destination_path, backup.endpoint_url)
         data: dict[str, pulumi.Input[str]] = {
-            "ACCESS_KEY_ID": secret_config.apply(lambda c: str(c[writer]["accessKeyId"])),
-            "ACCESS_SECRET_KEY": secret_config.apply(lambda c: str(c[writer]["secretAccessKey"])),
+            "ACCESS_KEY_ID": keys.access_key_id,
+            "ACCESS_SECRET_KEY": keys.secret_access_key,
         }
-        if config.get("region"):
-            data["ACCESS_REGION"] = str(config["region"])
+        if backup.region:
+            data["ACCESS_REGION"] = backup.region
         for rid, region in regions.items():
             secret = self._credentials_secret(name, rid, region, data)
             store.credentials[rid] = {
@@ -675,7 +679,10 @@ def _operator(name: str, platform: RegionPlatform, parent: pulumi.Resource) -> k
 
 
 def _check_store_possible(
-    args: StoreArgs, placement: tuple[str, ...], writer: str, stores_config: dict[str, Any]
+    args: StoreArgs,
+    placement: tuple[str, ...],
+    writer: str,
+    stores_config: Mapping[str, BackupSpec],
 ) -> None:
     """A placement spanning regions needs an object store its replicas restore from."""
     if len(placement) == 1 or writer in stores_config:
@@ -687,6 +694,6 @@ def _check_store_possible(
     raise InvalidInput(
         f"{path}: the cnpg writer region '{writer}' (cloud '{platform.region.cloud}') has no "
         f"object store regionkit can create, and replica regions {', '.join(r for r in placement if r != writer)} "
-        f"restore from one: set the Pulumi config regionkit:{CONFIG_KEY}.{writer} "
-        "(destinationPath, accessKeyId, secretAccessKey), or put the writer on aws or gcp"
+        f"restore from one: set {path}.backups (destinationPath and credentials), or put the "
+        "writer on aws or gcp"
     )

@@ -246,7 +246,7 @@ class CloudDnsGslb(pulumi.ComponentResource):
 
         provider = gcp.Provider(
             f"{name}-cloud-dns",
-            project=pulumi.Config("gcp").get("project"),
+            project=deployment.clouds.gcp.project if deployment.clouds.gcp else None,
             opts=pulumi.ResourceOptions(parent=self),
         )
         child = pulumi.ResourceOptions(parent=self, provider=provider)

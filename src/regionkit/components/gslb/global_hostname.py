@@ -108,6 +108,8 @@ class GlobalHostname(pulumi.ComponentResource):
         if not args.partitions:
             raise InvalidInput("dns.globalHostname needs at least one sub-cluster")
         super().__init__(self.TOKEN, name, {}, opts)
+        gcp_settings = args.spec.clouds.gcp
+        self._gcp_project = gcp_settings.project if gcp_settings is not None else None
         ttl = 300  # a hint that changes only with the partitions: cache it
         if dns.provider is DnsProvider.ROUTE53:
             self._route53(name, zone, hostname, args.partitions, ttl)
@@ -160,7 +162,7 @@ class GlobalHostname(pulumi.ComponentResource):
             )
         provider = gcp.Provider(
             f"{name}-cloud-dns",
-            project=pulumi.Config("gcp").get("project"),
+            project=self._gcp_project,
             opts=pulumi.ResourceOptions(parent=self),
         )
         managed = gcp.dns.get_managed_zone_output(

@@ -85,10 +85,11 @@ def subnet_plan(deployment: Deployment, region: RegionSpec) -> SubnetPlan:
     )
 
 
-def gcp_project(provider: pulumi.ProviderResource, parent: pulumi.Resource) -> pulumi.Output[str]:
-    """The project resources of `provider` land in: `gcp:project` from the stack's config, or
-    the provider's default (environment, gcloud) when the config does not set it."""
-    configured = pulumi.Config("gcp").get("project")
+def gcp_project(
+    provider: pulumi.ProviderResource, parent: pulumi.Resource, configured: str | None = None
+) -> pulumi.Output[str]:
+    """The project resources of `provider` land in: `configured` (the stack file's
+    `clouds.gcp.project`), else the one the provider was created with."""
     if configured:
         return pulumi.Output.from_input(configured)
     config = gcp.organizations.get_client_config_output(
@@ -97,9 +98,9 @@ def gcp_project(provider: pulumi.ProviderResource, parent: pulumi.Resource) -> p
     return config.project
 
 
-def configured_project() -> str | None:
-    """`gcp:project` of the stack; explicit providers do not read it by themselves."""
-    return pulumi.Config("gcp").get("project")
+def configured_project(deployment: Deployment) -> str | None:
+    """`clouds.gcp.project` of the stack file; explicit providers need it passed."""
+    return deployment.clouds.gcp.project if deployment.clouds.gcp is not None else None
 
 
 def kubeconfig(cluster_name: str, endpoint: str, ca_data: str) -> str:
@@ -141,7 +142,7 @@ def kubeconfig(cluster_name: str, endpoint: str, ca_data: str) -> str:
 @dataclass(frozen=True)
 class GcpNetworkArgs:
     deployment: Deployment
-    #: the provider to create the network with; None creates one (project from `gcp:project`)
+    #: the provider to create the network with; None creates one (`clouds.gcp.project`)
     provider: gcp.Provider | None = None
 
 
@@ -160,10 +161,12 @@ class GcpNetwork(pulumi.ComponentResource):
     ) -> None:
         super().__init__(self.TOKEN, name, {}, opts)
         self.provider = args.provider or gcp.Provider(
-            name, project=configured_project(), opts=pulumi.ResourceOptions(parent=self)
+            name,
+            project=configured_project(args.deployment),
+            opts=pulumi.ResourceOptions(parent=self),
         )
         child = pulumi.ResourceOptions(parent=self, provider=self.provider)
-        self.project = gcp_project(self.provider, self)
+        self.project = gcp_project(self.provider, self, configured_project(args.deployment))
         self.network = gcp.compute.Network(
             f"{name}-vpc",
             auto_create_subnetworks=False,
@@ -264,7 +267,7 @@ class GkePlatform(pulumi.ComponentResource):
         self.provider = gcp.Provider(
             prefix,
             region=region.location,
-            project=configured_project(),
+            project=configured_project(deployment),
             default_labels={"regionkit-deployment": deployment.name, "regionkit-region": region.id},
             opts=pulumi.ResourceOptions(parent=self),
         )

@@ -14,7 +14,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from regionkit.components.protocols import AddressKind, PlatformArgs, RegionPlatform, type_token
-from regionkit.spec.models import Cloud, RegionSpec
+from regionkit.spec.models import Cloud, Deployment, RegionSpec
 
 
 class ExistingCluster(pulumi.ComponentResource):
@@ -45,7 +45,7 @@ class ExistingCluster(pulumi.ComponentResource):
             enable_server_side_apply=True,
             opts=pulumi.ResourceOptions(parent=self),
         )
-        cloud_provider = _cloud_provider(prefix, region, self)
+        cloud_provider = _cloud_provider(prefix, region, self, args.deployment)
         self.platform = RegionPlatform(
             region=region,
             k8s_provider=k8s_provider,
@@ -61,7 +61,7 @@ def gateway_address_kind(region: RegionSpec) -> AddressKind:
 
 
 def _cloud_provider(
-    prefix: str, region: RegionSpec, parent: pulumi.Resource
+    prefix: str, region: RegionSpec, parent: pulumi.Resource, deployment: Deployment
 ) -> pulumi.ProviderResource | None:
     opts = pulumi.ResourceOptions(parent=parent)
     if region.cloud is Cloud.AWS:
@@ -71,5 +71,12 @@ def _cloud_provider(
     if region.cloud is Cloud.GCP:
         import pulumi_gcp as gcp
 
-        return gcp.Provider(f"{prefix}-gcp", region=region.location, opts=opts)
+        from regionkit.components.platform.gcp import configured_project
+
+        return gcp.Provider(
+            f"{prefix}-gcp",
+            region=region.location,
+            project=configured_project(deployment),
+            opts=opts,
+        )
     return None
