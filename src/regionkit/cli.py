@@ -392,7 +392,11 @@ def cancel(stack: StackArg, backend: BackendOpt = None, yes: YesOpt = False) -> 
 
 
 def _confirm(prompt: str) -> bool:
-    return typer.confirm(prompt, default=False, err=True)
+    """Ask on stderr; no answer (end of input, as in CI) is a no."""
+    try:
+        return typer.confirm(prompt, default=False, err=True)
+    except typer.Abort:
+        return False
 
 
 @app.command()
