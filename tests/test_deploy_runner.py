@@ -723,6 +723,21 @@ def test_a_regionkit_error_in_the_program_reaches_the_caller(fake_auto, loaded, 
     assert caught.value.exit_code == ExitCode.INVALID_INPUT
 
 
+def test_a_bug_in_the_program_is_reported_as_one(fake_auto, loaded, no_checks):
+    crash = command_error(
+        "",
+        stdout="error: Program failed with an unhandled exception:\n"
+        "error: Traceback (most recent call last): KeyError: 'home'\n"
+        "python inline source runtime error\n",
+    )
+    assert isinstance(crash, auto.InlineSourceRuntimeError)
+    fake_auto["settings"] = {"fail": {"preview": crash}}
+    with pytest.raises(DeployError) as caught:
+        run_operation("preview", loaded, options())
+    assert "This is a bug in regionkit" in str(caught.value)
+    assert "KeyError: 'home'" in str(caught.value)
+
+
 # --- Ctrl-C ---------------------------------------------------------------------------------------
 
 

@@ -90,6 +90,18 @@ def plan_mismatch(exc: auto.CommandError, diagnostics: list[str]) -> str | None:
     return "\n".join(dict.fromkeys(hits)) if hits else None
 
 
+def program_failed(exc: auto.CommandError, diagnostics: list[str]) -> str | None:
+    """The message for a program that raised inside the engine (not a regionkit input error,
+    which the runner re-raises itself), or None for other failures."""
+    if not isinstance(exc, (auto.InlineSourceRuntimeError, auto.RuntimeError)):
+        return None
+    return (
+        "regionkit's program failed inside the Pulumi engine. This is a bug in regionkit; "
+        "report it with the stack file (secrets removed) and these lines:\n"
+        + command_message(exc, diagnostics)
+    )
+
+
 def too_old(exc: Exception) -> RegionkitError:
     return RegionkitError(
         f"the Pulumi CLI is too old for the Pulumi SDK regionkit uses ({exc}). {INSTALL_HINT}"

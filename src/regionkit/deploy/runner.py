@@ -468,7 +468,8 @@ def _run(
             "a data source or the cloud. Run `regionkit up "
             f"{target.stack}` again to review the new preview. The engine said:\n{mismatch}"
             if mismatch
-            else failures.command_message(exc, progress.errors)
+            else failures.program_failed(exc, progress.errors)
+            or failures.command_message(exc, progress.errors)
         )
         result.errors = [message]
         if not options.json_output:
