@@ -65,13 +65,13 @@ def stack_program(
     *,
     validate: bool = False,
     environ: Mapping[str, str] | None = None,
-    deploying: bool = False,
+    deploying: bool = True,
 ) -> pulumi.ComponentResource:
     """Instantiate the stack's topology component and export its outputs.
 
     The CLI runs the checks before calling this; `validate=True` runs them here (for a
-    hand-written `__main__.py`). `deploying` requires every environment variable the stack file
-    names (`regionkit up`); without it (an offline plan) unset ones stand in as empty secrets.
+    hand-written `__main__.py`). Every environment variable the stack file names must be set,
+    unless `deploying=False` (the offline plan), where unset ones stand in as empty secrets.
     """
     from regionkit.topologies import DEPLOYABLE, TopologyArgs
     from regionkit.topologies.sub_clusters import SubClusters

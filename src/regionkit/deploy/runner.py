@@ -317,7 +317,7 @@ def _program(
             else:
                 from regionkit.program import stack_program
 
-                stack_program(loaded, environ=environ, deploying=True)
+                stack_program(loaded, environ=environ)
         except RegionkitError as exc:
             # Kept to re-raise in the caller's thread: the engine only reports it as a failed run.
             errors.append(exc)
