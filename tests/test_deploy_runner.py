@@ -800,6 +800,37 @@ def test_sigint_from_outside_the_terminal_is_passed_on_to_the_cli(monkeypatch):
     assert sent == []  # the terminal already delivered it to the CLI
 
 
+FAKE_PULUMI = """#!/bin/sh
+for arg in "$@"; do [ "$arg" = version ] && { echo v3.272.0; exit 0; }; done
+trap 'echo "error: update canceled" >&2; exit 255' INT
+echo started
+while :; do sleep 0.05; done
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds children in /proc")
+def test_sigint_from_outside_reaches_the_real_cli_process_once(tmp_path: Path):
+    """The SDK's own command runner with a stand-in `pulumi` that cancels on SIGINT, as the
+    CLI does: regionkit keeps reading its output, passes the signal on, and gets its exit."""
+    (tmp_path / "bin").mkdir()
+    binary = tmp_path / "bin" / "pulumi"
+    binary.write_text(FAKE_PULUMI)
+    binary.chmod(0o755)
+    command = auto.PulumiCommand(root=str(tmp_path), skip_version_check=True)
+
+    def interrupt_once_started(line: str) -> None:
+        if line == "started":
+            os.kill(os.getpid(), signal.SIGINT)  # as `kill -INT` or a CI runner would
+
+    with (
+        Interrupts(quiet_console(), "up", forward=lambda: True) as guard,
+        pytest.raises(auto.CommandError) as caught,
+    ):
+        command.run(["up"], str(tmp_path), {}, on_output=interrupt_once_started)
+    assert guard.count == 1
+    assert "error: update canceled" in str(caught.value)
+
+
 def test_pulumi_children_are_found_in_proc(tmp_path: Path):
     for pid, stat in {
         "100": "100 (pulumi) S 7 100",

@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -30,11 +29,18 @@ GIVE_UP = 3
 
 
 def terminal_delivers_sigint() -> bool:
-    """Whether Ctrl-C reaches the CLI directly: we run in the terminal's foreground group."""
+    """Whether Ctrl-C reaches the CLI directly: we run in the foreground process group of our
+    controlling terminal (whatever stdin is redirected to)."""
     try:
-        return sys.stdin.isatty() and os.tcgetpgrp(sys.stdin.fileno()) == os.getpgrp()
-    except (OSError, ValueError):
+        fd = os.open("/dev/tty", os.O_RDONLY | os.O_NOCTTY)
+    except (OSError, AttributeError):  # no controlling terminal (CI), or not POSIX
         return False
+    try:
+        return os.tcgetpgrp(fd) == os.getpgrp()
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
 
 
 def pulumi_children(parent: int | None = None, proc: Path = Path("/proc")) -> list[int]:
