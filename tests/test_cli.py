@@ -43,6 +43,7 @@ def test_help_lists_every_command() -> None:
         "destroy",
         "refresh",
         "outputs",
+        "cancel",
         "init",
         "schema",
         "config-sync",
@@ -161,3 +162,49 @@ def test_console_script_help_runs_without_traceback() -> None:
     )
     assert result.returncode == 0
     assert "Usage" in result.stdout
+
+
+def test_validate_says_what_a_deployment_still_needs(tmp_path: Path) -> None:
+    path = write_variant(tmp_path, "provider: route53", "provider: cloud-dns")
+    (tmp_path / "idsvr-config").symlink_to(ROOT / "stacks" / "idsvr-config")
+    code, out, err = invoke("validate", str(path))
+    assert code == 0  # an offline plan needs no project: a warning
+    assert "warning: clouds.gcp.project:" in out and "[deploy.gcp-project]" in out
+    assert "1 warning(s)" in err
+    code, out, _ = invoke("validate", str(path), "--json")
+    (finding,) = json.loads(out)["findings"]
+    assert finding["rule"] == "deploy.gcp-project" and finding["file"] == str(path)
+
+
+def test_preview_creates_stacks_only_when_asked() -> None:
+    code, out, _ = invoke("preview", "--help")
+    assert code == 0 and "--create" in out
+
+
+def test_cancel_asks_before_it_cancels(monkeypatch: pytest.MonkeyPatch) -> None:
+    import regionkit.deploy as deploy
+
+    seen: dict[str, object] = {}
+
+    def cancel_stack(loaded, options) -> str:
+        seen["stack"] = loaded.environment
+        seen["answer"] = options.yes or options.confirm("Cancel?")
+        return "not confirmed: nothing was cancelled"
+
+    monkeypatch.setattr(deploy, "cancel_stack", cancel_stack, raising=False)
+    code, _, err = invoke("cancel", str(DEV))
+    assert code == 0 and seen == {"stack": "dev", "answer": False}  # no input: declined
+    assert "nothing was cancelled" in err
+    invoke("cancel", str(DEV), "--yes")
+    assert seen["answer"] is True
+
+
+def test_ctrl_c_outside_the_engine_exits_130(monkeypatch: pytest.MonkeyPatch) -> None:
+    import regionkit.deploy as deploy
+
+    def interrupted(loaded, options) -> str:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(deploy, "cancel_stack", interrupted, raising=False)
+    code, _, err = invoke("cancel", str(DEV), "--yes")
+    assert code == 130 and "cancelled" in err

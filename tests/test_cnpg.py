@@ -319,8 +319,9 @@ def test_existing_cluster_writer_alone_runs_without_backups() -> None:
 
 def test_existing_cluster_writer_with_replicas_needs_an_object_store() -> None:
     d = deployment("active-passive", [ON_PREM, AWS_PASSIVE])
-    with pytest.raises(InvalidInput, match=r"regionkit:cnpgBackups\.on-prem"):
+    with pytest.raises(InvalidInput, match=r"regions\[0\]\.backups") as caught:
         run(with_stores(d))
+    assert "Pulumi config" not in str(caught.value)
 
 
 def test_object_store_from_the_stack_settings() -> None:

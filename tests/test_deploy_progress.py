@@ -5,7 +5,14 @@ from __future__ import annotations
 from pulumi.automation import events
 from rich.console import Console
 
-from regionkit.deploy.display import Display, region_table, resource_table, summary_line
+from regionkit.deploy.display import (
+    Display,
+    region_table,
+    resource_table,
+    show_result,
+    summary_line,
+)
+from regionkit.deploy.options import OperationResult
 from regionkit.deploy.progress import Progress, Status, region_in_name, urn_name
 
 STACK_URN = "urn:pulumi:dev::acme-id::pulumi:pulumi:Stack::acme-id-dev"
@@ -342,3 +349,72 @@ def test_quiet_display_prints_nothing_but_still_records():
             display.on_event(event)
     assert console.export_text() == ""
     assert progress.counts() == {"create": 3, "update": 1}
+
+
+def refresh_meta(
+    resource_urn: str, before: dict | None, after: dict | None, diffs: list[str] | None = None
+) -> events.StepEventMetadata:
+    def state(outputs: dict | None) -> events.StepEventStateMetadata | None:
+        if outputs is None:
+            return None
+        return events.StepEventStateMetadata(
+            type=DEPLOYMENT, urn=resource_urn, id="x", parent=HOME_URN, provider="", outputs=outputs
+        )
+
+    return events.StepEventMetadata(
+        op=events.OpType.REFRESH,
+        urn=resource_urn,
+        type=DEPLOYMENT,
+        provider="",
+        old=state(before),
+        new=state(after),
+        diffs=diffs,
+    )
+
+
+def test_refresh_reports_drift_per_resource_with_the_changed_keys():
+    progress = Progress(prefix="acme-id", region_ids=["home"])
+    feed = Feed()
+    same = urn(f"{TOPOLOGY}${PLATFORM}${DEPLOYMENT}", "acme-id-home-admin")
+    gone = urn(f"{TOPOLOGY}${RECORD}", "acme-id-gslb-login")
+    progress.handle(feed.pre(events.OpType.SAME, HOME_URN))
+    for resource_urn, before, after, diffs in [
+        (RUNTIME_URN, {"replicas": 2, "image": "a"}, {"replicas": 5, "image": "a"}, None),
+        (same, {"replicas": 1}, {"replicas": 1}, None),
+        (gone, {"ttl": 30}, None, None),
+    ]:
+        meta_ = refresh_meta(resource_urn, before, after, diffs)
+        progress.handle(
+            feed._event(100, resource_pre_event=events.ResourcePreEvent(metadata=meta_))
+        )
+        progress.handle(feed._event(101, res_outputs_event=events.ResOutputsEvent(metadata=meta_)))
+    states = {s.name: s for s in progress.resources()}
+    assert (states["runtime"].op, states["runtime"].drift) == ("drift", ("replicas",))
+    assert states["runtime"].region == "home" and states["runtime"].changes
+    assert states["acme-id-home-admin"].op == "refresh" and not states["acme-id-home-admin"].changes
+    assert states["acme-id-gslb-login"].op == "gone"
+    assert states["runtime"].to_json()["drift"] == ["replicas"]
+
+    console = Console(record=True, width=200, force_terminal=False, color_system=None)
+    show_result(console, progress, OperationResult("refresh", "dev", "acme-id", "file:///s"))
+    text = console.export_text()
+    assert "drift: 2 resource(s) differ from the state" in text
+    assert "drift runtime kubernetes:apps/v1:Deployment changed: replicas" in text
+    assert "acme-id-gslb-login" in text and "no longer exists" in text
+
+
+def test_the_engine_s_own_diff_keys_win():
+    progress = Progress(prefix="acme-id", region_ids=["home"])
+    meta_ = refresh_meta(RUNTIME_URN, {"a": 1}, {"a": 1}, diffs=["spec"])
+    progress.handle(Feed()._event(1, res_outputs_event=events.ResOutputsEvent(metadata=meta_)))
+    (state,) = progress.resources()
+    assert (state.op, state.drift) == ("drift", ("spec",))
+
+
+def test_a_refresh_without_drift_says_so():
+    progress = Progress(prefix="acme-id", region_ids=["home"])
+    meta_ = refresh_meta(RUNTIME_URN, {"a": 1}, {"a": 1})
+    progress.handle(Feed()._event(1, res_outputs_event=events.ResOutputsEvent(metadata=meta_)))
+    console = Console(record=True, width=200, force_terminal=False, color_system=None)
+    show_result(console, progress, OperationResult("refresh", "dev", "acme-id", "file:///s"))
+    assert "drift: none; every resource matches the state" in console.export_text()

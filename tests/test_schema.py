@@ -87,6 +87,20 @@ def _set(data: dict[str, Any], path: str, value: Any) -> None:
 
 
 _DELETE = object()
+_ENV_KEYS = {"accessKeyIdEnv": "DC1_KEY_ID", "secretAccessKeyEnv": "DC1_SECRET"}
+
+
+def test_deployment_settings_are_in_the_schema() -> None:
+    data = load(ROOT / "stacks" / "dev.yaml")
+    _set(data, "clouds.gcp.project", "acme-prod-1")
+    _set(
+        data,
+        "regions.0.backups",
+        {"destinationPath": "s3://dc1-backups/x", "credentials": _ENV_KEYS},
+    )
+    assert model_accepts(data) and not list(validator().iter_errors(data))
+    schema = json_schema()
+    assert "clouds" in schema["properties"]
 
 
 @pytest.mark.parametrize(
@@ -112,6 +126,25 @@ _DELETE = object()
         ("residency.personalData", ["passwords"]),
         ("residency.crossBorder", [{"from": "EU"}]),
         ("apiVersion", "regionkit/v2"),
+        ("clouds.gcp.project", "Acme Prod"),
+        ("clouds.gcp", {}),
+        ("clouds.azure", {"subscription": "x"}),
+        ("regions.0.backups", {"destinationPath": "s3://dc1-backups/idsvr"}),
+        ("regions.0.backups", {"destinationPath": "/mnt/backups", "credentials": _ENV_KEYS}),
+        (
+            "regions.0.backups",
+            {
+                "destinationPath": "s3://dc1-backups",
+                "credentials": {"accessKeyId": "AKIA...", "secretAccessKey": "in git"},
+            },
+        ),
+        (
+            "regions.0.backups",
+            {
+                "destinationPath": "s3://dc1-backups",
+                "credentials": {"accessKeyIdEnv": "key id", "secretAccessKeyEnv": "SECRET"},
+            },
+        ),
     ],
 )
 def test_schema_and_models_reject_the_same_mistakes(path: str, value: Any) -> None:

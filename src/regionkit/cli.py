@@ -104,7 +104,7 @@ def _guard(fn: Callable[[], T], *, json_errors: bool = False) -> T:
     except typer.Exit:
         raise
     except KeyboardInterrupt:
-        _fail("interrupted", ExitCode.FAILED)
+        _fail("cancelled (Ctrl-C)", ExitCode.CANCELLED)
     except Exception as exc:  # an internal error: say so, and how to report it
         if os.environ.get("REGIONKIT_DEBUG"):
             raise
@@ -147,10 +147,14 @@ def validate(
 
     def run() -> None:
         from regionkit.checks import validate as run_checks
+        from regionkit.checks.deploy import deploy_findings
         from regionkit.findings import has_errors
 
         loaded = _load(stack)
-        findings = run_checks(loaded)
+        findings = sorted(
+            run_checks(loaded) + deploy_findings(loaded),
+            key=lambda f: f.line if f.line is not None else 0,
+        )
         failed = has_errors(findings)
         residency = None
         if report is ReportKind.residency:
@@ -369,6 +373,7 @@ def _operation(
     yes: bool,
     json_output: bool,
     detailed_exitcode: bool = False,
+    create: bool = False,
 ) -> None:
     def run() -> None:
         from regionkit.deploy import DeployOptions, run_operation
@@ -379,7 +384,8 @@ def _operation(
             yes=yes,
             json_output=json_output,
             detailed_exitcode=detailed_exitcode,
-            confirm=lambda prompt: typer.confirm(prompt, default=False, err=True),
+            confirm=_confirm,
+            create=create,
         )
         result = run_operation(op, loaded, options)  # type: ignore[arg-type]
         if json_output:
@@ -399,8 +405,15 @@ def preview(
     detailed_exitcode: Annotated[
         bool, typer.Option("--detailed-exitcode", help="Exit 3 when changes are pending.")
     ] = False,
+    create: Annotated[
+        bool,
+        typer.Option("--create", help="Create the stack in the backend when it does not exist."),
+    ] = False,
 ) -> None:
-    """Preview the changes `up` would make (needs the Pulumi CLI and cloud credentials)."""
+    """Preview the changes `up` would make (needs the Pulumi CLI and cloud credentials).
+
+    Only an existing stack is previewed unless --create is given.
+    """
     _operation(
         "preview",
         stack,
@@ -408,6 +421,7 @@ def preview(
         yes=True,
         json_output=json_output,
         detailed_exitcode=detailed_exitcode,
+        create=create,
     )
 
 
@@ -415,7 +429,10 @@ def preview(
 def up(
     stack: StackArg, backend: BackendOpt = None, yes: YesOpt = False, json_output: JsonOpt = False
 ) -> None:
-    """Deploy the stack: preview, confirm, update (needs the Pulumi CLI and credentials)."""
+    """Deploy the stack: preview, confirm, then apply exactly the confirmed plan.
+
+    Needs the Pulumi CLI and credentials. Ctrl-C cancels at a safe point (exit 130).
+    """
     _operation("up", stack, backend=backend, yes=yes, json_output=json_output)
 
 
@@ -433,6 +450,29 @@ def refresh(
 ) -> None:
     """Read the real state of every resource into the stack's state."""
     _operation("refresh", stack, backend=backend, yes=yes, json_output=json_output)
+
+
+@app.command()
+def cancel(stack: StackArg, backend: BackendOpt = None, yes: YesOpt = False) -> None:
+    """Cancel the stack's running update and remove its lock: dangerous, see the warning."""
+
+    def run() -> None:
+        from regionkit.deploy import DeployOptions, cancel_stack
+
+        message = cancel_stack(
+            _load(stack), DeployOptions(backend=backend, yes=yes, confirm=_confirm)
+        )
+        _stderr().print(message, markup=False)
+
+    _guard(run)
+
+
+def _confirm(prompt: str) -> bool:
+    """Ask on stderr; no answer (end of input, as in CI) is a no."""
+    try:
+        return typer.confirm(prompt, default=False, err=True)
+    except typer.Abort:
+        return False
 
 
 @app.command()

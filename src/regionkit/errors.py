@@ -13,6 +13,8 @@ class ExitCode(IntEnum):
     INVALID_INPUT = 2
     CHANGES_PENDING = 3
     LOCKED = 4
+    #: interrupted with Ctrl-C (128 + SIGINT, what a shell reports for an interrupted command)
+    CANCELLED = 130
 
 
 class RegionkitError(Exception):

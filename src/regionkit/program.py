@@ -1,71 +1,90 @@
 """The Pulumi program of a stack file: used by `regionkit plan`, `regionkit up` and `pulumi up`.
 
-The program is the one reader of the stack's Pulumi configuration (`read_settings`): components
-take what they need through their args.
+The program is the one place that turns what the stack file says and refers to (the Google
+Cloud project, environment variables holding the keys of a region's `backups` object store) into
+the `StackSettings` components take through their args; nothing is read from hidden per-machine
+Pulumi configuration.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import os
+from collections.abc import Mapping
 
 import pulumi
 
 from regionkit.components.settings import CnpgBackupTarget, StackSettings
 from regionkit.errors import InvalidInput
 from regionkit.spec.loader import LoadedStack
-from regionkit.spec.models import Topology
-
-#: the Pulumi config object of bring-your-own cnpg object stores, by writer region id
-CNPG_BACKUPS_KEY = "cnpgBackups"
-CNPG_BACKUP_REQUIRED = ("destinationPath", "accessKeyId", "secretAccessKey")
+from regionkit.spec.models import StackSpec, Topology
 
 
-def read_settings() -> StackSettings:
-    """The stack's configuration outside its stack file: `gcp:project`, `regionkit:cnpgBackups`.
+def missing_backup_variables(spec: StackSpec, environ: Mapping[str, str]) -> list[tuple[str, str]]:
+    """(key path, variable) of every variable a region's `backups` names that is unset or empty."""
+    missing = []
+    for path, region in spec.all_regions():
+        if region.backups is None:
+            continue
+        credentials = region.backups.credentials
+        for key, variable in (
+            ("accessKeyIdEnv", credentials.access_key_id_env),
+            ("secretAccessKeyEnv", credentials.secret_access_key_env),
+        ):
+            if not environ.get(variable):
+                missing.append((f"{path}.backups.credentials.{key}", variable))
+    return missing
 
-    `regionkit:cnpgBackups` maps a cnpg writer region id to `destinationPath`
-    (`s3://bucket/path/`), optional `endpointURL` and `region`, and `accessKeyId` and
-    `secretAccessKey` (set with `pulumi config set --secret --path`); the keys stay secrets.
+
+def read_settings(spec: StackSpec, environ: Mapping[str, str], *, required: bool) -> StackSettings:
+    """What the components take from the stack file's references: the GCP project and, per
+    cnpg writer region with `backups`, its object store with the keys read from the environment.
+
+    With `required` an unset variable is an error; without (an offline plan, which never shows
+    secret values) it stands in as an empty secret.
     """
-    config = pulumi.Config("regionkit")
-    plain: dict[str, Any] = config.get_object(CNPG_BACKUPS_KEY) or {}
-    backups: dict[str, CnpgBackupTarget] = {}
-    if plain:
-        secret = config.require_secret_object(CNPG_BACKUPS_KEY)
-        for region_id, target in plain.items():
-            backups[region_id] = _backup_target(region_id, target, secret)
-    return StackSettings(gcp_project=pulumi.Config("gcp").get("project"), cnpg_backups=backups)
+    missing = missing_backup_variables(spec, environ)
+    if required and missing:
+        raise InvalidInput(
+            "environment variables named in the stack file are not set: "
+            + "; ".join(f"{path}: {variable}" for path, variable in missing)
+        )
+    backups = {}
+    for _, region in spec.all_regions():
+        if region.backups is None:
+            continue
+        credentials = region.backups.credentials
+        backups[region.id] = CnpgBackupTarget(
+            destination_path=region.backups.destination_path,
+            access_key_id=pulumi.Output.secret(environ.get(credentials.access_key_id_env, "")),
+            secret_access_key=pulumi.Output.secret(
+                environ.get(credentials.secret_access_key_env, "")
+            ),
+            endpoint_url=region.backups.endpoint_url,
+            region=region.backups.region,
+        )
+    gcp = spec.clouds.gcp
+    return StackSettings(gcp_project=gcp.project if gcp else None, cnpg_backups=backups)
 
 
-def _backup_target(region_id: str, target: Any, secret: pulumi.Output[Any]) -> CnpgBackupTarget:
-    path = f"regionkit:{CNPG_BACKUPS_KEY}.{region_id}"
-    if not isinstance(target, dict):
-        raise InvalidInput(f"Pulumi config {path} must be an object")
-    missing = [k for k in CNPG_BACKUP_REQUIRED if not target.get(k)]
-    if missing:
-        raise InvalidInput(f"Pulumi config {path} needs {', '.join(missing)}")
-    return CnpgBackupTarget(
-        destination_path=str(target["destinationPath"]),
-        access_key_id=secret.apply(lambda c: str(c[region_id]["accessKeyId"])),
-        secret_access_key=secret.apply(lambda c: str(c[region_id]["secretAccessKey"])),
-        endpoint_url=target.get("endpointURL"),
-        region=str(target["region"]) if target.get("region") else None,
-    )
-
-
-def stack_program(loaded: LoadedStack, *, validate: bool = False) -> pulumi.ComponentResource:
+def stack_program(
+    loaded: LoadedStack,
+    *,
+    validate: bool = False,
+    environ: Mapping[str, str] | None = None,
+    deploying: bool = True,
+) -> pulumi.ComponentResource:
     """Instantiate the stack's topology component and export its outputs.
 
     The CLI runs the checks before calling this; `validate=True` runs them here (for a
-    hand-written `__main__.py`).
+    hand-written `__main__.py`). Every environment variable the stack file names must be set,
+    unless `deploying=False` (the offline plan), where unset ones stand in as empty secrets.
     """
     from regionkit.topologies import DEPLOYABLE, TopologyArgs
     from regionkit.topologies.sub_clusters import SubClusters
 
     spec = loaded.spec
-    args = TopologyArgs(
-        spec, config_dir=loaded.base_dir, validate=validate, settings=read_settings()
-    )
+    settings = read_settings(spec, os.environ if environ is None else environ, required=deploying)
+    args = TopologyArgs(spec, config_dir=loaded.base_dir, validate=validate, settings=settings)
     if spec.topology is Topology.SUB_CLUSTERS:
         sub = SubClusters(spec.name, args)
         pulumi.export("hostnames", sub.hostnames)

@@ -1,8 +1,10 @@
-"""Settings a stack takes from outside its stack file, passed down through component args.
+"""What the stack file refers to, resolved once and passed down through component args.
 
-Components never read `pulumi.Config`: the program (`regionkit.program.read_settings`) reads
-the stack's configuration once and hands it to the topology, which passes each component the
-part it needs. The Python API passes `StackSettings` itself (the default: none of them).
+Components never read `pulumi.Config` or the environment: the program
+(`regionkit.program.read_settings`) turns the stack file's `clouds` and each region's `backups`
+(whose keys it reads from the environment variables named there) into `StackSettings` and hands
+them to the topology, which passes each component the part it needs. The Python API passes
+`StackSettings` itself (the default: none of them).
 """
 
 from __future__ import annotations

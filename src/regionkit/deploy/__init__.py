@@ -1,6 +1,6 @@
 """Deploying with the Pulumi Automation API: the only package that imports `pulumi.automation`.
 
-`run_operation` and `stack_outputs` load the Automation API when first used, so importing
+`run_operation`, `cancel_stack` and `stack_outputs` load the Automation API when first used, so importing
 `regionkit.deploy` (for `DeployOptions`, say) keeps `regionkit --help` fast.
 """
 
@@ -17,7 +17,7 @@ from regionkit.deploy.options import (
 )
 
 if TYPE_CHECKING:
-    from regionkit.deploy.runner import run_operation, stack_outputs
+    from regionkit.deploy.runner import cancel_stack, run_operation, stack_outputs
 
 __all__ = [
     "OPERATIONS",
@@ -25,13 +25,14 @@ __all__ = [
     "DeployOptions",
     "Operation",
     "OperationResult",
+    "cancel_stack",
     "run_operation",
     "stack_outputs",
 ]
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("run_operation", "stack_outputs"):
+    if name in ("cancel_stack", "run_operation", "stack_outputs"):
         from regionkit.deploy import runner
 
         return getattr(runner, name)

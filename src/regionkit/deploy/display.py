@@ -27,6 +27,8 @@ OP_STYLE = {
     "same": (" ", "dim"),
     "read": (">", "cyan"),
     "refresh": ("~", "cyan"),
+    "drift": ("~", "bold yellow"),
+    "gone": ("-", "bold red"),
     "import": ("=", "cyan"),
 }
 STATUS_STYLE = {
@@ -213,6 +215,24 @@ def show_result(console: Console, progress: Progress, result: OperationResult) -
             console.print(resource_table(changed, title=f"changes to {result.stack}"))
     if result.by_region:
         console.print(region_table(result.by_region))
+    drifted = [s for s in states if s.drifted]
+    if result.operation == "refresh" or drifted:
+        console.print(
+            f"drift: {len(drifted)} resource(s) differ from the state"
+            if drifted
+            else "drift: none; every resource matches the state"
+        )
+    for state in drifted:
+        what = "no longer exists" if state.op == "gone" else "changed: " + ", ".join(state.drift)
+        console.print(
+            Text.assemble(
+                (f"  {region_label(state.region)} ", "bold"),
+                op_text(state.op),
+                f" {state.name} ",
+                (state.type, "dim"),
+                f" {what}",
+            )
+        )
     for state in progress.failed:
         console.print(Text.assemble(("failed ", "bold red"), state.name, " ", (state.type, "dim")))
         for message in state.messages:

@@ -66,11 +66,53 @@ def not_installed() -> RegionkitError:
     return RegionkitError(f"the Pulumi CLI could not be run. {INSTALL_HINT}")
 
 
-def locked(stack: str, workspace: str) -> StackLocked:
+def locked(stack: str, backend: str, workspace: str) -> StackLocked:
     return StackLocked(
-        f"the stack {stack!r} is locked: another operation is running on it. Wait for it to "
-        "finish. If none is running (a killed process left the lock behind), release it with "
-        f"`cd {workspace} && pulumi cancel --yes --stack {stack}`"
+        f"the stack {stack!r} in {backend} is locked: another operation is running on it. Wait "
+        "for it to finish. If none is running (a killed process left the lock behind), release "
+        f"it with `regionkit cancel {stack} --backend {backend}` (the same as "
+        f"`PULUMI_BACKEND_URL={backend} pulumi cancel --stack {stack} --cwd {workspace}`)"
+    )
+
+
+# What the engine says when `up --plan` meets a step the saved plan does not allow.
+_PLAN_MISMATCH = re.compile(
+    r"violates plan|is not allowed by the plan|no steps were expected|not in the plan|"
+    r"plan (was )?expected",
+    re.IGNORECASE,
+)
+
+
+def plan_mismatch(exc: auto.CommandError, diagnostics: list[str]) -> str | None:
+    """The engine's own lines when `up` stopped because the program left the confirmed plan."""
+    lines = [*diagnostics, *str(exc).splitlines()]
+    hits = [line.strip() for line in lines if _PLAN_MISMATCH.search(line)]
+    return "\n".join(dict.fromkeys(hits)) if hits else None
+
+
+def program_failed(exc: auto.CommandError, diagnostics: list[str]) -> str | None:
+    """The message for a program that raised inside the engine (not a regionkit input error,
+    which the runner re-raises itself), or None for other failures."""
+    if not isinstance(exc, (auto.InlineSourceRuntimeError, auto.RuntimeError)):
+        return None
+    return (
+        "regionkit's program failed inside the Pulumi engine. This is a bug in regionkit; "
+        "report it with the stack file (secrets removed) and these lines:\n"
+        + command_message(exc, diagnostics)
+    )
+
+
+def too_old(exc: Exception) -> RegionkitError:
+    return RegionkitError(
+        f"the Pulumi CLI is too old for the Pulumi SDK regionkit uses ({exc}). {INSTALL_HINT}"
+    )
+
+
+def no_summary(operation: str, stack: str) -> RegionkitError:
+    return RegionkitError(
+        f"the Pulumi CLI ended the {operation} of {stack!r} without reporting a result (the "
+        'SDK\'s "summary event never found"): it stopped before the engine ran, or was '
+        "killed. Run again with PULUMI_DEBUG_COMMANDS=true to see its output"
     )
 
 

@@ -30,7 +30,7 @@ class DeployOptions:
     `file://<root>/.regionkit/state`. Unless `yes`, `up`, `destroy` and `refresh` first show
     their preview and then call `confirm(prompt)`; it returns True to go on. `json_output` turns
     the live display off (the caller prints `OperationResult.to_json()`). `program` replaces the
-    regionkit program (tests use it).
+    regionkit program (tests use it). `preview` creates a missing stack only with `create`.
     `environ` is where PULUMI_* variables are read from (default: the process environment).
     """
 
@@ -45,6 +45,10 @@ class DeployOptions:
     program: Callable[[], None] | None = None
     environ: Mapping[str, str] | None = None
     console: Console | None = None
+    #: `preview` creates the stack when it does not exist (else it only selects one)
+    create: bool = False
+    #: install the provider plugins the stack needs before the first engine call
+    install_plugins: bool = True
 
 
 @dataclass
@@ -64,6 +68,8 @@ class OperationResult:
     errors: list[str] = field(default_factory=list)
     duration_seconds: float = 0.0
     preview: OperationResult | None = None
+    #: an update held to the plan its confirmed preview saved
+    plan_applied: bool = False
 
     @property
     def ok(self) -> bool:
@@ -86,6 +92,7 @@ class OperationResult:
             "findings": [f.to_json() for f in self.findings],
             "errors": list(self.errors),
             "durationSeconds": round(self.duration_seconds, 3),
+            "planApplied": self.plan_applied,
         }
         if self.preview is not None:
             out["preview"] = self.preview.to_json()

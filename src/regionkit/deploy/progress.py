@@ -36,6 +36,9 @@ _LOGICAL_OP = {
     "remove-pending-replace": "delete",
 }
 
+#: logical ops of a refresh step that found the real resource differing from the state
+DRIFT_OPS = ("drift", "gone")
+
 _COLOR_TAG = re.compile(r"<\{%[^%]*%\}>")
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
@@ -59,6 +62,9 @@ class ResourceState:
     started: int | None = None
     finished: int | None = None
     messages: tuple[str, ...] = ()
+    #: refresh only: the keys whose real value differs from the state ("drift"), or () when the
+    #: resource is gone ("gone")
+    drift: tuple[str, ...] = ()
 
     @property
     def duration(self) -> int | None:
@@ -70,6 +76,10 @@ class ResourceState:
     def changes(self) -> bool:
         return self.op not in ("same", "read", "refresh")
 
+    @property
+    def drifted(self) -> bool:
+        return self.op in DRIFT_OPS
+
     def to_json(self) -> dict[str, object]:
         return {
             "urn": self.urn,
@@ -80,6 +90,7 @@ class ResourceState:
             "status": str(self.status),
             "durationSeconds": self.duration,
             "messages": list(self.messages),
+            "drift": list(self.drift),
         }
 
 
@@ -108,6 +119,22 @@ def region_in_name(name: str, prefix: str, region_ids: list[str]) -> str | None:
             if "-".join(words[start : start + size]) == region:
                 return region
     return None
+
+
+def refresh_outcome(meta: events.StepEventMetadata) -> tuple[str, tuple[str, ...]]:
+    """("drift", keys) when a refresh found the resource changed outside Pulumi, ("gone", ())
+    when it no longer exists, else ("refresh", ()).
+
+    The engine lists the changed keys in `diffs` / `detailed_diff`; where it does not, the
+    outputs before and after the read are compared.
+    """
+    if meta.old is not None and meta.new is None:
+        return "gone", ()
+    keys = list(meta.diffs or []) or list(meta.detailed_diff or {})
+    if not keys and meta.old is not None and meta.new is not None:
+        before, after = meta.old.outputs or {}, meta.new.outputs or {}
+        keys = sorted(k for k in {*before, *after} if before.get(k) != after.get(k))
+    return ("drift", tuple(dict.fromkeys(keys))) if keys else ("refresh", ())
 
 
 def clean_message(message: str) -> str:
@@ -158,6 +185,9 @@ class Progress:
     def _step(self, meta: events.StepEventMetadata, at: int, *, planning: bool) -> None:
         op = str(getattr(meta.op, "value", meta.op))
         logical = _LOGICAL_OP.get(op, op)
+        drift: tuple[str, ...] = ()
+        if op == "refresh":
+            logical, drift = refresh_outcome(meta)
         previous = self._states.get(meta.urn)
         if previous is not None and previous.op == "replace":
             logical = "replace"
@@ -173,6 +203,7 @@ class Progress:
             status=Status.PLANNED if planning else Status.RUNNING,
             started=previous.started if previous is not None else at,
             messages=previous.messages if previous is not None else (),
+            drift=drift,
         )
 
     def _finished(self, meta: events.StepEventMetadata, at: int) -> None:
@@ -183,7 +214,13 @@ class Progress:
         if state.status is Status.FAILED:
             return
         status = Status.PLANNED if state.status is Status.PLANNED else Status.DONE
-        self._states[meta.urn] = replace(state, status=status, finished=at)
+        changes: dict[str, object] = {"status": status, "finished": at}
+        if str(getattr(meta.op, "value", meta.op)) == "refresh":
+            # the outputs event carries what the refresh read, so the drift is known only now
+            op, drift = refresh_outcome(meta)
+            if op != "refresh" or not state.drifted:
+                changes.update(op=op, drift=drift)
+        self._states[meta.urn] = replace(state, **changes)  # type: ignore[arg-type]
 
     def _failed(self, meta: events.StepEventMetadata, at: int) -> None:
         state = self._states.get(meta.urn)

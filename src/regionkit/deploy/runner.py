@@ -3,29 +3,40 @@
 One Pulumi stack per environment: the stack is named after the environment (the stack file's
 name), the project after the stack file's `name`, and the program is regionkit's inline program
 for the loaded stack. Each environment gets its own workspace directory under
-`.regionkit/workspaces/<env>` (Pulumi.yaml and the stack's settings such as the passphrase salt)
-and, by default, the local file backend under `.regionkit/state`.
+`.regionkit/workspaces/<env>` (Pulumi.yaml, the stack's settings such as the passphrase salt, and
+the project it was deployed with) and, by default, the local file backend under `.regionkit/state`.
 
-Flow: `preview` and `up` run the stack checks first, and nothing reaches Pulumi when one fails;
-`refresh` and `destroy` do not (they deploy nothing the program declares, and must stay possible
-for a stack whose file no longer passes). Unless `yes`, `up`, `destroy` and `refresh` first run
-their preview (shown with its changes), then ask `confirm(prompt)`; with no changes they stop.
+Before the engine: `preview` and `up` run the stack checks and the deploy checks (cloud settings,
+backup targets, the environment variables the stack file names), and nothing reaches Pulumi when
+one fails; `refresh` and `destroy` do not (they must stay possible for a stack whose file no
+longer passes). Then the binaries the clusters' kubeconfigs run are looked for, the provider
+plugins the stack needs are installed at the SDKs' versions, and a renamed `name:` is refused
+(`regionkit.deploy.identity`). `up` creates the stack; `preview` only with `create`.
+
+Flow: unless `yes`, `up`, `destroy` and `refresh` first run their preview (shown with its
+changes), then ask `confirm(prompt)`; with no changes they stop. The preview of `up` saves its
+plan, and the update applies exactly that plan: when the program would now do something else,
+the engine stops and `up` says so.
 
 Outcomes: a finished operation returns an `OperationResult`: exit code 0; 3 for a preview with
 `detailed_exitcode` and pending changes; 1 with status "declined" when not confirmed. Everything
 else raises a `RegionkitError`: an invalid stack (2), a locked stack (4), no Pulumi CLI, no
 passphrase, missing credentials, a failed step (1; `DeployError.result` holds the per-resource
-state so far). Ctrl-C cancels the update (`stack.cancel()`, which releases the stack's lock) and
-raises `DeployError` with status "cancelled" and exit code 1: the operation failed, and 1 is
-also what typer gives an interrupted command; 130 would need a new ExitCode in the contract.
+state so far). Ctrl-C lets the Pulumi CLI cancel at a safe point (`regionkit.deploy.interrupts`)
+and raises `DeployError` with status "cancelled" and exit code 130; it never runs `pulumi cancel`.
 """
 
 from __future__ import annotations
 
+import builtins
+import dataclasses
 import os
 import re
+import shutil
+import tempfile
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,8 +45,9 @@ from pulumi import automation as auto
 from rich.console import Console
 from rich.text import Text
 
-from regionkit.deploy import failures
+from regionkit.deploy import failures, identity, preflight
 from regionkit.deploy.display import Display, show_result
+from regionkit.deploy.interrupts import Interrupts
 from regionkit.deploy.options import (
     OPERATIONS,
     DeployError,
@@ -53,7 +65,7 @@ from regionkit.deploy.workspace import (
     workspace_env,
 )
 from regionkit.errors import ExitCode, InvalidInput, RegionkitError, StackInvalid
-from regionkit.findings import Finding, has_errors
+from regionkit.findings import Finding, Level, error
 from regionkit.spec.loader import LoadedStack
 
 SECRET = "[secret]"
@@ -61,6 +73,12 @@ _STACK_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
 # Operations that deploy what the program declares: they run the checks first. Refresh and
 # destroy do not run the program, and must stay possible for a stack whose file no longer passes.
 _VALIDATED: tuple[Operation, ...] = ("preview", "up")
+#: what `pulumi cancel` does, in the SDK's words (`Stack.cancel`), and on each kind of backend
+CANCEL_WARNING = (
+    "Cancel stops a stack's currently running update. This operation is very dangerous, and may "
+    "leave the stack in an inconsistent state if a resource operation was pending when the "
+    "update was canceled."
+)
 
 
 @dataclass(frozen=True)
@@ -79,17 +97,50 @@ class _Target:
     def project(self) -> str:
         return self.loaded.spec.name
 
+    @property
+    def identity(self) -> identity.Identity:
+        return identity.Identity(self.project, self.stack, self.backend)
+
     def result(self, operation: Operation) -> OperationResult:
         return OperationResult(operation, self.stack, self.project, self.backend)
 
 
-def validate_stack(loaded: LoadedStack) -> list[Finding]:
-    """All findings of the stack checks; raises `StackInvalid` when any is an error."""
-    from regionkit.checks import validate
+@dataclass(frozen=True)
+class _Session:
+    """One opened stack and what every step of an operation on it needs."""
 
+    stack: auto.Stack
+    target: _Target
+    options: DeployOptions
+    console: Console
+    program_errors: list[RegionkitError]
+
+
+def validate_stack(loaded: LoadedStack, environ: Mapping[str, str] | None = None) -> list[Finding]:
+    """All findings of the stack and deploy checks; raises `StackInvalid` when any blocks a
+    deployment (an error, or a deploy finding such as a missing GCP project)."""
+    from regionkit.checks import validate
+    from regionkit.checks.deploy import blocks_deploy, deploy_findings
+    from regionkit.program import missing_backup_variables
+
+    environ = os.environ if environ is None else environ
     findings = [f if f.file is not None else loaded.locate(f) for f in validate(loaded)]
-    if has_errors(findings):
-        raise StackInvalid(findings)
+    findings += deploy_findings(loaded)
+    findings += [
+        loaded.locate(
+            error(
+                "deploy.environment",
+                path,
+                f"the environment variable {variable} is not set; `regionkit up` reads the "
+                "object store's key from it (the stack file names it, never holds it)",
+            )
+        )
+        for path, variable in missing_backup_variables(loaded.spec, environ)
+    ]
+    if any(blocks_deploy(f) for f in findings):
+        raise StackInvalid(
+            [dataclasses.replace(f, level=Level.ERROR) if blocks_deploy(f) else f for f in findings]
+        )
     return findings
 
 
@@ -100,53 +151,143 @@ def run_operation(
     options = options or DeployOptions()
     if op not in OPERATIONS:
         raise InvalidInput(f"unknown operation {op!r}; one of {', '.join(OPERATIONS)}")
-    findings = validate_stack(loaded) if op in _VALIDATED else []
+    environ = _environ(options)
+    findings = validate_stack(loaded, environ) if op in _VALIDATED else []
     console = options.console or Console(stderr=True)
     if not options.json_output:
         for finding in findings:
             console.print(Text(finding.format(), style="yellow"))
     target = _target(loaded, options)
+    preflight.require_tools(loaded.spec)
     program_errors: list[RegionkitError] = []
-    stack = _open(target, _program(loaded, options, program_errors), create=op in _VALIDATED, op=op)
+    workspace = _workspace(target, _program(loaded, options, program_errors, environ))
+    if options.install_plugins:
+        _install_plugins(workspace, target, console, quiet=options.json_output)
+    create = op == "up" or (op == "preview" and options.create)
+    stack = _open(workspace, target, create=create, op=op, console=console, options=options)
+    session = _Session(stack, target, options, console, program_errors)
 
     if op == "preview" or options.yes:
-        result = _run(stack, op, target, options, console, program_errors)
-    else:
-        preview = _run(stack, op, target, options, console, program_errors, preview_only=True)
-        preview.findings = findings
-        if not preview.changes_pending:
-            if not options.json_output:
-                console.print(f"no changes: nothing to {op}")
-            preview.operation = op
-            if op == "up":
-                preview.outputs = _outputs(stack, options.show_secrets)
-            return preview
-        if options.confirm is None:
-            raise InvalidInput(f"`{op}` changes the stack: confirm interactively, or pass --yes")
-        if not options.confirm(_prompt(op, target.stack, preview.changes)):
-            declined = target.result(op)
-            declined.status = "declined"
-            declined.exit_code = ExitCode.FAILED
-            declined.preview = preview
-            declined.findings = findings
-            if not options.json_output:
-                console.print(f"{op} not confirmed: nothing was changed")
-            return declined
-        result = _run(stack, op, target, options, console, program_errors)
-        result.preview = preview
+        result = _run(session, op)
+        result.findings = findings
+        return result
+    if op != "up":
+        return _previewed(session, op, findings, None)
+    with _plan_file() as plan:
+        return _previewed(session, op, findings, plan)
+
+
+def _previewed(
+    session: _Session, op: Operation, findings: list[Finding], plan: Path | None
+) -> OperationResult:
+    """Preview, confirm, run. With `plan` the preview saves its plan there and the update is
+    held to exactly that plan."""
+    preview = _run(session, op, preview_only=True, plan=plan)
+    preview.findings = findings
+    if not preview.changes_pending:
+        return _nothing_to_do(session, op, preview)
+    declined = _confirm(session, op, preview, findings)
+    if declined is not None:
+        return declined
+    if plan is not None and not session.options.json_output:
+        session.console.print(
+            f"applying the plan you confirmed to {session.target.stack!r}: only the changes "
+            "shown above",
+            markup=False,
+        )
+    result = _run(session, op, plan=plan)
+    result.plan_applied = plan is not None
+    result.preview = preview
     result.findings = findings
     return result
+
+
+def _nothing_to_do(session: _Session, op: Operation, preview: OperationResult) -> OperationResult:
+    if not session.options.json_output:
+        session.console.print(f"no changes: nothing to {op}")
+    preview.operation = op
+    if op == "up":
+        preview.outputs = _outputs(session.stack, session.options.show_secrets)
+    return preview
+
+
+def _confirm(
+    session: _Session, op: Operation, preview: OperationResult, findings: list[Finding]
+) -> OperationResult | None:
+    """None to go on; else the "declined" result."""
+    target, options, console = session.target, session.options, session.console
+    if options.confirm is None:
+        raise InvalidInput(f"`{op}` changes the stack: confirm interactively, or pass --yes")
+    if options.confirm(_prompt(op, target.stack, preview.changes)):
+        return None
+    declined = target.result(op)
+    declined.status = "declined"
+    declined.exit_code = ExitCode.FAILED
+    declined.preview = preview
+    declined.findings = findings
+    if not options.json_output:
+        console.print(f"{op} not confirmed: nothing was changed")
+    return declined
+
+
+@contextmanager
+def _plan_file() -> Iterator[Path]:
+    """A private place for the preview's plan; removed afterwards (it names every input)."""
+    directory = Path(tempfile.mkdtemp(prefix="regionkit-plan-"))
+    try:
+        yield directory / "plan.json"
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def cancel_stack(loaded: LoadedStack, options: DeployOptions | None = None) -> str:
+    """`pulumi cancel` on the environment's stack, after the SDK's warning and a confirmation."""
+    options = options or DeployOptions()
+    console = options.console or Console(stderr=True)
+    target = _target(loaded, options)
+    workspace = _workspace(target, None)
+    stack = _open(workspace, target, create=False, op="cancel", console=console, options=options)
+    where = (
+        "On this backend it deletes the stack's lock files, whoever holds them."
+        if uses_passphrase(target.backend)
+        else "On Pulumi Cloud it cancels the update running there, whoever started it."
+    )
+    warning = f"{CANCEL_WARNING} {where}"
+    console.print(Text("warning: " + warning, style="yellow"))
+    if not options.yes:
+        if options.confirm is None:
+            raise InvalidInput("`cancel` needs confirming interactively, or --yes")
+        if not options.confirm(f"Cancel the running update of stack {target.stack!r}?"):
+            return "not confirmed: nothing was cancelled"
+    try:
+        stack.cancel()
+    except FileNotFoundError:
+        raise failures.not_installed() from None
+    except auto.CommandError as exc:
+        raise RegionkitError(
+            f"cancelling {target.stack!r} failed: {failures.command_message(exc, [])}"
+        ) from None
+    return (
+        f"cancelled the update of {target.stack!r} and released its lock; run "
+        f"`regionkit refresh {target.stack}` before the next `regionkit up`"
+    )
 
 
 def stack_outputs(loaded: LoadedStack, options: DeployOptions | None = None) -> dict[str, Any]:
     """The outputs of the environment's stack; secret values as "[secret]" unless `show_secrets`."""
     options = options or DeployOptions()
+    console = options.console or Console(stderr=True)
     target = _target(loaded, options)
-    stack = _open(target, _program(loaded, options, []), create=False, op="outputs")
+    workspace = _workspace(target, None)
+    stack = _open(workspace, target, create=False, op="outputs", console=console, options=options)
     return _outputs(stack, options.show_secrets)
 
 
 # --- setting up -------------------------------------------------------------------------------
+
+
+def _environ(options: DeployOptions) -> Mapping[str, str]:
+    return options.environ if options.environ is not None else os.environ
 
 
 def _target(loaded: LoadedStack, options: DeployOptions) -> _Target:
@@ -155,7 +296,7 @@ def _target(loaded: LoadedStack, options: DeployOptions) -> _Target:
             f"{loaded.path}: the environment name {loaded.environment!r} cannot name a Pulumi stack; "
             "use letters, digits, '-', '_' and '.' in the stack file's name"
         )
-    environ: Mapping[str, str] = options.environ if options.environ is not None else os.environ
+    environ = _environ(options)
     root = project_root(loaded, options.root)
     backend = resolve_backend(options.backend, root, environ)
     env = workspace_env(backend, environ)
@@ -164,7 +305,10 @@ def _target(loaded: LoadedStack, options: DeployOptions) -> _Target:
 
 
 def _program(
-    loaded: LoadedStack, options: DeployOptions, errors: list[RegionkitError]
+    loaded: LoadedStack,
+    options: DeployOptions,
+    errors: list[RegionkitError],
+    environ: Mapping[str, str],
 ) -> Callable[[], None]:
     def program() -> None:
         try:
@@ -173,7 +317,7 @@ def _program(
             else:
                 from regionkit.program import stack_program
 
-                stack_program(loaded)
+                stack_program(loaded, environ=environ)
         except RegionkitError as exc:
             # Kept to re-raise in the caller's thread: the engine only reports it as a failed run.
             errors.append(exc)
@@ -182,85 +326,198 @@ def _program(
     return program
 
 
-def _open(target: _Target, program: Callable[[], None], *, create: bool, op: str) -> auto.Stack:
-    opts = auto.LocalWorkspaceOptions(
-        work_dir=str(target.workspace),
-        project_settings=auto.ProjectSettings(
-            name=target.project,
-            runtime="python",
-            backend=auto.ProjectBackend(url=target.backend),
-        ),
-        secrets_provider="passphrase" if uses_passphrase(target.backend) else None,
-        env_vars=target.env,
-    )
-    select = auto.create_or_select_stack if create else auto.select_stack
+def _workspace(target: _Target, program: Callable[[], None] | None) -> auto.LocalWorkspace:
+    """The environment's workspace: its own directory, project settings and backend."""
     try:
-        return select(
-            stack_name=target.stack, project_name=target.project, program=program, opts=opts
+        return auto.LocalWorkspace(
+            work_dir=str(target.workspace),
+            program=program,
+            env_vars=target.env,
+            secrets_provider="passphrase" if uses_passphrase(target.backend) else None,
+            project_settings=auto.ProjectSettings(
+                name=target.project,
+                runtime="python",
+                backend=auto.ProjectBackend(url=target.backend),
+            ),
         )
+    except FileNotFoundError:
+        raise failures.not_installed() from None
+    except auto.InvalidVersionError as exc:
+        raise failures.too_old(exc) from None
+
+
+def _install_plugins(
+    workspace: auto.LocalWorkspace, target: _Target, console: Console, *, quiet: bool
+) -> None:
+    """The provider plugins the stack needs, at the versions of the installed SDKs."""
+    for plugin in preflight.needed_plugins(target.loaded.spec):
+        if not quiet:
+            console.print(f"provider plugin {plugin.name} {plugin.version}", markup=False)
+        try:
+            workspace.install_plugin(plugin.name, plugin.version)
+        except FileNotFoundError:
+            raise failures.not_installed() from None
+        except auto.CommandError as exc:
+            raise RegionkitError(
+                f"installing the {plugin.name} provider plugin {plugin.version} failed: "
+                f"{failures.command_message(exc, [])}. Where downloads are blocked, install it "
+                f"from your mirror: `pulumi plugin install resource {plugin.name} "
+                f"{plugin.version} --server <url>`"
+            ) from None
+
+
+def _open(
+    workspace: auto.LocalWorkspace,
+    target: _Target,
+    *,
+    create: bool,
+    op: str,
+    console: Console,
+    options: DeployOptions,
+) -> auto.Stack:
+    """Select the environment's stack (create it only when `create`), one identity checked."""
+    try:
+        names = [summary.name for summary in workspace.list_stacks(include_all=True)]
+        existing = identity.projects_with_stack(names, target.stack)
+        note = identity.check_identity(
+            target.identity,
+            identity.read_record(target.workspace),
+            existing,
+            str(target.loaded.path or "the stack file"),
+        )
+        if note and create and not options.json_output:
+            console.print(Text("warning: " + note, style="yellow"))
+        select = auto.Stack.create_or_select if create else auto.Stack.select
+        stack = select(target.stack, workspace)
     except auto.StackNotFoundError:
+        hint = (
+            " (pass --create to preview a new stack)"
+            if op == "preview"
+            else f". Deploy it with `regionkit up {target.stack}`, or pass the --backend it was "
+            "deployed to"
+        )
         raise RegionkitError(
             f"there is no stack {target.stack!r} of project {target.project!r} in {target.backend}: "
-            f"nothing to {op}. Deploy it with `regionkit up {target.stack}`, or pass the "
-            "--backend it was deployed to"
+            f"nothing to {op}{hint}"
+        ) from None
+    except auto.StackAlreadyExistsError:
+        raise RegionkitError(
+            f"stack {target.stack!r} of project {target.project!r} appeared in {target.backend} "
+            "while it was being created (another run?); run the command again"
         ) from None
     except auto.ConcurrentUpdateError:
-        raise failures.locked(target.stack, str(target.workspace)) from None
+        raise failures.locked(target.stack, target.backend, str(target.workspace)) from None
     except auto.InvalidVersionError as exc:
-        raise RegionkitError(
-            f"the Pulumi CLI is too old for this SDK ({exc}); upgrade it"
-        ) from None
+        raise failures.too_old(exc) from None
     except auto.CommandError as exc:
         raise RegionkitError(failures.command_message(exc, [])) from None
     except FileNotFoundError:
         raise failures.not_installed() from None
+    identity.write_record(target.workspace, target.identity)
+    return stack
 
 
 # --- running ----------------------------------------------------------------------------------
 
 
 def _run(
-    stack: auto.Stack,
-    op: Operation,
-    target: _Target,
-    options: DeployOptions,
-    console: Console,
-    program_errors: list[RegionkitError],
-    *,
-    preview_only: bool = False,
+    session: _Session, op: Operation, *, preview_only: bool = False, plan: Path | None = None
 ) -> OperationResult:
-    """Run `op` (or only its preview) with the live display; the result, or a RegionkitError."""
+    """Run `op` (or only its preview) with the live display; the result, or a RegionkitError.
+
+    `plan`: where the preview saves its plan, or the plan the update must follow.
+    """
+    stack, target, options, console = (
+        session.stack,
+        session.target,
+        session.options,
+        session.console,
+    )
     region_ids = [region.id for _, region in target.loaded.spec.all_regions()]
     progress = Progress(prefix=target.project, region_ids=region_ids)
     label: Operation = "preview" if preview_only else op
     display = Display(console, progress, label, target.stack, quiet=options.json_output)
     result = target.result(label)
     started = time.monotonic()
+    interrupts = Interrupts(console, label)
     try:
-        with display:
-            engine_changes = _call(stack, op, display, options, result, preview_only)
+        with display, interrupts:
+            engine_changes = _call(stack, op, display, options, result, preview_only, plan)
     except KeyboardInterrupt:
-        note = _cancel(stack)
         _finish(result, progress, started, "cancelled")
-        raise DeployError(
-            f"{label} of {target.stack!r} interrupted: {note} Resources that were being changed may "
-            f"be left half-done; run `regionkit refresh {target.stack}` and then `regionkit "
-            f"{op} {target.stack}` again.",
-            result,
-        ) from None
+        raise _cancelled(target, op, label, result, waited=False) from None
     except auto.ConcurrentUpdateError:
-        raise failures.locked(target.stack, str(target.workspace)) from None
+        raise failures.locked(target.stack, target.backend, str(target.workspace)) from None
     except auto.CommandError as exc:
-        if program_errors:
-            raise program_errors[0] from None
-        _finish(result, progress, started, "failed")
-        message = failures.command_message(exc, progress.errors)
-        result.errors = [message]
-        if not options.json_output:
-            show_result(console, progress, result)
-        raise DeployError(f"{label} of {target.stack!r} failed: {message}", result) from None
+        raise _command_failed(
+            session,
+            op,
+            label,
+            (result, progress, started),
+            exc,
+            interrupts,
+            following_plan=bool(plan) and not preview_only,
+        ) from None
+    except auto.InvalidVersionError as exc:
+        raise failures.too_old(exc) from None
+    except builtins.RuntimeError as exc:
+        if "summary event never found" not in str(exc):
+            raise
+        raise failures.no_summary(label, target.stack) from None
     except FileNotFoundError:
         raise failures.not_installed() from None
+    return _succeeded(session, label, (result, progress, started), engine_changes, interrupts)
+
+
+def _command_failed(
+    session: _Session,
+    op: Operation,
+    label: Operation,
+    run: tuple[OperationResult, Progress, float],
+    exc: auto.CommandError,
+    interrupts: Interrupts,
+    *,
+    following_plan: bool,
+) -> RegionkitError:
+    """What a failed engine command ends in: cancelled, the program's own error, a plan that
+    no longer matches the confirmed one, or the engine's message."""
+    target, options, console = session.target, session.options, session.console
+    result, progress, started = run
+    if interrupts.interrupted:
+        _finish(result, progress, started, "cancelled")
+        if not options.json_output:
+            show_result(console, progress, result)
+        return _cancelled(target, op, label, result, waited=True)
+    if session.program_errors:
+        return session.program_errors[0]
+    _finish(result, progress, started, "failed")
+    mismatch = failures.plan_mismatch(exc, progress.errors) if following_plan else None
+    message = (
+        "the program now produces a different plan than the preview you confirmed, so the "
+        "update stopped where it left the plan (changes before that point were the "
+        "confirmed ones). Something changed in between: the stack file, its config files, "
+        "a data source or the cloud. Run `regionkit up "
+        f"{target.stack}` again to review the new preview. The engine said:\n{mismatch}"
+        if mismatch
+        else failures.program_failed(exc, progress.errors)
+        or failures.command_message(exc, progress.errors)
+    )
+    result.errors = [message]
+    if not options.json_output:
+        show_result(console, progress, result)
+    return DeployError(f"{label} of {target.stack!r} failed: {message}", result)
+
+
+def _succeeded(
+    session: _Session,
+    label: Operation,
+    run: tuple[OperationResult, Progress, float],
+    engine_changes: dict[str, int] | None,
+    interrupts: Interrupts,
+) -> OperationResult:
+    """The result of an engine command that finished, shown unless the output is JSON."""
+    options, console = session.options, session.console
+    result, progress, started = run
     _finish(result, progress, started, "succeeded")
     if engine_changes is not None:
         result.changes = engine_changes
@@ -270,7 +527,30 @@ def _run(
             result.exit_code = ExitCode.CHANGES_PENDING
     if not options.json_output:
         show_result(console, progress, result)
+        if interrupts.interrupted:
+            console.print(f"Ctrl-C came after the engine had finished: the {label} completed")
     return result
+
+
+def _cancelled(
+    target: _Target, op: Operation, label: str, result: OperationResult, *, waited: bool
+) -> DeployError:
+    if waited:
+        how = "the engine stopped at a safe point and released the stack's lock."
+    else:
+        how = (
+            "regionkit stopped waiting for the engine, which may still be stopping; if the "
+            f"stack stays locked, see `regionkit cancel {target.stack}`."
+        )
+    after = (
+        f" Run `regionkit refresh {target.stack}` and then `regionkit {op} {target.stack}` again."
+        if label != "preview"
+        else ""
+    )
+    result.exit_code = ExitCode.CANCELLED
+    return DeployError(
+        f"{label} of {target.stack!r} cancelled: {how}{after}", result, ExitCode.CANCELLED
+    )
 
 
 def _call(
@@ -280,6 +560,7 @@ def _call(
     options: DeployOptions,
     result: OperationResult,
     preview_only: bool,
+    plan: Path | None,
 ) -> dict[str, int] | None:
     """The engine's change summary for a preview; None otherwise (the events' counts serve)."""
     common: dict[str, Any] = {"on_event": display.on_event, "color": "never"}
@@ -290,11 +571,13 @@ def _call(
             preview = stack.preview_destroy(**common)
         elif op == "refresh":
             preview = stack.preview_refresh(**common)
+        elif plan is not None:
+            preview = stack.preview(plan=str(plan), **common)
         else:
             preview = stack.preview(**common)
         return {str(getattr(k, "value", k)): int(v) for k, v in preview.change_summary.items()}
     if op == "up":
-        up = stack.up(**common)
+        up = stack.up(plan=str(plan), **common) if plan is not None else stack.up(**common)
         result.outputs = _mask(up.outputs, options.show_secrets)
     elif op == "destroy":
         stack.destroy(**common)
@@ -320,17 +603,6 @@ def _finish(result: OperationResult, progress: Progress, started: float, status:
     result.by_region = progress.by_region()
     result.resources = [state.to_json() for state in progress.resources()]
     result.errors = progress.errors
-
-
-def _cancel(stack: auto.Stack) -> str:
-    try:
-        stack.cancel()
-    except (auto.CommandError, FileNotFoundError, KeyboardInterrupt) as exc:
-        return (
-            f"cancelling the update failed ({type(exc).__name__}); if the stack stays locked, "
-            "run `pulumi cancel` in its workspace directory."
-        )
-    return "the update was cancelled and the stack's lock released."
 
 
 def _outputs(stack: auto.Stack, show_secrets: bool) -> dict[str, Any]:

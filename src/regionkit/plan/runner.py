@@ -52,8 +52,9 @@ def _stack_program(loaded: LoadedStack) -> Callable[[], None]:
     from regionkit.program import stack_program
 
     def program() -> None:
-        # The recorder awaits what a program returns; the component is not an output.
-        stack_program(loaded)
+        # The recorder awaits what a program returns; the component is not an output. An
+        # offline plan needs no secrets: unset backup key variables stand in as empty secrets.
+        stack_program(loaded, deploying=False)
 
     return program
 

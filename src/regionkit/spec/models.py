@@ -20,6 +20,8 @@ DEFAULT_IMAGE = "curity.azurecr.io/curity/idsvr:11.2"
 NAME_PATTERN = r"^[a-z][a-z0-9-]{1,20}$"
 REGION_ID_PATTERN = r"^[a-z][a-z0-9-]{1,15}$"
 JURISDICTION_PATTERN = r"^(EU|[A-Z]{2})$"
+ENV_VAR_PATTERN = r"^[A-Z_][A-Z0-9_]{0,127}$"
+GCP_PROJECT_PATTERN = r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$"
 HOSTNAME_PATTERN = r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
 
 
@@ -284,6 +286,30 @@ class ClusterSpec(Model):
         return AdminSpec._cidrs(value)
 
 
+class BackupCredentialsSpec(Model):
+    """Names of environment variables that hold the object store keys: references, never values."""
+
+    access_key_id_env: Annotated[str, Field(pattern=ENV_VAR_PATTERN)] = Field(
+        description="Environment variable holding the access key id, read by `regionkit up`."
+    )
+    secret_access_key_env: Annotated[str, Field(pattern=ENV_VAR_PATTERN)] = Field(
+        description="Environment variable holding the secret access key, read by `regionkit up`."
+    )
+
+
+class BackupSpec(Model):
+    """An S3-compatible object store that a region's CloudNativePG writer backs up to."""
+
+    destination_path: Annotated[
+        str, Field(pattern=r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/\S*)?$")
+    ]
+    endpoint_url: Annotated[str, Field(pattern=r"^https?://\S+$")] | None = Field(
+        None, description="The store's endpoint when it is not AWS S3 (MinIO, Ceph, ...)."
+    )
+    region: str | None = Field(None, description="The bucket's region, when the store needs one.")
+    credentials: BackupCredentialsSpec
+
+
 class RegionSpec(Model):
     id: Annotated[str, Field(pattern=REGION_ID_PATTERN)]
     cloud: Cloud
@@ -291,6 +317,11 @@ class RegionSpec(Model):
     jurisdiction: Annotated[str, Field(pattern=JURISDICTION_PATTERN)]
     role: Role = Role.ACTIVE
     cluster: ClusterSpec = Field(default_factory=ClusterSpec)
+    backups: BackupSpec | None = Field(
+        None,
+        description="Where this region's cnpg writer backs up to, when regionkit creates no "
+        "object store for it (cloud 'kubernetes', or an existing cluster).",
+    )
 
     @model_validator(mode="after")
     def _kubernetes_needs_context(self) -> RegionSpec:
@@ -317,6 +348,19 @@ class ConfigSyncSpec(Model):
     credentials_secret: str | None = Field(
         None, description="Existing Secret with git credentials (username, password or token)."
     )
+
+
+class GcpSettings(Model):
+    project: Annotated[str, Field(pattern=GCP_PROJECT_PATTERN)] = Field(
+        description="The Google Cloud project every gcp resource and Cloud DNS zone is in."
+    )
+
+
+class CloudsSpec(Model):
+    """Settings of the cloud accounts a deployment uses; no credentials (those stay in the
+    environment)."""
+
+    gcp: GcpSettings | None = None
 
 
 # --- the stack --------------------------------------------------------------------------------
@@ -351,6 +395,7 @@ class StackSpec(Model):
     regions: list[RegionSpec] | None = None
     sub_clusters: list[SubClusterSpec] | None = None
     config_sync: ConfigSyncSpec | None = None
+    clouds: CloudsSpec = Field(default_factory=CloudsSpec)
 
     @model_validator(mode="after")
     def _regions_or_sub_clusters(self) -> StackSpec:
@@ -388,6 +433,7 @@ class StackSpec(Model):
                     consistency=self.consistency,
                     regions=self.regions,
                     config_sync=self.config_sync,
+                    clouds=self.clouds,
                     path_prefix="",
                 )
             ]
@@ -407,6 +453,7 @@ class StackSpec(Model):
                     regions=sub.regions,
                     path_prefix=f"subClusters[{index}].",
                     jurisdiction=sub.jurisdiction,
+                    clouds=self.clouds,
                     own_keys=frozenset(
                         to_camel(f) for f in _INHERITED if getattr(sub, f) is not None
                     ),
@@ -463,6 +510,7 @@ class Deployment(Model):
     consistency: Consistency | None
     regions: list[RegionSpec]
     config_sync: ConfigSyncSpec | None
+    clouds: CloudsSpec = Field(default_factory=CloudsSpec)
     path_prefix: str = ""
     jurisdiction: str | None = None
     own_keys: frozenset[str] = frozenset()

@@ -44,7 +44,7 @@ class TopologyArgs:
     config_dir: Path | None = None
     #: run the stack checks before registering anything (off when the caller already ran them)
     validate: bool = True
-    #: what the stack takes from outside its stack file (`regionkit.program.read_settings`)
+    #: what the program made of the stack file's references (`regionkit.program.read_settings`)
     settings: StackSettings = field(default_factory=StackSettings)
 
     def deployment(self) -> Deployment:

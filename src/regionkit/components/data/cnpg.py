@@ -17,9 +17,9 @@ The object store lives on the writer's cloud:
 - gcp: a Cloud Storage bucket; clusters on GKE use Workload Identity, others a service account
   key in a Secret;
 - kubernetes (or any region, to bring your own store): `StackSettings.cnpg_backups` for the
-  writer's region id (the program reads it from the Pulumi config object
-  `regionkit:cnpgBackups`). Without it a single-region store keeps no backups (a warning), and
-  a multi-region store is an error.
+  writer's region id (the program builds it from the region's `backups` in the stack file and
+  the environment variables it names). Without it a single-region store keeps no backups (a
+  warning), and a multi-region store is an error.
 
 Backups use the operator's in-tree Barman Cloud support (`barmanObjectStore`), deprecated
 since CloudNativePG 1.26 in favour of the Barman Cloud plugin and supported by the pinned
@@ -71,7 +71,6 @@ NONCURRENT_DAYS = 30
 #: CloudNativePG schedules take six fields (seconds first): daily at 03:00
 BACKUP_SCHEDULE = "0 0 3 * * *"
 #: the Pulumi config object (namespace regionkit) the program reads `cnpg_backups` from
-CONFIG_KEY = "cnpgBackups"
 
 
 def dns_label(value: str, limit: int = 63) -> str:
@@ -301,8 +300,8 @@ class Cnpg(MultiRegionStore):
             return self._gcp_store(name, writer, regions)
         pulumi.log.warn(
             f"cnpg store {self.source_id} in region '{writer}' keeps no backups: regionkit creates "
-            f"object storage on aws and gcp only; set the Pulumi config regionkit:{CONFIG_KEY} "
-            f"for region '{writer}' to back it up",
+            f"object storage on aws and gcp only; set "
+            f"{args.deployment.region_path(writer)}.backups to back it up",
             resource=self,
         )
         return None
@@ -636,6 +635,6 @@ def _check_store_possible(args: StoreArgs, placement: tuple[str, ...], writer: s
     raise InvalidInput(
         f"{path}: the cnpg writer region '{writer}' (cloud '{platform.region.cloud}') has no "
         f"object store regionkit can create, and replica regions {', '.join(r for r in placement if r != writer)} "
-        f"restore from one: set the Pulumi config regionkit:{CONFIG_KEY}.{writer} "
-        "(destinationPath, accessKeyId, secretAccessKey), or put the writer on aws or gcp"
+        f"restore from one: set {path}.backups (destinationPath and credentials), or put the "
+        "writer on aws or gcp"
     )

@@ -48,7 +48,7 @@ class ExistingCluster(pulumi.ComponentResource):
             enable_server_side_apply=True,
             opts=pulumi.ResourceOptions(parent=self),
         )
-        cloud_provider = _cloud_provider(prefix, region, self)
+        cloud_provider = _cloud_provider(prefix, region, self, args.settings.gcp_project)
         self.addons = install_addons(prefix, args, k8s_provider, (), self)
         self.platform = RegionPlatform(
             region=region,
@@ -67,7 +67,7 @@ def gateway_address_kind(region: RegionSpec) -> AddressKind:
 
 
 def _cloud_provider(
-    prefix: str, region: RegionSpec, parent: pulumi.Resource
+    prefix: str, region: RegionSpec, parent: pulumi.Resource, gcp_project: str | None
 ) -> pulumi.ProviderResource | None:
     opts = pulumi.ResourceOptions(parent=parent)
     if region.cloud is Cloud.AWS:
@@ -77,5 +77,5 @@ def _cloud_provider(
     if region.cloud is Cloud.GCP:
         import pulumi_gcp as gcp
 
-        return gcp.Provider(f"{prefix}-gcp", region=region.location, opts=opts)
+        return gcp.Provider(f"{prefix}-gcp", region=region.location, project=gcp_project, opts=opts)
     return None
