@@ -83,7 +83,7 @@ def test_an_existing_cluster_is_offered_cnpg() -> None:
              cluster: {kubeconfigContext: home}}
         """
     )
-    (finding,) = findings
+    (finding,) = [f for f in findings if f.rule == "engine.cloud"]
     assert finding.path == "data.accounts.engine"
     assert "On kubernetes use cnpg or external" in finding.message
 

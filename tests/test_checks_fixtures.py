@@ -25,6 +25,7 @@ RULES = {
     "config.path",
     "config.xml",
     "config.data-source",
+    "config.file-name",
     "topology.shape",
     "topology.role",
     "topology.consistency",
@@ -36,6 +37,8 @@ RULES = {
     "dns.health-check",
     "dns.global-hostname",
     "dns.budget",
+    "dns.location",
+    "dns.record-name",
     "region.location",
     "region.jurisdiction",
     "security.admin-cidr",
@@ -47,10 +50,14 @@ RULES = {
     "residency.sub-cluster",
     "residency.global-hostname",
     "data.reach",
+    "data.cnpg-object-store",
+    "data.cnpg-backups",
     "engine.cloud",
     "engine.data-class",
     "engine.replication",
     "engine.consistency",
+    "engine.existing-cluster",
+    "engine.node-identity",
 }
 
 HEADER = re.compile(r"^# (?P<kind>breaks|keeps) (?P<rules>[a-z][a-z., -]*):")

@@ -43,6 +43,13 @@ class EngineFacts:
     max_regions: int | None
     #: how it replicates, for messages
     replication: str
+    #: what the engine takes from a cluster regionkit creates (for messages); None when a region
+    #: on an existing cluster (`cluster.kubeconfigContext`) can hold it too
+    needs_created_cluster: str | None = None
+    #: the identity each store of the engine gives the nodes (for messages); None when the
+    #: stores share the region's one identity or need none. A node runs as one identity, so
+    #: a deployment can hold one such store.
+    identity_per_store: str | None = None
 
     def runs_on(self, cloud: Cloud) -> bool:
         return cloud in self.clouds
@@ -67,6 +74,7 @@ ENGINES: dict[Engine, EngineFacts] = {
         cross_cloud=False,
         max_regions=1 + AURORA_GLOBAL_MAX_SECONDARIES,
         replication="an Aurora Global Database: one writer, read-only secondaries",
+        needs_created_cluster="the region's VPC (subnets, security group) of the EKS cluster",
     ),
     Engine.AURORA_DSQL: EngineFacts(
         engine=Engine.AURORA_DSQL,
@@ -77,6 +85,7 @@ ENGINES: dict[Engine, EngineFacts] = {
         cross_cloud=False,
         max_regions=DSQL_PEERED_REGIONS,
         replication="Aurora DSQL peered clusters: 2 regions and a witness, strongly consistent",
+        needs_created_cluster="the IRSA trust (OIDC provider) of the EKS cluster",
     ),
     Engine.DYNAMODB: EngineFacts(
         engine=Engine.DYNAMODB,
@@ -87,6 +96,7 @@ ENGINES: dict[Engine, EngineFacts] = {
         cross_cloud=False,
         max_regions=None,
         replication="DynamoDB global tables: eventual (last writer wins), or strong in one region set",
+        needs_created_cluster="the IRSA trust (OIDC provider) of the EKS cluster",
     ),
     Engine.CLOUDSQL_POSTGRESQL: EngineFacts(
         engine=Engine.CLOUDSQL_POSTGRESQL,
@@ -99,6 +109,7 @@ ENGINES: dict[Engine, EngineFacts] = {
         cross_cloud=False,
         max_regions=1 + CLOUDSQL_MAX_READ_REPLICAS,
         replication="a Cloud SQL primary with cross-region read replicas",
+        needs_created_cluster="a private IP on the VPC network of the GKE cluster",
     ),
     Engine.SPANNER: EngineFacts(
         engine=Engine.SPANNER,
@@ -109,6 +120,7 @@ ENGINES: dict[Engine, EngineFacts] = {
         cross_cloud=False,
         max_regions=None,
         replication="a Spanner dual-region or multi-region configuration, strongly consistent",
+        identity_per_store="a Google service account of its own (Workload Identity)",
     ),
     Engine.CNPG: EngineFacts(
         engine=Engine.CNPG,
