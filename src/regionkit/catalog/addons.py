@@ -68,6 +68,17 @@ ADDONS: tuple[AddonPin, ...] = (
         switch="gatewayApiCrds",
     ),
     AddonPin(
+        platform=ALL,
+        key="metrics-server",
+        source=Source.HELM_CHART,
+        name="metrics-server",
+        version="3.13.1",
+        origin="kubernetes-sigs/metrics-server, tag metrics-server-helm-chart-3.13.1 (app 0.8.1)",
+        repository="https://kubernetes-sigs.github.io/metrics-server/",
+        namespace="kube-system",
+        switch="metricsServer",
+    ),
+    AddonPin(
         platform="existing-cluster",
         key="cert-manager",
         source=Source.HELM_CHART,
@@ -77,17 +88,6 @@ ADDONS: tuple[AddonPin, ...] = (
         repository="https://charts.jetstack.io",
         namespace="cert-manager",
         switch="certificates",
-    ),
-    AddonPin(
-        platform="existing-cluster",
-        key="metrics-server",
-        source=Source.HELM_CHART,
-        name="metrics-server",
-        version="3.13.1",
-        origin="kubernetes-sigs/metrics-server, tag metrics-server-helm-chart-3.13.1 (app 0.8.1)",
-        repository="https://kubernetes-sigs.github.io/metrics-server/",
-        namespace="kube-system",
-        switch="metricsServer",
     ),
 )
 
