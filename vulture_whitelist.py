@@ -25,6 +25,8 @@ _.accounts  # spec/models.py: a data class users write in stack files (data.acco
 _.action  # ops/config_sync.py: SyncResult says what a sync did, for its callers
 manifests  # plan/manifests.py: the plan's manifests by file, for Python users (and tests)
 INFO  # findings.py: the finding level of the plan's contract (DESIGN section 4)
+_.driver  # catalog/engines.py: how Curity connects to each engine, for Python users and tests
+_.authentication  # catalog/engines.py: (the same)
 
 # components found by name in a registry (an importlib string today)
 AuroraDsql
@@ -66,8 +68,7 @@ _.subnet_cidr
 _.pods_cidr
 _.services_cidr
 _.workload_pool
-CURITY_VERSION  # catalog/curity_dynamodb.py (where the table definitions come from)
-SOURCE  # catalog/curity_dynamodb.py (the same)
+SOURCE  # catalog/curity_dynamodb.py (where the table definitions come from)
 SchemaJob  # components/schema_job.py (not registered by any topology yet)
 # spec/models.py: stack file keys that no component reads yet (cluster add-ons, API access)
 _.gateway_api_crds

@@ -50,13 +50,22 @@ RULES = {
     "residency.sub-cluster",
     "residency.global-hostname",
     "data.reach",
+    "engine.curity",
     "data.cnpg-object-store",
     "data.cnpg-backups",
     "engine.cloud",
+    "engine.region",
     "engine.data-class",
     "engine.replication",
     "engine.consistency",
     "engine.existing-cluster",
+    "engine.node-identity",
+}
+
+#: rules that no stack passing the other checks can break today, so no fixture breaks them; a
+#: unit test keeps each working for the day an engine reaches it again
+UNREACHABLE = {
+    # only spanner gives each store an identity, and the identity server cannot use spanner
     "engine.node-identity",
 }
 
@@ -108,7 +117,7 @@ def test_every_rule_has_a_fixture_that_breaks_it_and_one_that_keeps_it() -> None
     for name in NAMES:
         kind, rules = _header(FIXTURES / name)
         covered[kind] |= rules
-    assert RULES - covered["breaks"] == set()
+    assert RULES - UNREACHABLE - covered["breaks"] == set()
     assert RULES - covered["keeps"] == set()
 
 
