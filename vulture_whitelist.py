@@ -18,6 +18,8 @@ _.StartDoctypeDeclHandler  # ops/curity_xml.py: expat calls the handlers set on 
 _.StartElementHandler  # ops/curity_xml.py: (the same)
 _.allow_duplicate_keys  # spec/loader.py: a ruamel.yaml setting, read by ruamel
 _.model_config  # spec/models.py: pydantic's model configuration
+signum  # deploy/interrupts.py: Interrupts.handle is a signal handler, called (signum, frame)
+frame  # deploy/interrupts.py: (the same)
 _.schema_dialect  # spec/schema.py: pydantic's GenerateJsonSchema reads it
 _.field_title_should_be_set  # spec/schema.py: a GenerateJsonSchema hook pydantic calls
 EVENTUAL  # spec/models.py: an enum member users write in stack files (consistency: eventual)
@@ -25,6 +27,8 @@ _.accounts  # spec/models.py: a data class users write in stack files (data.acco
 _.action  # ops/config_sync.py: SyncResult says what a sync did, for its callers
 manifests  # plan/manifests.py: the plan's manifests by file, for Python users (and tests)
 INFO  # findings.py: the finding level of the plan's contract (DESIGN section 4)
+_.driver  # catalog/engines.py: how Curity connects to each engine, for Python users and tests
+_.authentication  # catalog/engines.py: (the same)
 
 # components found by name in a registry (an importlib string today)
 AuroraDsql
@@ -66,8 +70,7 @@ _.subnet_cidr
 _.pods_cidr
 _.services_cidr
 _.workload_pool
-CURITY_VERSION  # catalog/curity_dynamodb.py (where the table definitions come from)
-SOURCE  # catalog/curity_dynamodb.py (the same)
+SOURCE  # catalog/curity_dynamodb.py (where the table definitions come from)
 SchemaJob  # components/schema_job.py (not registered by any topology yet)
 # spec/models.py: stack file keys that no component reads yet (cluster add-ons, API access)
 _.gateway_api_crds

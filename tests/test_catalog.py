@@ -189,15 +189,13 @@ def test_single_writer_engines_give_only_partitioned_consistency() -> None:
 def test_limits() -> None:
     assert engines.facts(Engine.AURORA_POSTGRESQL).max_regions == 11
     assert engines.facts(Engine.AURORA_DSQL).max_regions == 2
-    assert engines.DYNAMODB_STRONG_REPLICAS == 3
 
 
 def test_alternatives() -> None:
-    assert engines.alternatives([Cloud.AWS], Consistency.EVENTUAL) == [
-        Engine.AURORA_DSQL,
-        Engine.DYNAMODB,
-    ]
-    assert engines.alternatives([Cloud.GCP], Consistency.STRONG) == [Engine.SPANNER]
+    # aurora-dsql and spanner would fit, but the identity server cannot use them
+    assert engines.alternatives([Cloud.AWS], Consistency.EVENTUAL) == [Engine.DYNAMODB]
+    assert engines.alternatives([Cloud.GCP], Consistency.STRONG) == []
+    assert engines.alternatives([Cloud.AWS], Consistency.STRONG) == []
     assert engines.alternatives([Cloud.AWS, Cloud.GCP]) == [Engine.CNPG]
     assert engines.alternatives([Cloud.AWS, Cloud.GCP], Consistency.STRONG) == []
     assert Engine.DYNAMODB not in engines.alternatives([Cloud.AWS], exclude=[Engine.DYNAMODB])

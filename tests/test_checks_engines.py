@@ -12,7 +12,7 @@ from regionkit.catalog import engines as catalog
 from regionkit.checks import validate
 from regionkit.findings import Finding, Level
 from regionkit.spec import load_stack, load_stack_text
-from regionkit.spec.models import Cloud, Engine
+from regionkit.spec.models import Cloud, Consistency, Engine
 
 FIXTURES = Path(__file__).parent / "fixtures" / "stacks"
 
@@ -66,7 +66,7 @@ def test_an_engine_of_another_cloud() -> None:
     )
     assert finding.line == line_of(text, "engine: dynamodb")
     assert "not on gcp (region eu-west)" in finding.message
-    assert "spanner" in finding.message and "cloudsql-postgresql" in finding.message
+    assert "cloudsql-postgresql" in finding.message and "spanner" not in finding.message
     assert fixture("keeps-engine-cloud.yaml")[0] == []
 
 
@@ -83,7 +83,7 @@ def test_an_existing_cluster_is_offered_cnpg() -> None:
              cluster: {kubeconfigContext: home}}
         """
     )
-    (finding,) = findings
+    (finding,) = [f for f in findings if f.rule == "engine.cloud"]
     assert finding.path == "data.accounts.engine"
     assert "On kubernetes use cnpg or external" in finding.message
 
@@ -114,8 +114,8 @@ def test_every_data_class_of_a_shared_store_is_reported() -> None:
         topology: single-region
         data:
           tokens: {engine: cloudsql-postgresql, scope: region}
-          accounts: {engine: spanner, scope: region}
-          audit: {engine: spanner, scope: region}
+          accounts: {engine: cloudsql-postgresql, scope: region}
+          audit: {engine: cloudsql-postgresql, scope: region}
         regions:
           - {id: us-east, cloud: aws, location: us-east-1, jurisdiction: US}
         """
@@ -127,46 +127,156 @@ def test_every_data_class_of_a_shared_store_is_reported() -> None:
     ]
 
 
-# --- engine.replication -------------------------------------------------------------------------
+# --- engine.curity -----------------------------------------------------------------------------
 
 
-def test_dynamodb_strong_outside_one_region_set() -> None:
-    findings, text = fixture("breaks-engine-replication-dynamodb-strong.yaml")
+def test_aurora_dsql_is_refused_naming_the_alternatives() -> None:
+    findings, text = fixture("breaks-engine-curity-dsql.yaml")
     (finding,) = findings
-    assert (finding.rule, finding.path) == ("engine.replication", "data.tokens.engine")
-    assert finding.line == line_of(text, "engine: dynamodb  #!")
-    assert "US: us-east-1, us-east-2, us-west-2" in finding.message
-    assert "consistency eventual" in finding.message
-    assert fixture("keeps-engine-replication-dynamodb-strong.yaml")[0] == []
+    assert (finding.rule, finding.level, finding.path) == (
+        "engine.curity",
+        Level.ERROR,
+        "data.accounts.engine",
+    )
+    assert finding.line == line_of(text, "engine: aurora-dsql")
+    assert "DSQL JDBC connector" in finding.message
+    assert "uuid-ossp extension, JSONB columns and GIN indexes" in finding.message
+    assert "Use aurora-postgresql" in finding.message and "or dynamodb" in finding.message
+    assert fixture("keeps-engine-curity.yaml")[0] == []
 
 
-def test_dynamodb_strong_in_four_regions_of_one_set() -> None:
+def test_spanner_is_refused_naming_the_alternatives() -> None:
+    findings, text = fixture("breaks-engine-curity-spanner.yaml")
+    (finding,) = findings
+    assert (finding.rule, finding.path) == ("engine.curity", "data.accounts.engine")
+    assert finding.line == line_of(text, "engine: spanner  #!")
+    assert "no Spanner data source" in finding.message
+    assert "Use cloudsql-postgresql" in finding.message and "cnpg" in finding.message
+
+
+def test_a_refused_engine_gets_only_the_refusal() -> None:
+    # three DSQL regions once broke its two-region peering rule; that no longer matters
     findings, _ = run(
         """
+        topology: global-cluster
+        consistency: strong
+        data:
+          tokens: {engine: aurora-dsql, scope: global}
+          accounts: {engine: aurora-dsql, scope: global}
+          audit: {engine: aurora-dsql, scope: global}
+        """,
+        US3,
+        "residency: {personalData: []}\n",
+    )
+    assert {(f.rule, f.path) for f in findings} == {
+        ("engine.curity", f"data.{c}.engine") for c in ("tokens", "accounts", "audit")
+    }
+
+
+def test_dynamodb_strong_is_refused_with_the_mrsc_reason() -> None:
+    findings, text = fixture("breaks-engine-curity-dynamodb-strong.yaml")
+    (finding,) = findings
+    assert (finding.rule, finding.path) == ("engine.curity", "data.tokens.engine")
+    assert finding.line == line_of(text, "engine: dynamodb  #!")
+    for said in (
+        '"Time to Live (TTL) is not supported"',
+        '"Local secondary indexes (LSIs) are not supported"',
+        '"do not support transaction operations"',
+        "Use consistency eventual",
+    ):
+        assert said in finding.message
+
+
+def test_dynamodb_strong_is_refused_inside_one_region_set_too() -> None:
+    body = """
         topology: global-cluster
         consistency: strong
         data:
           tokens: {engine: dynamodb, scope: global}
           accounts: {engine: dynamodb, scope: global}
           audit: {engine: external, scope: global, connection: {secretName: idsvr-audit-db}}
-        """,
-        regions(
-            ("ie", "aws", "eu-west-1", "IE"),
-            ("gb", "aws", "eu-west-2", "GB"),
-            ("fr", "aws", "eu-west-3", "FR"),
-            ("de", "aws", "eu-central-1", "DE"),
-        ),
-        "residency: {personalData: []}\n",
-    )
-    assert {f.rule for f in findings} == {"engine.replication"}
-    assert "exactly 3 regions, or 2 and a witness" in findings[0].message
+        """
+    findings, _ = run(body, US3)
+    assert {(f.rule, f.path) for f in findings} == {
+        ("engine.curity", "data.tokens.engine"),
+        ("engine.curity", "data.accounts.engine"),
+    }
+    # one region per store replicates nothing: strong is not asked of DynamoDB there
+    per_region, _ = run(body.replace("dynamodb, scope: global", "dynamodb, scope: region"), US3)
+    assert engine_findings(per_region) == []
 
 
-def test_dynamodb_strong_in_two_regions_uses_a_witness() -> None:
+def test_refused_engines_are_never_suggested() -> None:
+    for cloud in Cloud:
+        for consistency in (None, *Consistency):
+            found = catalog.alternatives({cloud}, consistency)
+            assert not {Engine.AURORA_DSQL, Engine.SPANNER} & set(found)
+    assert Engine.DYNAMODB not in catalog.alternatives({Cloud.AWS}, Consistency.STRONG)
+    assert Engine.DYNAMODB in catalog.alternatives({Cloud.AWS}, Consistency.EVENTUAL)
+
+
+def test_the_catalog_says_how_curity_connects_to_each_engine() -> None:
+    for info in catalog.ENGINES.values():
+        assert info.curity.driver and info.curity.authentication
+        assert info.usable == (info.curity.data_source is not catalog.DataSource.NONE) or (
+            info.engine is Engine.AURORA_DSQL
+        )
+    refused = {e for e, info in catalog.ENGINES.items() if not info.usable}
+    assert refused == {Engine.AURORA_DSQL, Engine.SPANNER}
+    assert catalog.facts(Engine.DYNAMODB).curity.data_source is catalog.DataSource.DYNAMODB
+    assert catalog.jdbc() == [
+        Engine.AURORA_POSTGRESQL,
+        Engine.CLOUDSQL_POSTGRESQL,
+        Engine.CNPG,
+        Engine.EXTERNAL,
+    ]
+
+
+def test_a_second_store_of_an_engine_with_its_own_identity(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # spanner gives each store its own service account; refused, it can no longer break the
+    # rule, which must still hold for the day an engine of that kind is usable
+    body = """
+        topology: single-region
+        dns: {provider: cloud-dns, zone: example.com, hostname: login.example.com}
+        data:
+          tokens: {engine: spanner, scope: region}
+          accounts: {engine: spanner, scope: region}
+          audit: {engine: spanner, scope: global}
+        regions:
+          - {id: eu-west, cloud: gcp, location: europe-west1, jurisdiction: BE}
+        """
+    refused, _ = run(body)
+    assert {f.rule for f in refused} == {"engine.curity", "engine.node-identity"}
+    spanner = catalog.ENGINES[Engine.SPANNER]
+    usable = replace(spanner, curity=replace(spanner.curity, refusal=None))
+    monkeypatch.setitem(catalog.ENGINES, Engine.SPANNER, usable)
+    findings, text = run(body)
+    (finding,) = findings
+    assert (finding.rule, finding.path) == ("engine.node-identity", "data.audit.scope")
+    assert finding.line == line_of(text, "audit:")
+
+
+# --- engine.region ------------------------------------------------------------------------------
+
+
+def test_dynamodb_in_a_region_curitys_plugin_lacks() -> None:
+    findings, text = fixture("breaks-engine-region.yaml")
+    (finding,) = findings
+    assert (finding.rule, finding.path) == ("engine.region", "data.tokens.engine")
+    assert finding.line == line_of(text, "engine: dynamodb  #!")
+    assert "ap-jakarta (ap-southeast-3)" in finding.message
+    assert "the nearest: ap-southeast-1, Singapore" in finding.message
+    assert "aurora-postgresql, cnpg or external" in finding.message
+    assert fixture("keeps-engine-region.yaml")[0] == []
+
+
+def test_only_the_regions_the_plugin_lacks_are_named() -> None:
     findings, _ = run(
         """
         topology: global-cluster
-        consistency: strong
+        consistency: eventual
         data:
           tokens: {engine: dynamodb, scope: global}
           accounts: {engine: dynamodb, scope: global}
@@ -174,10 +284,19 @@ def test_dynamodb_strong_in_two_regions_uses_a_witness() -> None:
         """,
         regions(("tokyo", "aws", "ap-northeast-1", "JP"), ("osaka", "aws", "ap-northeast-3", "JP")),
     )
-    assert engine_findings(findings) == []
+    engine = engine_findings(findings)
+    assert {(f.rule, f.path) for f in engine} == {
+        ("engine.region", "data.tokens.engine"),
+        ("engine.region", "data.accounts.engine"),
+    }
+    assert all("region osaka (ap-northeast-3)" in f.message for f in engine)
+    assert all("tokyo" not in f.message for f in engine)
 
 
-def test_dynamodb_eventual_replicates_anywhere() -> None:
+# --- engine.replication -------------------------------------------------------------------------
+
+
+def test_dynamodb_eventual_replicates_anywhere_the_plugin_reaches() -> None:
     findings, _ = run(
         """
         topology: global-cluster
@@ -195,77 +314,15 @@ def test_dynamodb_eventual_replicates_anywhere() -> None:
         ),
     )
     assert findings == []
+    assert fixture("keeps-engine-replication-dynamodb.yaml")[0] == []
 
 
-def test_dsql_peers_exactly_two_regions() -> None:
-    findings, text = fixture("breaks-engine-replication-dsql.yaml")
+def test_a_cloud_sql_primary_with_a_replica_in_another_country() -> None:
+    assert fixture("keeps-engine-replication-cloudsql.yaml")[0] == []
+    findings, _ = fixture("breaks-engine-replication-aurora.yaml")
     (finding,) = findings
     assert (finding.rule, finding.path) == ("engine.replication", "data.accounts.engine")
-    assert finding.line == line_of(text, "engine: aurora-dsql")
-    assert "exactly 2 regions" in finding.message
-    assert fixture("keeps-engine-replication-dsql.yaml")[0] == []
-
-
-def test_dsql_peers_two_regions_of_one_set() -> None:
-    findings, _ = run(
-        """
-        topology: active-passive
-        data:
-          tokens: {engine: aurora-dsql, scope: global}
-          accounts: {engine: aurora-dsql, scope: global}
-          audit: {engine: aurora-dsql, scope: global}
-        residency: {personalData: []}
-        configSync: {repository: https://github.com/acme/idsvr-config.git}
-        regions:
-          - {id: us-east, cloud: aws, location: us-east-1, jurisdiction: US}
-          - {id: eu-west, cloud: aws, location: eu-west-1, jurisdiction: EU, role: passive}
-        """
-    )
-    assert len(findings) == 3
-    assert all(f.rule == "engine.replication" for f in findings)
-    assert "EU: eu-west-1, eu-west-2, eu-west-3" in findings[0].message
-
-
-def test_spanner_dual_region_stays_inside_one_country() -> None:
-    findings, text = fixture("breaks-engine-replication-spanner.yaml")
-    (finding,) = findings
-    assert (finding.rule, finding.path) == ("engine.replication", "data.accounts.engine")
-    assert finding.line == line_of(text, "engine: spanner  #!")
-    assert "inside one country" in finding.message
-    assert "dual-region-germany1" in finding.message
-    assert fixture("keeps-engine-replication-spanner.yaml")[0] == []
-
-
-def test_spanner_across_three_continents_needs_a_configuration_serving_them() -> None:
-    body = """
-        topology: global-cluster
-        consistency: strong
-        dns: {provider: cloud-dns, zone: example.com, hostname: login.example.com}
-        data:
-          tokens: {engine: spanner, scope: global}
-          accounts: {engine: spanner, scope: global}
-          audit: {engine: spanner, scope: global}
-        residency: {personalData: []}
-        """
-    served, _ = run(
-        body,
-        regions(
-            ("us", "gcp", "us-central1", "US"),
-            ("eu", "gcp", "europe-west1", "BE"),
-            ("asia", "gcp", "asia-east1", "TW"),
-        ),
-    )
-    assert served == []
-    unserved, _ = run(
-        body,
-        regions(
-            ("us", "gcp", "us-east1", "US"),
-            ("eu", "gcp", "europe-west3", "DE"),
-            ("asia", "gcp", "asia-southeast1", "SG"),
-        ),
-    )
-    assert {f.rule for f in unserved} == {"engine.replication"}
-    assert "no Spanner configuration has replicas in all of them" in unserved[0].message
+    assert "at most 11 regions" in finding.message
 
 
 def test_aurora_global_has_at_most_ten_secondaries() -> None:
@@ -339,12 +396,12 @@ def test_a_single_writer_engine_cannot_give_eventual_multi_region_writes() -> No
     )
     assert finding.line == line_of(text, "engine: aurora-postgresql")
     assert "us-east, us-east-2 and us-west" in finding.message
-    assert "aurora-dsql, dynamodb or external" in finding.message
+    assert "Use dynamodb or external" in finding.message
     assert "consistency partitioned" in finding.message
     assert fixture("keeps-engine-consistency.yaml")[0] == []
 
 
-def test_strong_consistency_on_gcp_suggests_spanner() -> None:
+def test_strong_consistency_on_gcp_leaves_only_an_external_store() -> None:
     findings, _ = run(
         """
         topology: global-cluster
@@ -352,8 +409,8 @@ def test_strong_consistency_on_gcp_suggests_spanner() -> None:
         dns: {provider: cloud-dns, zone: example.com, hostname: login.example.com}
         data:
           tokens: {engine: cloudsql-postgresql, scope: global}
-          accounts: {engine: spanner, scope: global}
-          audit: {engine: spanner, scope: global}
+          accounts: {engine: cloudsql-postgresql, scope: global}
+          audit: {engine: cloudsql-postgresql, scope: global}
         """,
         regions(
             ("iowa", "gcp", "us-central1", "US"),
@@ -361,9 +418,13 @@ def test_strong_consistency_on_gcp_suggests_spanner() -> None:
             ("oregon", "gcp", "us-west1", "US"),
         ),
     )
-    (finding,) = findings
-    assert (finding.rule, finding.path) == ("engine.consistency", "data.tokens.engine")
-    assert "Use spanner or external" in finding.message
+    engine = engine_findings(findings)
+    assert {(f.rule, f.path) for f in engine} == {
+        ("engine.consistency", f"data.{c}.engine") for c in ("tokens", "accounts", "audit")
+    }
+    # Spanner would be strong, but the identity server cannot use it
+    assert "Use external (a database you manage)" in engine[0].message
+    assert "spanner" not in engine[0].message
 
 
 def test_one_writer_per_jurisdiction_is_fine() -> None:

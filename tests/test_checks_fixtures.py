@@ -25,6 +25,7 @@ RULES = {
     "config.path",
     "config.xml",
     "config.data-source",
+    "config.file-name",
     "topology.shape",
     "topology.role",
     "topology.consistency",
@@ -36,6 +37,8 @@ RULES = {
     "dns.health-check",
     "dns.global-hostname",
     "dns.budget",
+    "dns.location",
+    "dns.record-name",
     "region.location",
     "region.jurisdiction",
     "security.admin-cidr",
@@ -47,10 +50,23 @@ RULES = {
     "residency.sub-cluster",
     "residency.global-hostname",
     "data.reach",
+    "engine.curity",
+    "data.cnpg-object-store",
+    "data.cnpg-backups",
     "engine.cloud",
+    "engine.region",
     "engine.data-class",
     "engine.replication",
     "engine.consistency",
+    "engine.existing-cluster",
+    "engine.node-identity",
+}
+
+#: rules that no stack passing the other checks can break today, so no fixture breaks them; a
+#: unit test keeps each working for the day an engine reaches it again
+UNREACHABLE = {
+    # only spanner gives each store an identity, and the identity server cannot use spanner
+    "engine.node-identity",
 }
 
 HEADER = re.compile(r"^# (?P<kind>breaks|keeps) (?P<rules>[a-z][a-z., -]*):")
@@ -101,7 +117,7 @@ def test_every_rule_has_a_fixture_that_breaks_it_and_one_that_keeps_it() -> None
     for name in NAMES:
         kind, rules = _header(FIXTURES / name)
         covered[kind] |= rules
-    assert RULES - covered["breaks"] == set()
+    assert RULES - UNREACHABLE - covered["breaks"] == set()
     assert RULES - covered["keeps"] == set()
 
 

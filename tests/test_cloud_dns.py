@@ -92,7 +92,6 @@ def test_active_passive_is_a_primary_backup_policy() -> None:
     assert backup["backupGeos"] == [
         {
             "location": "us-west1",
-            "rrdatas": [ip(1)],
             "healthCheckedTargets": {"externalEndpoints": [ip(1)]},
         }
     ]
@@ -115,8 +114,11 @@ def test_global_cluster_latency_is_geo_by_nearest_gcp_region() -> None:
     # gcp keeps its own region; aws eu-west-1 (Dublin) maps to London; a kubernetes label in
     # SG to the Google Cloud region of its jurisdiction
     assert set(geos) == {"us-east4", "europe-west2", "asia-southeast1"}
-    assert geos["europe-west2"]["rrdatas"] == [ip(1)]
-    assert geos["europe-west2"]["healthCheckedTargets"] == {"externalEndpoints": [ip(1)]}
+    # answered only while healthy: no static rrdatas beside the health-checked targets
+    assert geos["europe-west2"] == {
+        "location": "europe-west2",
+        "healthCheckedTargets": {"externalEndpoints": [ip(1)]},
+    }
 
 
 def test_geolocation_routing_uses_geos_too() -> None:
@@ -132,16 +134,18 @@ def test_regions_nearest_one_gcp_region_share_one_geo_item() -> None:
         for g in main_record(gslb(d)).inputs["routingPolicy"]["geos"]
         if g["location"] == "us-east4"
     ]
-    assert us["rrdatas"] == [ip(0), ip(1)]
+    assert "rrdatas" not in us
     assert us["healthCheckedTargets"]["externalEndpoints"] == [ip(0), ip(1)]
 
 
 def test_weighted_is_equal_weight_round_robin() -> None:
     d = deployment("global-cluster", [US, EU, SG], ", routing: weighted")
     wrrs = main_record(gslb(d)).inputs["routingPolicy"]["wrrs"]
-    assert [w["rrdatas"] for w in wrrs] == [[ip(0)], [ip(1)], [ip(2)]]
+    assert [w["healthCheckedTargets"] for w in wrrs] == [
+        {"externalEndpoints": [ip(i)]} for i in range(3)
+    ]
     assert {w["weight"] for w in wrrs} == {1.0}
-    assert all(w["healthCheckedTargets"] == {"externalEndpoints": w["rrdatas"]} for w in wrrs)
+    assert not any("rrdatas" in w for w in wrrs)
 
 
 def test_health_check_probes_serving_over_https_from_three_regions() -> None:

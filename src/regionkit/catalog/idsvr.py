@@ -59,6 +59,15 @@ HOME_DIR = "/opt/idsvr"
 INIT_DIR = f"{HOME_DIR}/etc/init"
 LICENSE_DIR = f"{INIT_DIR}/license"
 CLUSTER_XML = f"{INIT_DIR}/cluster.xml"
+#: files regionkit writes into etc/init next to the user's configuration: no user file may
+#: take one of these names
+ENVIRONMENT_FILE = "regionkit-environment.xml"
+DATA_SOURCES_FILE = "regionkit-data-sources.xml"
+SIGNING_KEY_FILE = "regionkit-signing-key.xml"
+CLUSTER_FILE = CLUSTER_XML.rsplit("/", 1)[1]
+GENERATED_FILES = (ENVIRONMENT_FILE, DATA_SOURCES_FILE, SIGNING_KEY_FILE, CLUSTER_FILE)
+#: a path below etc/init that is safe as a file name and, with `/` as `__`, a ConfigMap key
+INIT_FILE_PATH = r"^[A-Za-z0-9_][A-Za-z0-9_.-]*(/[A-Za-z0-9_][A-Za-z0-9_.-]*)*$"
 #: scripts run on every committed configuration change
 POST_COMMIT_SCRIPTS_DIR = f"{HOME_DIR}/usr/bin/post-commit-scripts"
 

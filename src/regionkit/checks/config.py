@@ -8,9 +8,11 @@ These checks read the XML files, so they run on a stack file (they need its dire
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from regionkit.catalog.idsvr import GENERATED_FILES, INIT_FILE_PATH
 from regionkit.findings import Finding, error
 from regionkit.model import resolve
 from regionkit.spec.models import StackSpec
@@ -41,9 +43,16 @@ def check(spec: StackSpec, base_dir: Path) -> list[Finding]:
         defined: set[str] = set()
         referenced: dict[str, str] = {}
         for path in sorted(directory.glob("*.xml")):
+            named = _file_name(path.name, key)
+            if named is not None:
+                out.append(named)
+                continue
             try:
-                root = ET.parse(path).getroot()
-            except (ET.ParseError, OSError, UnicodeDecodeError) as exc:
+                root = ET.fromstring(path.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError) as exc:
+                out.append(error("config.xml", key, f"{path.name} cannot be read: {exc}"))
+                continue
+            except ET.ParseError as exc:
                 out.append(error("config.xml", key, f"{path.name} is not well-formed XML: {exc}"))
                 continue
             defined |= _defined_ids(root)
@@ -64,6 +73,25 @@ def check(spec: StackSpec, base_dir: Path) -> list[Finding]:
                     )
                 )
     return out
+
+
+def _file_name(name: str, key: str) -> Finding | None:
+    """A file the nodes could not load under its own name: reserved, or unsafe as a key."""
+    if name in GENERATED_FILES:
+        return error(
+            "config.file-name",
+            key,
+            f"{name} has the name of a file regionkit writes into etc/init; rename it (reserved: "
+            f"{', '.join(GENERATED_FILES)}).",
+        )
+    if not re.match(INIT_FILE_PATH, name):
+        return error(
+            "config.file-name",
+            key,
+            f"{name!r} cannot be a startup file: name configuration files with letters, digits, "
+            "'.', '-' and '_', starting with a letter, digit or '_'.",
+        )
+    return None
 
 
 def _local(tag: str) -> str:

@@ -1,18 +1,11 @@
-"""Engine fit: each store's engine runs on its regions' clouds, can replicate between them, and
-gives the consistency the topology declares (DESIGN section 3)."""
+"""Engine fit: the identity server can use each store's engine, which runs on its regions' clouds,
+can replicate between them, and gives the consistency the topology declares (DESIGN section 3)."""
 
 from __future__ import annotations
 
 from regionkit.catalog import engines as catalog
-from regionkit.catalog.regions import (
-    DSQL_REGION_SETS,
-    DYNAMODB_STRONG_REGION_SETS,
-    RegionSet,
-    lookup,
-    region_set_for,
-    spanner_config_for,
-    spanner_configs_near,
-)
+from regionkit.catalog.curity_dynamodb import CURITY_VERSION
+from regionkit.catalog.regions import distance_km, lookup
 from regionkit.findings import Finding, error
 from regionkit.model import StoreGroup, resolve
 from regionkit.model.text import ids, join
@@ -30,8 +23,14 @@ def check(paths: Paths) -> list[Finding]:
         if group.engine is Engine.EXTERNAL:
             continue  # the user's own database: regionkit only wires its Secret
         stores = [[by_id[rid] for rid in placement] for placement in group.placements]
-        problems = _cloud(d, group, stores)
-        rule = "engine.cloud"
+        rule = "engine.curity"
+        problems = _curity(d, group, stores)
+        if not problems:
+            rule = "engine.cloud"
+            problems = _cloud(d, group, stores)
+        if not problems:
+            rule = "engine.region"
+            problems = _locations(group, stores)
         if not problems:
             rule = "engine.replication"
             problems = [
@@ -57,10 +56,52 @@ def _data_classes(paths: Paths) -> list[Finding]:
             "engine.data-class",
             paths.of("data.audit.engine"),
             "engine dynamodb cannot hold the audit log: Curity's DynamoDB data source has tables "
-            "for tokens and accounts only. Use a JDBC engine for audit (aurora-postgresql, "
-            "aurora-dsql, cloudsql-postgresql, spanner, cnpg) or external.",
+            f"for tokens and accounts only. Use a JDBC engine for audit ({join(catalog.jdbc())}) "
+            "or external.",
         )
     ]
+
+
+def _curity(d: Deployment, group: StoreGroup, stores: list[list[RegionSpec]]) -> list[str]:
+    """An engine, or a mode of one, that the identity server cannot use, whatever the regions."""
+    info = catalog.facts(group.engine)
+    if info.curity.refusal is not None:
+        return [f"{group.engine}: {info.curity.refusal}."]
+    strong = any(_needed(d, store) is Consistency.STRONG for store in stores)
+    if group.engine is Engine.DYNAMODB and strong:
+        return [f"{catalog.DYNAMODB_STRONG_REFUSAL}."]
+    return []
+
+
+def _locations(group: StoreGroup, stores: list[list[RegionSpec]]) -> list[str]:
+    """Regions the identity server's data source for the engine cannot be pointed at."""
+    reachable = catalog.facts(group.engine).curity.locations
+    if reachable is None:
+        return []
+    out = []
+    # an unknown location is region.location's finding
+    known = [r for store in stores for r in store if lookup(r.cloud, r.location) is not None]
+    for region in [r for r in known if r.location not in reachable]:
+        others = catalog.alternatives({region.cloud}, exclude=[group.engine])
+        out.append(
+            f"Curity's {group.engine} data source cannot reach region {region.id} "
+            f"({region.location}): the region list of its plugin (Curity {CURITY_VERSION}) lacks "
+            f"{region.location}. Move the region to one the plugin lists"
+            f"{_nearest(region, reachable)}, or use {join([*map(str, others), 'external'], 'or')} "
+            "for this data class."
+        )
+    return out
+
+
+def _nearest(region: RegionSpec, reachable: frozenset[str]) -> str:
+    here = lookup(region.cloud, region.location)
+    assert here is not None
+    found = [lookup(region.cloud, name) for name in reachable]
+    candidates = [f for f in found if f is not None and f.partition == here.partition]
+    if not candidates:
+        return ""
+    nearest = min(candidates, key=lambda f: distance_km(here, f))
+    return f" (the nearest: {nearest.name}, {nearest.city})"
 
 
 def _needed(d: Deployment, store: list[RegionSpec]) -> Consistency | None:
@@ -112,72 +153,12 @@ def _replication(d: Deployment, group: StoreGroup, store: list[RegionSpec]) -> l
             f"{group.engine} cannot replicate across clouds, but {where} on "
             f"{join(sorted(clouds))}. Use {_suggest(d, group, clouds, store)}, or {_NARROWER}."
         ]
-    locations = [r.location for r in store]
-    if group.engine is Engine.AURORA_DSQL:
-        return _dsql(group, store, where)
-    if group.engine is Engine.DYNAMODB and _needed(d, store) is Consistency.STRONG:
-        return _dynamodb_strong(group, store, where)
-    if group.engine is Engine.SPANNER and spanner_config_for(locations) is None:
-        return [_spanner(store, where)]
     if info.max_regions is not None and len(store) > info.max_regions:
         return [
             f"{group.engine} replicates as {info.replication}, at most {info.max_regions} "
             f"regions; {where}. Use {_NARROWER}."
         ]
     return []
-
-
-def _sets(sets: tuple[RegionSet, ...]) -> str:
-    return "; ".join(f"{s.name}: {', '.join(s.regions)}" for s in sets)
-
-
-def _dsql(group: StoreGroup, store: list[RegionSpec], where: str) -> list[str]:
-    if len(store) != catalog.DSQL_PEERED_REGIONS:
-        return [
-            f"aurora-dsql peers exactly {catalog.DSQL_PEERED_REGIONS} regions (plus a witness "
-            f"region); {where}. Use dynamodb or spanner for 3 or more strongly consistent "
-            f"regions, or {_NARROWER}."
-        ]
-    if region_set_for(DSQL_REGION_SETS, (r.location for r in store)) is None:
-        return [
-            f"aurora-dsql peers 2 regions of one region set ({_sets(DSQL_REGION_SETS)}); "
-            f"{where}, at {join(r.location for r in store)}, which no set holds. Move the regions "
-            f"into one set, or use {_NARROWER}."
-        ]
-    return []
-
-
-def _dynamodb_strong(group: StoreGroup, store: list[RegionSpec], where: str) -> list[str]:
-    count = catalog.DYNAMODB_STRONG_REPLICAS
-    if len(store) not in (count - 1, count):
-        return [
-            f"dynamodb with consistency strong replicates to exactly {count} regions, or "
-            f"{count - 1} and a witness; {where}. Use consistency eventual (global tables, last "
-            f"writer wins), spanner, or {_NARROWER}."
-        ]
-    if region_set_for(DYNAMODB_STRONG_REGION_SETS, (r.location for r in store)) is None:
-        return [
-            "dynamodb with consistency strong keeps its replicas inside one region set "
-            f"({_sets(DYNAMODB_STRONG_REGION_SETS)}); {where}, at "
-            f"{join(r.location for r in store)}, which no set holds. Move the regions into one "
-            f"set, use consistency eventual, or {_NARROWER}."
-        ]
-    return []
-
-
-def _spanner(store: list[RegionSpec], where: str) -> str:
-    countries = {facts.country for r in store if (facts := lookup(r.cloud, r.location))}
-    near = spanner_configs_near(r.location for r in store)
-    nearest = join((f"{c.name} ({', '.join(c.serving)})" for c in near), "or")
-    if len(store) == 2 and len(countries) > 1:
-        reason = "Spanner dual-region configurations stay inside one country"
-    else:
-        reason = "no Spanner configuration has replicas in all of them"
-    hint = f" The closest configurations: {nearest}." if nearest else ""
-    return (
-        f"spanner cannot serve {join(r.location for r in store)}: {reason}; {where}.{hint} "
-        f"Place the regions where one configuration serves them, or use {_NARROWER}."
-    )
 
 
 def _consistency(d: Deployment, group: StoreGroup, store: list[RegionSpec]) -> list[str]:

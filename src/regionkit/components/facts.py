@@ -8,9 +8,9 @@ its ServiceAccount annotations from it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import pulumi
@@ -68,6 +68,39 @@ class ClusterAddons:
 
     #: the CloudNativePG operator's Helm release (its CRDs), when a cnpg store runs here
     cnpg_operator: pulumi.Resource | None = None
+
+
+@dataclass(frozen=True)
+class SecretCertificate:
+    """The Gateway's HTTPS listeners reference a TLS Secret in the workload namespace.
+
+    With `cluster_issuer` the Gateway component first asks cert-manager for it (a Certificate
+    naming every hostname the Gateway serves, issued by that ClusterIssuer); without, the user
+    made the Secret and it must cover those hostnames.
+    """
+
+    #: None: `<namespace>-tls`
+    secret_name: str | None = None
+    cluster_issuer: str | None = None
+    #: what the Certificate needs first (the cert-manager release that installs its CRD)
+    depends_on: tuple[pulumi.Resource, ...] = ()
+
+
+@dataclass(frozen=True)
+class LoadBalancerCertificates:
+    """The cloud load balancer holds the certificates (ACM on an ALB, a Certificate Manager map
+    on GKE): the HTTPS listeners carry no `tls`, the Gateway carries what points at them."""
+
+    #: Gateway annotations, e.g. GKE's `networking.gke.io/certmap`
+    annotations: dict[str, pulumi.Input[str]] = field(default_factory=dict)
+    #: the Gateway's `spec.infrastructure`, e.g. a parametersRef to its load balancer settings
+    infrastructure: dict[str, Any] | None = None
+    #: what must exist before the Gateway: issued certificates, map entries, configurations
+    depends_on: tuple[pulumi.Resource, ...] = ()
+
+
+#: how a region's Gateway gets the certificate of every hostname it serves
+GatewayTls = SecretCertificate | LoadBalancerCertificates
 
 
 class ConnectionKind(StrEnum):

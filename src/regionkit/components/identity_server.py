@@ -11,7 +11,7 @@ what the GSLB points at.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import ClassVar
 from urllib.parse import urlsplit
 
@@ -20,6 +20,7 @@ import pulumi_kubernetes as k8s
 
 from regionkit.components import curity_config as cc
 from regionkit.components import idsvr_pods as pods
+from regionkit.components.facts import SecretCertificate
 from regionkit.components.gateway import GATEWAY_NAME_LABEL, RuntimeGateway, RuntimeGatewayArgs
 from regionkit.components.idsvr_workload import (
     ClusterConfig,
@@ -40,7 +41,7 @@ from regionkit.components.protocols import (
     RegionPlatform,
 )
 from regionkit.components.shared_keys import RegionKeys, RegionKeysArgs, SharedKeys
-from regionkit.model import regional_hostname, type_token, workload_namespace
+from regionkit.model import served_hostnames, type_token, workload_namespace
 from regionkit.spec.models import Deployment
 
 POD_SECURITY = "restricted"
@@ -69,7 +70,8 @@ class IdentityServerArgs:
     gateway_peer: Peer | None = None
     #: who may scrape metrics on 4466; None allows nobody
     metrics_peer: Peer | None = field(default_factory=_any_namespace)
-    #: Secret with the hostname's TLS certificate; default `<namespace>-tls`
+    #: Secret with the hostnames' TLS certificate where the platform's Gateway takes one from a
+    #: Secret; default: the platform's (`cluster.tls.secretName`), else `<namespace>-tls`
     tls_secret_name: str | None = None
     #: more egress the configuration needs (upstream identity providers, SMTP, webhooks)
     extra_egress: tuple[EgressRule, ...] = ()
@@ -243,15 +245,18 @@ class IdentityServer(pulumi.ComponentResource):
 
 
 def gateway_args(args: IdentityServerArgs, namespace: pulumi.Input[str]) -> RuntimeGatewayArgs:
-    """The region's Gateway: the public hostname and the region's own, to the runtime nodes."""
+    """The region's Gateway: every name DNS sends to the region, to the runtime nodes."""
     deployment, platform = args.deployment, args.platform
+    tls = platform.gateway_tls
+    if isinstance(tls, SecretCertificate):
+        secret = args.tls_secret_name or tls.secret_name or f"{namespace_name(deployment)}-tls"
+        tls = replace(tls, secret_name=secret)
     return RuntimeGatewayArgs(
         provider=platform.k8s_provider,
         namespace=namespace,
-        hostname=deployment.hostname,
-        regional_hostname=regional_hostname(deployment, platform.region.id),
+        hostnames=served_hostnames(deployment, platform.region.id),
         gateway_class=platform.gateway_class,
-        tls_secret_name=args.tls_secret_name or f"{namespace_name(deployment)}-tls",
+        tls=tls,
         service_name=pods.RUNTIME_NAME,
         address_kind=platform.gateway_address_kind,
         gateway_name=GATEWAY_NAME,

@@ -22,7 +22,14 @@ from typing import TYPE_CHECKING, Generic, Literal, Protocol, TypeVar, cast
 
 import pulumi
 
-from regionkit.components.facts import ClusterAddons, ConnectionKind, NodeIdentity, PlatformFacts
+from regionkit.components.facts import (
+    ClusterAddons,
+    ConnectionKind,
+    GatewayTls,
+    NodeIdentity,
+    PlatformFacts,
+    SecretCertificate,
+)
 from regionkit.components.settings import StackSettings
 from regionkit.model import FailoverTiming, StoreGroup
 
@@ -51,6 +58,8 @@ class RegionPlatform:
     gateway_address_kind: AddressKind = "ip"
     #: the Gateway API GatewayClass the region's cluster provides
     gateway_class: str = "regionkit"
+    #: where the Gateway's certificates come from (every name of `model.served_hostnames`)
+    gateway_tls: GatewayTls = field(default_factory=SecretCertificate)
     #: the networks the Gateway's load balancer reaches pods from; empty: proxies in the
     #: cluster, labelled with the Gateway's name as the Gateway API asks of implementations
     gateway_source_cidrs: tuple[str, ...] = ()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -45,3 +46,27 @@ def regional_hostname(deployment: Deployment, region_id: str) -> str:
     operators use it to reach one region on purpose.
     """
     return f"{region_id}.{deployment.hostname}"
+
+
+@dataclass(frozen=True)
+class ServedHostname:
+    """A name regionkit puts in DNS for a region's Gateway, and which one it is."""
+
+    #: "public" (dns.hostname), "regional" (`<region>.<hostname>`) or "global" (the
+    #: sub-clusters' dns.globalHostname, whose geolocation records land on this partition)
+    role: str
+    hostname: str
+
+
+def served_hostnames(deployment: Deployment, region_id: str) -> tuple[ServedHostname, ...]:
+    """Every name DNS sends to the Gateway of `region_id`: each needs a listener and a
+    certificate there. The one list the Gateway's listeners and every platform's certificates
+    (ACM, Certificate Manager, cert-manager) are made from."""
+    names = [
+        ServedHostname("public", deployment.hostname),
+        ServedHostname("regional", regional_hostname(deployment, region_id)),
+    ]
+    global_hostname = deployment.dns.global_hostname
+    if deployment.sub_cluster is not None and global_hostname is not None:
+        names.append(ServedHostname("global", global_hostname))
+    return tuple(names)

@@ -8,6 +8,9 @@ Cloud DNS differs from Route 53 in ways that shape this component:
   against every external endpoint listed in `health_checked_targets`. Every region's endpoint
   answers the same probe (HTTPS on 443, `/serving`, Host = the hostname), so one
   `gcp.compute.HealthCheck` serves all regions; a check per region could not be attached.
+- Every item lists its addresses only as `health_checked_targets`, never also as `rrdatas`:
+  rrdatas are static answers Cloud DNS returns whatever the health check says, so an address in
+  both keeps being answered while its region is down.
 - Health checks of external endpoints probe IP addresses only, from exactly 3 source regions,
   at intervals of 30 s or more. A region reached by a hostname (an AWS load balancer) cannot be
   health checked, so it cannot take part in a routing policy: that is an error here.
@@ -169,7 +172,6 @@ def routing_policy(
                 backup_geos=[
                     dns.RecordSetRoutingPolicyPrimaryBackupBackupGeoArgs(
                         location=t.key,
-                        rrdatas=list(t.addresses),
                         health_checked_targets=dns.RecordSetRoutingPolicyPrimaryBackupBackupGeoHealthCheckedTargetsArgs(
                             external_endpoints=list(t.addresses)
                         ),
@@ -187,7 +189,6 @@ def routing_policy(
             wrrs=[
                 dns.RecordSetRoutingPolicyWrrArgs(
                     weight=WEIGHT,
-                    rrdatas=[e.address],
                     health_checked_targets=dns.RecordSetRoutingPolicyWrrHealthCheckedTargetsArgs(
                         external_endpoints=[e.address]
                     ),
@@ -203,7 +204,6 @@ def routing_policy(
         geos=[
             dns.RecordSetRoutingPolicyGeoArgs(
                 location=t.key,
-                rrdatas=list(t.addresses),
                 health_checked_targets=dns.RecordSetRoutingPolicyGeoHealthCheckedTargetsArgs(
                     external_endpoints=list(t.addresses)
                 ),

@@ -9,13 +9,15 @@ from __future__ import annotations
 import pulumi
 import pulumi_kubernetes as k8s
 
+from regionkit.catalog.addons import ALL, addon
 from regionkit.components.facts import ClusterAddons
 from regionkit.components.protocols import PlatformArgs
 
-CNPG_CHART = "cloudnative-pg"
-CNPG_CHART_REPOSITORY = "https://cloudnative-pg.github.io/charts"
-CNPG_CHART_VERSION = "0.27.1"
-CNPG_NAMESPACE = "cnpg-system"
+_CNPG = addon(ALL, "cnpg-operator")
+CNPG_CHART = _CNPG.name
+CNPG_CHART_REPOSITORY = _CNPG.repository
+CNPG_CHART_VERSION = _CNPG.version
+CNPG_NAMESPACE = _CNPG.namespace
 CNPG_RELEASE = "cnpg"
 
 

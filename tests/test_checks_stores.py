@@ -1,0 +1,74 @@
+"""Store rules that used to live in the components: cnpg object stores, existing clusters.
+
+The fixtures in tests/fixtures/stacks show each rule broken and kept; these tests cover what a
+fixture cannot: the Pulumi config the checks are told about, and warnings reaching the plan.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from regionkit.checks import validate
+from regionkit.errors import StackInvalid
+from regionkit.findings import Level
+from regionkit.plan.render import render_markdown
+from regionkit.plan.runner import plan_stack
+from regionkit.spec import load_stack
+
+FIXTURES = Path(__file__).parent / "fixtures" / "stacks"
+
+
+def rules(path: Path, **kwargs: frozenset[str]) -> list[tuple[str, str]]:
+    return [(f.rule, str(f.level)) for f in validate(load_stack(path), **kwargs)]
+
+
+def test_a_configured_object_store_serves_the_replicas_and_the_backups() -> None:
+    replicated = FIXTURES / "breaks-data-cnpg-object-store.yaml"
+    assert rules(replicated) == [("data.cnpg-object-store", "error")]
+    assert rules(replicated, cnpg_backups=frozenset({"home"})) == []
+    # the config of another region does not count
+    assert rules(replicated, cnpg_backups=frozenset({"away"})) == [
+        ("data.cnpg-object-store", "error")
+    ]
+    single = FIXTURES / "breaks-data-cnpg-backups.yaml"
+    assert rules(single) == [("data.cnpg-backups", "warning")]
+    assert rules(single, cnpg_backups=frozenset({"home"})) == []
+
+
+def test_the_object_store_message_says_what_is_allowed() -> None:
+    (finding,) = validate(load_stack(FIXTURES / "breaks-data-cnpg-object-store.yaml"))
+    assert "regionkit:cnpgBackups.home" in finding.message
+    assert "aws or gcp" in finding.message
+    assert "replicas in away" in finding.message
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_the_no_backups_warning_is_in_the_plan_json_and_markdown() -> None:
+    plan = plan_stack(load_stack(FIXTURES / "breaks-data-cnpg-backups.yaml"))
+    (finding,) = plan["findings"]
+    assert (finding["level"], finding["rule"], finding["path"]) == (
+        "warning",
+        "data.cnpg-backups",
+        "regions[0].cloud",
+    )
+    markdown = render_markdown(plan)
+    findings = markdown.split("### Findings", 1)[1].split("###", 1)[0]
+    assert "data.cnpg-backups" in findings
+    assert "keeps no backups" in findings
+
+
+def test_a_replicated_cnpg_store_without_object_store_is_refused_before_planning() -> None:
+    with pytest.raises(StackInvalid) as caught:
+        plan_stack(load_stack(FIXTURES / "breaks-data-cnpg-object-store.yaml"))
+    assert [f.rule for f in caught.value.findings if f.level is Level.ERROR] == [
+        "data.cnpg-object-store"
+    ]
+
+
+def test_an_existing_cluster_names_the_key_that_makes_it_existing() -> None:
+    findings = validate(load_stack(FIXTURES / "breaks-engine-existing-cluster.yaml"))
+    assert {f.rule for f in findings} == {"engine.existing-cluster"}
+    assert all("regions[0].cluster.kubeconfigContext" in f.message for f in findings)
+    assert all("use cnpg or external" in f.message for f in findings)
