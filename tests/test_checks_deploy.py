@@ -39,28 +39,9 @@ def stack(regions: str, topology: str = "active-passive", dns: str = "route53") 
     return HEAD.format(topology=topology, dns=dns) + "regions:\n" + regions
 
 
-def test_a_kubernetes_writer_with_replicas_needs_backups_at_its_line():
-    (finding,) = findings(stack(ON_PREM + AWS_PASSIVE))
-    assert finding.rule == "deploy.cnpg-backups" and finding.is_error
-    assert finding.path == "regions[0].backups"
-    assert finding.file == "stacks/prod.yaml" and finding.line == 10
-    assert "replica regions (eu)" in finding.message
-    assert "accessKeyIdEnv" in finding.message and "never the keys" in finding.message
-
-
-def test_backups_satisfy_it_and_a_lone_writer_needs_none():
+def test_backups_and_a_lone_writer_need_no_deploy_setting():
     assert findings(stack(ON_PREM_BACKED_UP + AWS_PASSIVE)) == []
     assert findings(stack(ON_PREM, topology="single-region")) == []
-
-
-def test_backups_on_a_region_that_writes_nothing_are_a_warning():
-    text = stack(AWS_PASSIVE.replace("role: passive", "role: active") + ON_PREM_BACKED_UP)
-    text = text.replace(
-        "jurisdiction: SE\n    cluster", "jurisdiction: SE\n    role: passive\n    cluster"
-    )
-    (finding,) = findings(text)
-    assert finding.rule == "deploy.backups-unused" and not finding.is_error
-    assert finding.path == "regions[1].backups"
 
 
 def test_google_cloud_needs_a_project_in_the_stack_file():

@@ -53,6 +53,7 @@ RULES = {
     "engine.curity",
     "data.cnpg-object-store",
     "data.cnpg-backups",
+    "data.backups-unused",
     "engine.cloud",
     "engine.region",
     "engine.data-class",

@@ -15,33 +15,56 @@ from regionkit.errors import StackInvalid
 from regionkit.findings import Level
 from regionkit.plan.render import render_markdown
 from regionkit.plan.runner import plan_stack
-from regionkit.spec import load_stack
+from regionkit.spec import load_stack, load_stack_text
 
 FIXTURES = Path(__file__).parent / "fixtures" / "stacks"
 
 
-def rules(path: Path, **kwargs: frozenset[str]) -> list[tuple[str, str]]:
-    return [(f.rule, str(f.level)) for f in validate(load_stack(path), **kwargs)]
+def rules(path: Path) -> list[tuple[str, str]]:
+    return [(f.rule, str(f.level)) for f in validate(load_stack(path))]
 
 
-def test_a_configured_object_store_serves_the_replicas_and_the_backups() -> None:
+BACKUPS = (
+    "    backups:\n      destinationPath: s3://home-backups/idsvr\n"
+    "      credentials: {accessKeyIdEnv: HOME_KEY_ID, secretAccessKeyEnv: HOME_SECRET}\n"
+)
+
+
+def with_backups(path: Path, region_line: str) -> list[tuple[str, str]]:
+    """The rules of `path` with `backups` added to the region whose block holds `region_line`."""
+    text = path.read_text()
+    assert region_line in text
+    loaded = load_stack_text(text.replace(region_line, region_line + BACKUPS, 1), path)
+    return [(f.rule, str(f.level)) for f in validate(loaded)]
+
+
+def test_a_stack_file_object_store_serves_the_replicas_and_the_backups() -> None:
     replicated = FIXTURES / "breaks-data-cnpg-object-store.yaml"
     assert rules(replicated) == [("data.cnpg-object-store", "error")]
-    assert rules(replicated, cnpg_backups=frozenset({"home"})) == []
-    # the config of another region does not count
-    assert rules(replicated, cnpg_backups=frozenset({"away"})) == [
-        ("data.cnpg-object-store", "error")
-    ]
+    assert with_backups(replicated, "    cluster: {kubeconfigContext: home}\n") == []
     single = FIXTURES / "breaks-data-cnpg-backups.yaml"
     assert rules(single) == [("data.cnpg-backups", "warning")]
-    assert rules(single, cnpg_backups=frozenset({"home"})) == []
+
+
+def test_backups_of_a_region_that_writes_nothing_are_a_warning() -> None:
+    replicated = FIXTURES / "breaks-data-cnpg-object-store.yaml"
+    text = replicated.read_text().replace(
+        "role: passive, cluster: {kubeconfigContext: away}}",
+        "role: passive, cluster: {kubeconfigContext: away}, backups: {destinationPath: "
+        "'s3://away-backups/x', credentials: {accessKeyIdEnv: A, secretAccessKeyEnv: B}}}",
+    )
+    found = [(f.rule, str(f.level), f.path) for f in validate(load_stack_text(text, replicated))]
+    assert ("data.backups-unused", "warning", "regions[1].backups") in found
+    assert ("data.cnpg-object-store", "error", "regions[0].cloud") in found
 
 
 def test_the_object_store_message_says_what_is_allowed() -> None:
     (finding,) = validate(load_stack(FIXTURES / "breaks-data-cnpg-object-store.yaml"))
-    assert "regionkit:cnpgBackups.home" in finding.message
+    assert "regions[0].backups: backups: {destinationPath:" in finding.message
+    assert "never the keys" in finding.message
     assert "aws or gcp" in finding.message
     assert "replicas in away" in finding.message
+    assert "Pulumi config" not in finding.message
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")

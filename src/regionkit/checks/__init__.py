@@ -7,7 +7,7 @@ analysis, which walks every deployment itself) and every per-deployment check on
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 
 from regionkit.checks import (
     backups,
@@ -44,25 +44,21 @@ STACK_CHECKS: tuple[Callable[[StackSpec], list[Finding]], ...] = (
 )
 
 
-def check_spec(spec: StackSpec, *, cnpg_backups: Collection[str] = ()) -> list[Finding]:
-    """Every finding of `spec`, unlocated (for stacks built in Python, with no file).
-
-    `cnpg_backups`: the cnpg writer region ids that the stack's Pulumi config gives an object
-    store (`regionkit:cnpgBackups`); the checks read no configuration themselves.
-    """
+def check_spec(spec: StackSpec) -> list[Finding]:
+    """Every finding of `spec`, unlocated (for stacks built in Python, with no file)."""
     findings = [f for check in STACK_CHECKS for f in check(spec)]
     for deployment in spec.deployments():
         paths = Paths(spec, deployment)
         for check in DEPLOYMENT_CHECKS:
             findings.extend(check(paths))
-        findings.extend(backups.check(paths, cnpg_backups))
+        findings.extend(backups.check(paths))
     # a setting inherited by several sub-clusters is checked once per sub-cluster
     return list(dict.fromkeys(findings))
 
 
-def validate(loaded: LoadedStack, *, cnpg_backups: Collection[str] = ()) -> list[Finding]:
+def validate(loaded: LoadedStack) -> list[Finding]:
     """Every finding of a loaded stack file, located at its file and line, in file order."""
-    findings = check_spec(loaded.spec, cnpg_backups=cnpg_backups)
+    findings = check_spec(loaded.spec)
     findings += config.check(loaded.spec, loaded.base_dir)
     located = [loaded.locate(f) for f in findings]
     return sorted(located, key=lambda f: f.line if f.line is not None else 0)

@@ -1,24 +1,21 @@
-"""What a deployment needs from the stack file beyond its shape: cloud settings and backup targets.
+"""What a deployment needs from the stack file beyond its shape: cloud settings.
 
 Everything `regionkit up` needs is in the stack file or the environment, never in per-machine
 Pulumi config. These checks are apart from `validate()` (which `plan` runs): `regionkit validate`
 adds them, and `preview` and `up` refuse to start while any `DEPLOY_RULES` finding remains,
-whatever its level. A missing GCP project does not stop an offline plan, hence a warning.
+whatever its level. A missing GCP project does not stop an offline plan, hence a warning. (A
+cnpg writer's `backups` is checked with the data stores, in `checks/backups.py`.)
 """
 
 from __future__ import annotations
 
-from regionkit.findings import Finding, error, warning
-from regionkit.model import store_groups
+from regionkit.findings import Finding, warning
 from regionkit.spec.loader import LoadedStack
-from regionkit.spec.models import Cloud, DnsProvider, Engine, StackSpec
-from regionkit.spec.paths import Paths
+from regionkit.spec.models import Cloud, DnsProvider, StackSpec
 
 GCP_PROJECT = "deploy.gcp-project"
-CNPG_BACKUPS = "deploy.cnpg-backups"
-UNUSED_BACKUPS = "deploy.backups-unused"
 #: rules whose findings stop `preview` and `up`, whatever their level
-DEPLOY_RULES = frozenset({GCP_PROJECT, CNPG_BACKUPS})
+DEPLOY_RULES = frozenset({GCP_PROJECT})
 
 
 def check_stack(spec: StackSpec) -> list[Finding]:
@@ -46,51 +43,10 @@ def check_stack(spec: StackSpec) -> list[Finding]:
     ]
 
 
-def check(paths: Paths) -> list[Finding]:
-    """A cnpg writer whose replicas restore from an object store regionkit cannot create needs
-    `backups`; `backups` on a region that writes no cnpg store is ignored (a warning)."""
-    d = paths.deployment
-    clouds = {r.id: r.cloud for r in d.regions}
-    backups = {r.id for r in d.regions if r.backups is not None}
-    out: list[Finding] = []
-    used: set[str] = set()
-    for group in store_groups(d):
-        if group.engine is not Engine.CNPG:
-            continue
-        for placement, writer in zip(group.placements, group.writers, strict=True):
-            used.add(writer)
-            if len(placement) == 1 or writer in backups or clouds[writer] is not Cloud.KUBERNETES:
-                continue
-            replicas = ", ".join(r for r in placement if r != writer)
-            out.append(
-                error(
-                    CNPG_BACKUPS,
-                    paths.region(writer, "backups"),
-                    f"the cnpg writer '{writer}' runs on an existing cluster and its replica "
-                    f"regions ({replicas}) restore from its backups: name an S3-compatible "
-                    "object store, backups: {destinationPath: s3://bucket/path, credentials: "
-                    "{accessKeyIdEnv: VAR, secretAccessKeyEnv: VAR}} (environment variable "
-                    "names, never the keys), or put the writer on aws or gcp",
-                )
-            )
-    for region_id in sorted(backups - used):
-        out.append(
-            warning(
-                UNUSED_BACKUPS,
-                paths.region(region_id, "backups"),
-                f"region '{region_id}' holds no cnpg writer, so its backups are not used",
-            )
-        )
-    return out
-
-
 def deploy_findings(loaded: LoadedStack) -> list[Finding]:
     """Every deploy finding of a loaded stack file, located at its file and line."""
     spec = loaded.spec
-    findings = check_stack(spec)
-    for deployment in spec.deployments():
-        findings.extend(check(Paths(spec, deployment)))
-    return [loaded.locate(f) for f in dict.fromkeys(findings)]
+    return [loaded.locate(f) for f in dict.fromkeys(check_stack(spec))]
 
 
 def blocks_deploy(finding: Finding) -> bool:
