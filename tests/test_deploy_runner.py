@@ -70,7 +70,7 @@ def loaded(project: Path):
 @pytest.fixture
 def no_checks(monkeypatch):
     """Stack checks that find nothing, so a test is about the runner alone."""
-    monkeypatch.setattr(runner, "validate_stack", lambda loaded: [])
+    monkeypatch.setattr(runner, "validate_stack", lambda loaded, **_: [])
 
 
 @pytest.fixture
@@ -306,7 +306,7 @@ def test_invalid_stack_raises_before_any_automation_call(monkeypatch, loaded):
         monkeypatch.setitem(sys.modules, "regionkit.checks", checks)
     seen: list[object] = []
 
-    def validate(stack):
+    def validate(stack, **_):
         seen.append(stack)
         return [warning("w.rule", "dns", "a warning"), error("x.rule", "regions", "broken")]
 
@@ -332,8 +332,65 @@ def test_real_checks_reject_an_open_admin_port(monkeypatch, project: Path):
         run_operation("up", load_stack(path), options(yes=True))
 
 
+REPLICATED_CNPG = (
+    STACK_YAML.replace("scope: region", "scope: global")
+    .replace("topology: single-region", "topology: active-passive")
+    .replace(
+        "    cluster: {kubeconfigContext: dev-cluster}\n",
+        "    cluster: {kubeconfigContext: dev-cluster}\n"
+        "  - {id: away, cloud: kubernetes, location: on-prem-2, jurisdiction: SE, role: passive,\n"
+        "     cluster: {kubeconfigContext: away}}\n",
+    )
+)
+
+
+def _stack_settings(project: Path, config: dict[str, Any]) -> None:
+    workspace = project / ".regionkit" / "workspaces" / "dev"
+    workspace.mkdir(parents=True)
+    (workspace / "Pulumi.dev.yaml").write_text(json.dumps({"config": config}))
+
+
+def _errors(path: Path) -> dict[str, str]:
+    try:
+        runner.validate_stack(load_stack(path))
+    except StackInvalid as invalid:
+        return {f.rule: f.message for f in invalid.findings if f.is_error}
+    return {}
+
+
+def test_preview_sees_the_cnpg_object_store_of_the_pulumi_config(project: Path):
+    """A replicated cnpg store on kubernetes needs regionkit:cnpgBackups of its writer: the
+    checks of preview and up refuse it without, and accept it with."""
+    path = project / "stacks" / "dev.yaml"
+    path.write_text(REPLICATED_CNPG)
+    assert "regionkit:cnpgBackups.home" in _errors(path)["data.cnpg-object-store"]
+    # set with `pulumi config set --secret --path regionkit:cnpgBackups.home.accessKeyId ...`
+    _stack_settings(
+        project,
+        {
+            "regionkit:cnpgBackups": {
+                "home": {
+                    "destinationPath": "s3://backups/idsvr/",
+                    "accessKeyId": {"secure": "v1:AAAA"},
+                    "secretAccessKey": {"secure": "v1:BBBB"},
+                }
+            }
+        },
+    )
+    assert "data.cnpg-object-store" not in _errors(path)
+
+
+def test_the_stack_settings_name_the_configured_regions(project: Path):
+    from regionkit.deploy.workspace import configured_cnpg_backups
+
+    assert configured_cnpg_backups(project, "dev") == frozenset()
+    # set without --path: one JSON object as a string
+    _stack_settings(project, {"regionkit:cnpgBackups": json.dumps({"home": {}, "away": {}})})
+    assert configured_cnpg_backups(project, "dev") == {"home", "away"}
+
+
 def test_destroy_and_refresh_skip_the_checks(fake_auto, monkeypatch, loaded):
-    def must_not_validate(stack):
+    def must_not_validate(stack, **_):
         pytest.fail("destroy/refresh must work for a stack whose file no longer passes")
 
     monkeypatch.setattr(runner, "validate_stack", must_not_validate)

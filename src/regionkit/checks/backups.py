@@ -46,9 +46,9 @@ def check(paths: Paths, configured: Collection[str] = ()) -> list[Finding]:
                         f"the cnpg store {group.data_source_id} writes in {writer} (cloud "
                         f"{cloud}), where regionkit creates no object store, and its replicas in "
                         f"{join(replicas)} restore from one. Set the Pulumi config {config} "
-                        "(destinationPath, accessKeyId, secretAccessKey; `regionkit plan` reads "
-                        "no Pulumi config), make a region on aws or gcp the writer, or use "
-                        "scope region for the data classes "
+                        "(destinationPath, accessKeyId, secretAccessKey), which `regionkit "
+                        "preview` and `up` read (validate and plan read no Pulumi config); or "
+                        "make a region on aws or gcp the writer, or use scope region for "
                         f"{join(group.data_classes)}.",
                     )
                 )

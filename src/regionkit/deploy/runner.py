@@ -45,6 +45,7 @@ from regionkit.deploy.options import (
 )
 from regionkit.deploy.progress import Progress
 from regionkit.deploy.workspace import (
+    configured_cnpg_backups,
     project_root,
     require_pulumi_cli,
     resolve_backend,
@@ -83,11 +84,17 @@ class _Target:
         return OperationResult(operation, self.stack, self.project, self.backend)
 
 
-def validate_stack(loaded: LoadedStack) -> list[Finding]:
-    """All findings of the stack checks; raises `StackInvalid` when any is an error."""
+def validate_stack(loaded: LoadedStack, *, root: Path | None = None) -> list[Finding]:
+    """All findings of the stack checks; raises `StackInvalid` when any is an error.
+
+    The checks are told which cnpg writer regions the environment's Pulumi config gives an
+    object store (`regionkit:cnpgBackups`), which the program will read.
+    """
     from regionkit.checks import validate
 
-    findings = [f if f.file is not None else loaded.locate(f) for f in validate(loaded)]
+    backups = configured_cnpg_backups(project_root(loaded, root), loaded.environment)
+    checked = validate(loaded, cnpg_backups=backups)
+    findings = [f if f.file is not None else loaded.locate(f) for f in checked]
     if has_errors(findings):
         raise StackInvalid(findings)
     return findings
@@ -100,7 +107,7 @@ def run_operation(
     options = options or DeployOptions()
     if op not in OPERATIONS:
         raise InvalidInput(f"unknown operation {op!r}; one of {', '.join(OPERATIONS)}")
-    findings = validate_stack(loaded) if op in _VALIDATED else []
+    findings = validate_stack(loaded, root=options.root) if op in _VALIDATED else []
     console = options.console or Console(stderr=True)
     if not options.json_output:
         for finding in findings:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlparse
 
+import yaml
+
+from regionkit.checks.backups import CONFIG_KEY as CNPG_BACKUPS_CONFIG
 from regionkit.errors import InvalidInput, RegionkitError
 from regionkit.spec.loader import LoadedStack
 
@@ -110,6 +114,32 @@ def workspace_dir(root: Path, environment: str) -> Path:
     except OSError as exc:
         raise RegionkitError(f"cannot create the workspace directory {path}: {exc}") from None
     return path
+
+
+def configured_cnpg_backups(root: Path, environment: str) -> frozenset[str]:
+    """The cnpg writer region ids that the environment's Pulumi config gives an object store.
+
+    Read from the workspace's stack settings file (`Pulumi.<env>.yaml`, where `pulumi config set
+    --path regionkit:cnpgBackups.<region-id>...` writes), as plain YAML: the key names suffice,
+    so nothing is decrypted. The checks then know before the preview what the program will read.
+    """
+    path = root / WORKSPACES_DIR / environment / f"Pulumi.{environment}.yaml"
+    try:
+        settings = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return frozenset()
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise InvalidInput(f"{path}: cannot read the stack's settings: {exc}") from None
+    config = settings.get("config") if isinstance(settings, dict) else None
+    backups = config.get(CNPG_BACKUPS_CONFIG) if isinstance(config, dict) else None
+    if isinstance(backups, str):  # set without --path: one JSON object
+        try:
+            backups = json.loads(backups)
+        except json.JSONDecodeError:
+            return frozenset()
+    if not isinstance(backups, dict) or set(backups) == {"secure"}:
+        return frozenset()  # absent, or one encrypted object whose keys cannot be read
+    return frozenset(str(region_id) for region_id in backups)
 
 
 def workspace_env(backend: str, environ: Mapping[str, str]) -> dict[str, str]:
