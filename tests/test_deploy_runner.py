@@ -515,7 +515,7 @@ def test_invalid_stack_raises_before_any_automation_call(monkeypatch, loaded):
 
     seen: list[object] = []
 
-    def validate(stack):
+    def validate(stack, **_):
         seen.append(stack)
         return [warning("w.rule", "dns", "a warning"), error("x.rule", "regions", "broken")]
 

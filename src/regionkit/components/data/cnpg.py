@@ -70,7 +70,6 @@ RETENTION = "30d"
 NONCURRENT_DAYS = 30
 #: CloudNativePG schedules take six fields (seconds first): daily at 03:00
 BACKUP_SCHEDULE = "0 0 3 * * *"
-#: the Pulumi config object (namespace regionkit) the program reads `cnpg_backups` from
 
 
 def dns_label(value: str, limit: int = 63) -> str:
