@@ -31,7 +31,6 @@ from regionkit.components.protocols import (
     StoreArgs,
 )
 from regionkit.components.settings import CnpgBackupTarget, StackSettings
-from regionkit.errors import InvalidInput
 from regionkit.model import store_groups
 from regionkit.plan import mock_outputs
 from regionkit.plan.recorder import Registration, record
@@ -318,8 +317,9 @@ def test_existing_cluster_writer_alone_runs_without_backups() -> None:
 
 
 def test_existing_cluster_writer_with_replicas_needs_an_object_store() -> None:
+    # validation refuses it first (data.cnpg-object-store); a caller that skips it is at fault
     d = deployment("active-passive", [ON_PREM, AWS_PASSIVE])
-    with pytest.raises(InvalidInput, match=r"regionkit:cnpgBackups\.on-prem"):
+    with pytest.raises(ValueError, match=r"'on-prem' has no object store.*data\.cnpg-object-store"):
         run(with_stores(d))
 
 
