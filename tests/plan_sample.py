@@ -422,5 +422,31 @@ def plan(options: Options = Options(), findings: list[Any] | None = None) -> dic
         spec=spec(options.regions),
         registrations=registrations(options),
         findings=findings or [],
-        failover={"detectSeconds": 30, "ttlSeconds": 30, "worstCaseSeconds": 60},
+        failover=FAILOVER,
     )
+
+
+#: a failover block as the topology records it: the contract's three keys, nominal and terms
+FAILOVER = {
+    "detectSeconds": 30,
+    "ttlSeconds": 30,
+    "nominalSeconds": 45,
+    "worstCaseSeconds": 60,
+    "terms": [
+        {
+            "term": "detection",
+            "nominalSeconds": 30,
+            "worstCaseSeconds": 30,
+            "source": "a health check | its threshold",
+            "documented": True,
+        },
+        {
+            "term": "resolver caches (TTL)",
+            "nominalSeconds": 15,
+            "worstCaseSeconds": 30,
+            "source": "an assumed bound",
+            "documented": False,
+        },
+    ],
+    "caveats": ["Resolvers that cache past the TTL take longer."],
+}

@@ -89,7 +89,7 @@ def test_findings_and_failover_changes(base: dict) -> None:
     warning = Finding(Level.WARNING, "budget.dns", "dns.failoverBudgetSeconds", "too short")
     new = copy.deepcopy(base)
     new["findings"] = [warning.to_json()]
-    new["failover"] = {"detectSeconds": 30, "ttlSeconds": 60, "worstCaseSeconds": 90}
+    new["failover"] = {**base["failover"], "ttlSeconds": 60, "worstCaseSeconds": 90}
     diff = diff_plans(base, new)
     assert has_changes(diff)
     assert diff["findings"]["added"] == [warning.to_json()]

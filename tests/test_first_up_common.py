@@ -6,7 +6,9 @@ from __future__ import annotations
 import pytest
 
 from regionkit.catalog.addons import ADDONS, ALL, Source, addon
-from regionkit.spec.models import AddonsSpec
+from regionkit.catalog.dns import FLAP_TOLERANCE_SECONDS, LIMITS, flap_threshold
+from regionkit.model import FailoverTiming, failover_timing, minimum_budget
+from regionkit.spec.models import AddonsSpec, DnsProvider, RegionSpec
 
 
 def test_addon_rows_are_sorted_unique_and_complete() -> None:
@@ -26,3 +28,86 @@ def test_addon_falls_back_to_the_shared_row_and_refuses_unknown_ones() -> None:
     assert addon("existing-cluster", "cert-manager").platform == "existing-cluster"
     with pytest.raises(KeyError, match="no add-on 'cert-manager' pinned for platform 'gke'"):
         addon("gke", "cert-manager")
+
+
+# --- failover timing ---------------------------------------------------------------------------
+
+
+def test_thresholds_are_sized_against_flapping_before_the_budget() -> None:
+    for provider in DnsProvider:
+        for interval in LIMITS[provider].intervals:
+            threshold = flap_threshold(interval)
+            # one lost check never moves traffic; nor does a disturbance under the tolerance,
+            # which fails at most tolerance // interval + 1 consecutive checks
+            assert threshold >= 2
+            assert FLAP_TOLERANCE_SECONDS // interval + 1 < threshold
+    # whatever the budget, never a threshold of 1 (Cloud DNS flapped with it)
+    for budget in (1, 30, 60, 120, 600):
+        assert failover_timing(DnsProvider.CLOUD_DNS, budget).failure_threshold >= 2
+        assert failover_timing(DnsProvider.ROUTE53, budget).failure_threshold >= 2
+
+
+def test_route53_worst_case_counts_every_term_with_its_source() -> None:
+    timing = FailoverTiming(10, 3, 60, DnsProvider.ROUTE53, ttl_fixed=True)
+    terms = {t.term: t for t in timing.terms}
+    assert [t.worst_case_seconds for t in timing.terms] == [10, 30, 24, 60, 60]
+    # (N + 1)(I + t) + propagation + TTL: 4 x 16 + 60 + 60
+    assert timing.worst_case_seconds == 184
+    assert timing.nominal_seconds == 9 + 30 + 0 + 0 + 30
+    assert timing.detect_seconds == 10 + 30 + 24
+    assert "18 %" in terms["check phase across checkers"].source.text
+    assert "4 s" in terms["per-check timeout of a hung endpoint"].source.text
+    assert "60 s" in terms["propagation into the provider's answers"].source.text
+    assert "fixed" in terms["resolver caches (TTL)"].source.text
+    assert all(t.source.documented for t in timing.terms)
+
+
+def test_cloud_dns_says_which_terms_it_assumes() -> None:
+    timing = FailoverTiming(30, 2, 30, DnsProvider.CLOUD_DNS)
+    assert timing.worst_case_seconds == 30 + 60 + 5 + 60 + 30
+    assumed = {t.term for t in timing.terms if not t.source.documented}
+    assert assumed == {"check phase across checkers", "propagation into the provider's answers"}
+    block = timing.to_json()
+    assert {"detectSeconds", "ttlSeconds", "worstCaseSeconds", "nominalSeconds"} <= set(block)
+    assert sum(t["worstCaseSeconds"] for t in block["terms"]) == block["worstCaseSeconds"]
+    assert sum(t["nominalSeconds"] for t in block["terms"]) == block["nominalSeconds"]
+    assert any("past the TTL" in c for c in block["caveats"])
+
+
+def test_alias_records_fix_the_ttl_the_timing_reports() -> None:
+    eks = RegionSpec.model_validate(
+        {"id": "us-east", "cloud": "aws", "location": "us-east-1", "jurisdiction": "US"}
+    )
+    existing = RegionSpec.model_validate(
+        {
+            "id": "us-west",
+            "cloud": "aws",
+            "location": "us-west-2",
+            "jurisdiction": "US",
+            "cluster": {"kubeconfigContext": "b"},
+        }
+    )
+    for budget in (1, 100, 200, 1000):
+        timing = failover_timing(DnsProvider.ROUTE53, budget, [existing, eks])
+        assert (timing.ttl_seconds, timing.ttl_fixed) == (60, True)
+    # an existing cluster's load balancer is reached by CNAME: its TTL is regionkit's choice
+    assert not failover_timing(DnsProvider.ROUTE53, 200, [existing]).ttl_fixed
+    assert minimum_budget(DnsProvider.ROUTE53, [eks]) == 184
+    assert not failover_timing(DnsProvider.CLOUD_DNS, 200, [eks]).ttl_fixed
+
+
+@pytest.mark.parametrize("provider", list(DnsProvider))
+def test_a_budget_that_fits_is_met_by_the_longest_interval_that_fits(
+    provider: DnsProvider,
+) -> None:
+    minimum = minimum_budget(provider)
+    for budget in range(minimum, minimum + 400, 7):
+        timing = failover_timing(provider, budget)
+        assert timing.worst_case_seconds <= budget
+        longer = [i for i in LIMITS[provider].intervals if i > timing.interval_seconds]
+        for interval in longer:
+            slower = FailoverTiming(
+                interval, flap_threshold(interval), LIMITS[provider].min_ttl, provider
+            )
+            assert slower.worst_case_seconds > budget
+    assert failover_timing(provider, minimum - 1).worst_case_seconds == minimum

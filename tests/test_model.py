@@ -6,11 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from regionkit.catalog.dns import LIMITS, minimum_budget
+from regionkit.catalog.dns import LIMITS
 from regionkit.model import (
     ResolvedDeployment,
     failover_timing,
     meets_budget,
+    minimum_budget,
     resolve,
     workload_service_account,
 )
@@ -68,7 +69,8 @@ def test_timing_is_always_within_the_providers_limits(provider: DnsProvider, bud
     limits = LIMITS[provider]
     timing = failover_timing(provider, budget)
     assert timing.interval_seconds in limits.intervals
-    assert 1 <= timing.failure_threshold <= limits.max_threshold
+    # sized against flapping: one lost check never moves traffic
+    assert 2 <= timing.failure_threshold <= limits.max_threshold
     assert limits.min_ttl <= timing.ttl_seconds <= limits.max_ttl
     assert meets_budget(provider, budget) is (timing.worst_case_seconds <= budget)
     if budget >= minimum_budget(provider):
@@ -83,5 +85,6 @@ def test_resolved_timing_is_the_deployments_budget() -> None:
     (resolved,) = resolve(spec_of("gcp-global")).deployments
     dns = resolved.deployment.dns
     assert isinstance(resolved, ResolvedDeployment)
-    assert resolved.timing == failover_timing(dns.provider, dns.failover_budget_seconds)
-    assert resolved.meets_budget is meets_budget(dns.provider, dns.failover_budget_seconds)
+    regions = resolved.deployment.regions
+    assert resolved.timing == failover_timing(dns.provider, dns.failover_budget_seconds, regions)
+    assert resolved.meets_budget is meets_budget(dns.provider, dns.failover_budget_seconds, regions)

@@ -236,9 +236,15 @@ SUB_CLUSTERS = {
             "id": "eu",
             "jurisdiction": "EU",
             "topology": "single-region",
-            "dns": {"hostname": "login.eu.example.com", "failoverBudgetSeconds": 120},
+            "dns": {"hostname": "login.eu.example.com", "failoverBudgetSeconds": 300},
             "regions": [
-                {"id": "eu-west", "cloud": "aws", "location": "eu-west-1", "jurisdiction": "EU"}
+                {
+                    "id": "eu-west",
+                    "cloud": "aws",
+                    "location": "eu-west-1",
+                    "jurisdiction": "EU",
+                    "cluster": {"apiAllowedCidrs": ["203.0.113.0/24"]},
+                }
             ],
         },
         {
@@ -247,7 +253,13 @@ SUB_CLUSTERS = {
             "topology": "single-region",
             "dns": {"hostname": "login.us.example.com"},
             "regions": [
-                {"id": "us-east", "cloud": "aws", "location": "us-east-1", "jurisdiction": "US"}
+                {
+                    "id": "us-east",
+                    "cloud": "aws",
+                    "location": "us-east-1",
+                    "jurisdiction": "US",
+                    "cluster": {"apiAllowedCidrs": ["203.0.113.0/24"]},
+                }
             ],
         },
     ],
@@ -275,8 +287,11 @@ def test_failover_is_read_from_the_recording_not_the_spec() -> None:
 
 def test_failover_of_sub_clusters_is_the_worst_with_each_one() -> None:
     spec = StackSpec.model_validate(SUB_CLUSTERS)
-    eu = failover_timing(DnsProvider.ROUTE53, 120).to_json()
-    us = failover_timing(DnsProvider.ROUTE53, 60).to_json()
+    eu_sub, us_sub = spec.deployments()
+    # EKS regions behind Route 53: alias records, whose TTL Route 53 fixes at 60 s
+    eu = failover_timing(DnsProvider.ROUTE53, 300, eu_sub.regions).to_json()
+    us = failover_timing(DnsProvider.ROUTE53, 60, us_sub.regions).to_json()
+    assert eu["ttlSeconds"] == us["ttlSeconds"] == 60
     assert eu["worstCaseSeconds"] > us["worstCaseSeconds"]
     plan = plan_stack(LoadedStack(spec=spec))
     assert plan["failover"] == {**eu, "bySubCluster": {"eu": eu, "us": us}}

@@ -30,7 +30,7 @@ def test_table_lists_regions_types_findings_and_failover(plan: dict) -> None:
         assert region in text
     assert "kubernetes:apps/v1:Deployment" in text
     assert "residency.cross-border" in text
-    assert "DNS failover: detect 30 s + TTL 30 s = worst case 60 s" in text
+    assert "DNS failover: nominal 45 s, worst case 60 s (detect 30 s, TTL 30 s)" in text
     # resources by region, each region's counts under it
     us = text.index("kubernetes:gateway.networking.k8s.io/v1:Gateway")
     assert text.index("Resources by region and type") < us
@@ -52,7 +52,13 @@ def test_markdown_has_every_section(plan: dict) -> None:
         "**warning** <code>residency.cross-border</code> at <code>data.accounts.scope</code>: accounts \\| leave EU"
         in md
     )
-    assert "| 30 | 30 | 60 |" in md
+    assert "| nominal (s) | detect (s) | TTL (s) | worst case (s) |" in md
+    assert "| 45 | 30 | 30 | 60 |" in md
+    # each term with its source; a pipe in a source stays inside its cell
+    assert "| detection | 30 | 30 | a health check \\| its threshold |" in md
+    assert "| resolver caches (TTL) | 15 | 30 | an assumed bound (assumed) |" in md
+    assert "| **total** | 45 | 60 | |" in md
+    assert "_Resolvers that cache past the TTL take longer._" in md
     assert "<details><summary>All 47 resources</summary>" in md
     for resource in plan["resources"]:
         assert f"| {resource['name']} |" in md
@@ -78,9 +84,10 @@ def test_markdown_of_sub_clusters_shows_sub_cluster_columns() -> None:
     md = render_markdown(plan)
     assert "| region | sub-cluster | cloud |" in md
     assert "| eu-west | eu | aws | eu-west-1 | EU | active | 0 |" in md
-    assert "| eu | 60 | 60 | 120 |" in md and "| us | 30 | 30 | 60 |" in md
+    # a plan written before nominal figures existed still renders
+    assert "| eu |  | 60 | 60 | 120 |" in md and "| us |  | 30 | 30 | 60 |" in md
     text = render_text(plan)
-    assert "DNS failover sub-cluster us: detect 30 s + TTL 30 s = worst case 60 s" in text
+    assert "DNS failover sub-cluster us: worst case 60 s (detect 30 s, TTL 30 s)" in text
 
 
 def test_markdown_fits_a_comment_and_closes_what_it_opened(plan: dict) -> None:

@@ -7,6 +7,7 @@ reject, before anything is registered, a region no routing record could stand fo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from regionkit.catalog.regions import (
@@ -20,24 +21,127 @@ from regionkit.spec.models import Cloud, DnsProvider, RegionSpec
 
 
 @dataclass(frozen=True)
+class Source:
+    """Where a timing figure comes from: a documented fact, or a bound regionkit assumes."""
+
+    text: str
+    documented: bool = True
+
+
+@dataclass(frozen=True)
 class DnsLimits:
     intervals: tuple[int, ...]  # allowed health-check intervals, ascending
     max_threshold: int
     min_ttl: int
     max_ttl: int  # the longest TTL we set on health-checked records
+    #: the longest one check can take before it counts as failed (a hung endpoint)
+    check_timeout: int
+    check_timeout_source: Source
+    #: where in an interval the checker whose verdict tips the provider's decision sits, as a
+    #: fraction of the interval (checkers are not synchronised), and why
+    aggregation_quantile: float
+    aggregation_source: Source
+    #: from the checkers' verdict to the provider's answers changing everywhere
+    propagation_bound: int
+    propagation_source: Source
+    interval_source: Source
 
+
+ROUTE53_HEALTH_DOC = (
+    "https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/"
+    "dns-failover-determining-health-of-endpoints.html"
+)
+#: Route 53 answers an alias record to an Elastic Load Balancing load balancer with this TTL;
+#: no other can be set (Route 53 FAQ: "alias records with a fixed TTL of 60 seconds")
+ROUTE53_ALIAS_ELB_TTL = 60
+#: Cloud DNS health checks: the per-probe timeout regionkit configures (`timeout_sec`)
+CLOUD_DNS_CHECK_TIMEOUT = 5
 
 LIMITS: dict[DnsProvider, DnsLimits] = {
     # Route 53: interval 10 s or 30 s, threshold 1..10; AWS recommends TTL <= 60 s.
-    DnsProvider.ROUTE53: DnsLimits(intervals=(10, 30), max_threshold=10, min_ttl=5, max_ttl=60),
+    DnsProvider.ROUTE53: DnsLimits(
+        intervals=(10, 30),
+        max_threshold=10,
+        min_ttl=5,
+        max_ttl=60,
+        check_timeout=6,
+        check_timeout_source=Source(
+            "Route 53 HTTPS checks: a TCP connection within 4 s, then a status within 2 s "
+            f"({ROUTE53_HEALTH_DOC})"
+        ),
+        aggregation_quantile=0.82,
+        aggregation_source=Source(
+            "Route 53 declares an endpoint unhealthy once 18 % or fewer of its unsynchronised "
+            f"checkers see it healthy ({ROUTE53_HEALTH_DOC})"
+        ),
+        propagation_bound=60,
+        propagation_source=Source(
+            "Route 53 FAQ: changes reach its authoritative servers within 60 s under normal "
+            "conditions"
+        ),
+        interval_source=Source(
+            "Route 53 RequestInterval: seconds between a response and the next request "
+            "(API HealthCheckConfig)"
+        ),
+    ),
     # Cloud DNS health checks (compute HealthCheck): interval >= 30 s, threshold 1..10.
-    DnsProvider.CLOUD_DNS: DnsLimits(intervals=(30, 60), max_threshold=10, min_ttl=5, max_ttl=60),
+    DnsProvider.CLOUD_DNS: DnsLimits(
+        intervals=(30, 60),
+        max_threshold=10,
+        min_ttl=5,
+        max_ttl=60,
+        check_timeout=CLOUD_DNS_CHECK_TIMEOUT,
+        check_timeout_source=Source(
+            f"the health check's timeout_sec ({CLOUD_DNS_CHECK_TIMEOUT} s, set by regionkit)"
+        ),
+        aggregation_quantile=0.75,
+        aggregation_source=Source(
+            "Cloud DNS probes from 3 source regions; how it combines them is not documented: "
+            "regionkit assumes the last of the three decides",
+            documented=False,
+        ),
+        propagation_bound=60,
+        propagation_source=Source(
+            "Cloud DNS publishes no bound for health changes reaching its answers: regionkit "
+            "assumes 60 s, the bound Route 53 documents",
+            documented=False,
+        ),
+        interval_source=Source(
+            "Compute Engine health checks: check_interval_sec from one probe's start to the "
+            "next (at least 30 s with source regions)"
+        ),
+    ),
 }
 
+#: a disturbance shorter than this (a lost or slow check, a load balancer or pod restart) never
+#: moves traffic: thresholds are sized for it first, the budget only picks interval and TTL
+FLAP_TOLERANCE_SECONDS = 15
+FLAP_SOURCE = Source(
+    f"regionkit: a disturbance under {FLAP_TOLERANCE_SECONDS} s fails at most "
+    f"{FLAP_TOLERANCE_SECONDS} // interval + 1 consecutive checks, one fewer than the threshold"
+)
+#: what no bound covers, reported beside the figures
+RESOLVER_CAVEAT = (
+    "Resolvers and clients that cache past the TTL (some ISPs and operating systems, JVMs "
+    "without networkaddress.cache.ttl, long-lived keep-alive connections) take longer; no bound "
+    "covers them."
+)
 
-def minimum_budget(provider: DnsProvider) -> int:
-    limits = LIMITS[provider]
-    return limits.intervals[0] * 1 + limits.min_ttl
+
+def flap_threshold(interval: int) -> int:
+    """Consecutive failed checks that fail a region: one more than a disturbance shorter than
+    `FLAP_TOLERANCE_SECONDS` can cause (never below 2: one lost check never moves traffic)."""
+    return max(2, FLAP_TOLERANCE_SECONDS // interval + 2)
+
+
+def fixed_ttl(provider: DnsProvider, regions: Sequence[RegionSpec]) -> int | None:
+    """The TTL the provider imposes on the deployment's records, if any: Route 53 answers the
+    alias records to the load balancer of an EKS cluster regionkit creates with its own."""
+    if provider is DnsProvider.ROUTE53 and any(
+        r.cloud is Cloud.AWS and r.creates_cluster for r in regions
+    ):
+        return ROUTE53_ALIAS_ELB_TTL
+    return None
 
 
 # --- where DNS routing places a region -----------------------------------------------------------

@@ -8,6 +8,7 @@ analysis, which walks every deployment itself) and every per-deployment check on
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from regionkit.checks import (
     backups,
@@ -56,10 +57,14 @@ def check_spec(spec: StackSpec) -> list[Finding]:
     return list(dict.fromkeys(findings))
 
 
-def validate(loaded: LoadedStack) -> list[Finding]:
-    """Every finding of a loaded stack file, located at its file and line, in file order."""
+def validate(loaded: LoadedStack, *, base_dir: Path | None = None) -> list[Finding]:
+    """Every finding of a loaded stack file, located at its file and line, in file order.
+
+    `base_dir`: where `identityServer.config.path` is relative to, when not the stack file's
+    directory (a program that passes `TopologyArgs.config_dir`).
+    """
     findings = check_spec(loaded.spec)
-    findings += config.check(loaded.spec, loaded.base_dir)
+    findings += config.check(loaded.spec, base_dir or loaded.base_dir)
     located = [loaded.locate(f) for f in findings]
     return sorted(located, key=lambda f: f.line if f.line is not None else 0)
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from regionkit.catalog.dns import minimum_budget
 from regionkit.findings import Finding, warning
-from regionkit.model import resolve
+from regionkit.model import minimum_budget, resolve
 from regionkit.spec.paths import Paths
 
 
@@ -16,13 +15,18 @@ def check(paths: Paths) -> list[Finding]:
     if resolved.meets_budget:
         return []
     provider, budget, timing = d.dns.provider, d.dns.failover_budget_seconds, resolved.timing
+    ttl = f"a TTL of {timing.ttl_seconds} s" + (
+        " (fixed by Route 53 for alias records to a load balancer)" if timing.ttl_fixed else ""
+    )
     return [
         warning(
             "dns.budget",
             paths.of("dns.failoverBudgetSeconds"),
-            f"{provider} cannot move traffic within {budget} s: its fastest failover takes "
-            f"{timing.worst_case_seconds} s (a health check every {timing.interval_seconds} s x "
-            f"{timing.failure_threshold} failure, then a TTL of {timing.ttl_seconds} s). Set "
-            f"failoverBudgetSeconds to at least {minimum_budget(provider)}.",
+            f"{provider} cannot promise a failover within {budget} s: its fastest failover "
+            f"without flapping takes {timing.nominal_seconds} s nominally and "
+            f"{timing.worst_case_seconds} s at worst (a health check every "
+            f"{timing.interval_seconds} s, {timing.failure_threshold} failed checks, per-check "
+            f"timeouts, propagation, then {ttl}; the plan's failover block lists each term). "
+            f"Set failoverBudgetSeconds to at least {minimum_budget(provider, d.regions)}.",
         )
     ]

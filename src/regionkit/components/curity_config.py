@@ -29,13 +29,6 @@ NS_BASE = "https://curity.se/ns/conf/base"
 NS_JDBC = "https://curity.se/ns/ext-conf/jdbc"
 NS_DYNAMODB = "https://curity.se/ns/ext-conf/dynamodb"
 
-#: files regionkit writes into etc/init next to the user's configuration
-ENVIRONMENT_FILE = "regionkit-environment.xml"
-DATA_SOURCES_FILE = "regionkit-data-sources.xml"
-SIGNING_KEY_FILE = "regionkit-signing-key.xml"
-CLUSTER_FILE = "cluster.xml"
-GENERATED_FILES = (ENVIRONMENT_FILE, DATA_SOURCES_FILE, SIGNING_KEY_FILE, CLUSTER_FILE)
-
 #: the signing key's id; token issuers name it in `jwt-issuer-settings/signing-key-id`
 SIGNING_KEY_ID = "regionkit-signing-key"
 

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import pulumi
 import pulumi_kubernetes as k8s
 
+from regionkit.catalog import idsvr
 from regionkit.components import curity_config as cc
 from regionkit.components import idsvr_pods as pods
 from regionkit.components.facts import SecretCertificate
@@ -266,10 +267,10 @@ def gateway_args(args: IdentityServerArgs, namespace: pulumi.Input[str]) -> Runt
 def startup_files(args: IdentityServerArgs) -> tuple[tuple[pods.ConfigFile, ...], dict[str, str]]:
     """The files of `etc/init` (the user's and the generated ones) and the ConfigMap's data."""
     user_files = pods.config_files(args.config_files)
-    generated = {cc.ENVIRONMENT_FILE: cc.environment_xml()}
+    generated = {idsvr.ENVIRONMENT_FILE: cc.environment_xml()}
     sources = cc.data_sources_xml(args.data)
     if sources is not None:
-        generated[cc.DATA_SOURCES_FILE] = sources
+        generated[idsvr.DATA_SOURCES_FILE] = sources
     files = (*user_files, *(pods.ConfigFile(key=n, path=n) for n in sorted(generated)))
     contents = {f.key: args.config_files[f.path] for f in user_files} | generated
     size = sum(len(text.encode()) for text in contents.values())

@@ -66,7 +66,7 @@ _VAR_DIR = f"{idsvr.HOME_DIR}/var"
 _SIGNING_ALIAS = "regionkit-signing"
 _CONVERTKS = f"{idsvr.HOME_DIR}/bin/convertks"
 
-_FILE_PATH = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*(/[A-Za-z0-9_][A-Za-z0-9_.-]*)*$")
+_FILE_PATH = re.compile(idsvr.INIT_FILE_PATH)
 
 CONFIG_HASH_ANNOTATION = "regionkit.io/config-hash"
 SECRET_HASH_ANNOTATION = "regionkit.io/secret-hash"
@@ -142,23 +142,21 @@ class ConfigFile:
 
 
 def config_files(files: Mapping[str, str]) -> list[ConfigFile]:
-    """ConfigMap keys for the startup files, rejecting paths that are unsafe or reserved.
+    """ConfigMap keys for the startup files.
 
     Paths may have directories (`license/license.json`); a ConfigMap key cannot, so `/`
-    becomes `__` in the key.
+    becomes `__` in the key. Which names a stack's files may have is a rule about user input:
+    `regionkit validate` reports a breach (`config.file-name`, from the catalog's
+    `INIT_FILE_PATH` and `GENERATED_FILES`), so a name that reaches here against it is a bug
+    of the caller.
     """
     out = []
     keys: dict[str, str] = {}
     for path in sorted(files):
-        if not _FILE_PATH.match(path) or ".." in path.split("/"):
+        if not _FILE_PATH.match(path) or path in idsvr.GENERATED_FILES:
             raise ValueError(
-                f"config file {path!r}: use a relative path of letters, digits, '.', '-', '_' "
-                "and '/' (no '..')"
-            )
-        if path in cc.GENERATED_FILES:
-            raise ValueError(
-                f"config file {path!r} has the name of a file regionkit generates; rename it "
-                f"(reserved: {', '.join(cc.GENERATED_FILES)})"
+                f"config file {path!r} is not a startup file name the checks allow "
+                f"(reserved: {', '.join(idsvr.GENERATED_FILES)})"
             )
         key = path.replace("/", "__")
         if key in keys:
@@ -196,7 +194,7 @@ def prepare_script(files: Sequence[ConfigFile]) -> str:
         f"cp -R {idsvr.INIT_DIR}/. {_INIT_OUT}/",
         f"cp -R {_VAR_DIR}/. {_VAR_OUT}/",
         *copies,
-        f"cp {_CLUSTER_DIR}/{cc.CLUSTER_FILE} {_INIT_OUT}/{cc.CLUSTER_FILE}",
+        f"cp {_CLUSTER_DIR}/{idsvr.CLUSTER_FILE} {_INIT_OUT}/{idsvr.CLUSTER_FILE}",
         "# the shared signing key, in the keystore format the server loads from XML",
         f"openssl pkcs12 -export -name {_SIGNING_ALIAS} -inkey {pem_key} -in {pem_cert} "
         f"-passout env:{SIGNING_KEYSTORE_PASSWORD} -out /tmp/signing.p12",
@@ -205,7 +203,7 @@ def prepare_script(files: Sequence[ConfigFile]) -> str:
         f'--in-alias {_SIGNING_ALIAS} --in-password "${SIGNING_KEYSTORE_PASSWORD}" '
         f'--in-entry-password "${SIGNING_KEYSTORE_PASSWORD}")"',
         'test -n "$KEYSTORE"',
-        f"cat > {_INIT_OUT}/{cc.SIGNING_KEY_FILE} <<EOF",
+        f"cat > {_INIT_OUT}/{idsvr.SIGNING_KEY_FILE} <<EOF",
         cc.signing_key_xml("${KEYSTORE}").rstrip("\n"),
         "EOF",
         "rm -f /tmp/signing.p12 /tmp/signing.p12-b64",
@@ -260,7 +258,7 @@ def genclust_script() -> str:
     nodes' keystore. The Kubernetes API is reached with `openssl s_client`, as in the vendor's
     chart, because the server image has no HTTP client.
     """
-    return _GENCLUST_SCRIPT.replace("@FILE@", cc.CLUSTER_FILE).replace(
+    return _GENCLUST_SCRIPT.replace("@FILE@", idsvr.CLUSTER_FILE).replace(
         "@GENCLUST@", idsvr.GENCLUST_BIN
     )
 
@@ -452,7 +450,7 @@ def _volumes(files: Sequence[ConfigFile]) -> list[k8s.core.v1.VolumeArgs]:
             name="cluster",
             secret=k8s.core.v1.SecretVolumeSourceArgs(
                 secret_name=CLUSTER_SECRET,
-                items=[k8s.core.v1.KeyToPathArgs(key=cc.CLUSTER_FILE, path=cc.CLUSTER_FILE)],
+                items=[k8s.core.v1.KeyToPathArgs(key=idsvr.CLUSTER_FILE, path=idsvr.CLUSTER_FILE)],
                 default_mode=read_only,
             ),
         ),

@@ -20,7 +20,13 @@ from regionkit.model.names import (
 )
 from regionkit.model.resolve import ResolvedDeployment, ResolvedStack, resolve
 from regionkit.model.stores import StoreGroup, placements_for, store_groups
-from regionkit.model.timing import FailoverTiming, failover_timing, meets_budget
+from regionkit.model.timing import (
+    FailoverTiming,
+    TimingTerm,
+    failover_timing,
+    meets_budget,
+    minimum_budget,
+)
 
 __all__ = [
     "TOKEN_PREFIX",
@@ -30,10 +36,12 @@ __all__ = [
     "ResolvedStack",
     "ServedHostname",
     "StoreGroup",
+    "TimingTerm",
     "data_source_id",
     "env_prefix",
     "failover_timing",
     "meets_budget",
+    "minimum_budget",
     "placements_for",
     "regional_hostname",
     "resolve",

@@ -94,8 +94,8 @@ def _resolve_deployment(deployment: Deployment) -> ResolvedDeployment:
     return ResolvedDeployment(
         deployment=deployment,
         store_groups=store_groups(deployment),
-        timing=failover_timing(dns.provider, dns.failover_budget_seconds),
-        meets_budget=meets_budget(dns.provider, dns.failover_budget_seconds),
+        timing=failover_timing(dns.provider, dns.failover_budget_seconds, deployment.regions),
+        meets_budget=meets_budget(dns.provider, dns.failover_budget_seconds, deployment.regions),
         roles={r.id: r.role for r in deployment.regions},
         namespace=workload_namespace(deployment),
     )

@@ -208,7 +208,7 @@ def _finding(f: Mapping[str, Any]) -> str:
 def _failover_change(failover: Mapping[str, Any]) -> str:
     old, new = failover.get("old") or {}, failover.get("new") or {}
     parts = []
-    for key in ("detectSeconds", "ttlSeconds", "worstCaseSeconds"):
+    for key in ("nominalSeconds", "detectSeconds", "ttlSeconds", "worstCaseSeconds"):
         if old.get(key) != new.get(key):
             parts.append(f"{key} {old.get(key)} -> {new.get(key)}")
     return ", ".join(parts) or "per sub-cluster figures changed"

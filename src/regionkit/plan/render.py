@@ -51,10 +51,28 @@ def _failover_rows(plan: Plan) -> list[tuple[str, Mapping[str, Any]]]:
 
 
 def _failover_sentence(timing: Mapping[str, Any]) -> str:
+    nominal = timing.get("nominalSeconds")
     return (
-        f"detect {timing['detectSeconds']} s + TTL {timing['ttlSeconds']} s = "
-        f"worst case {timing['worstCaseSeconds']} s"
+        (f"nominal {nominal} s, " if nominal is not None else "")
+        + f"worst case {timing['worstCaseSeconds']} s (detect {timing['detectSeconds']} s, "
+        f"TTL {timing['ttlSeconds']} s)"
     )
+
+
+def _failover_terms(timing: Mapping[str, Any]) -> list[str]:
+    """The terms of one failover figure as a Markdown table, then its caveats."""
+    terms = timing.get("terms") or []
+    if not terms:
+        return []
+    lines = ["| term | nominal (s) | worst case (s) | source |", "|---|---|---|---|"]
+    for term in terms:
+        source = term["source"] + ("" if term.get("documented", True) else " (assumed)")
+        lines.append(
+            f"| {_cell(term['term'])} | {term['nominalSeconds']} | "
+            f"{term['worstCaseSeconds']} | {_cell(source)} |"
+        )
+    lines.append(f"| **total** | {timing.get('nominalSeconds')} | {timing['worstCaseSeconds']} | |")
+    return ["", *lines, "", *(f"_{_cell(c)}_" for c in timing.get("caveats") or []), ""]
 
 
 # --- terminal ----------------------------------------------------------------------------------
@@ -182,16 +200,19 @@ def render_markdown(plan: Plan, *, limit: int = COMMENT_LIMIT) -> str:
     if rows:
         failover = ["### DNS failover", ""]
         label = "sub-cluster | " if rows[0][0] else ""
-        failover += [f"| {label}detect (s) | TTL (s) | worst case (s) |"]
-        failover += ["|" + "---|" * (4 if label else 3)]
+        failover += [f"| {label}nominal (s) | detect (s) | TTL (s) | worst case (s) |"]
+        failover += ["|" + "---|" * (5 if label else 4)]
         for name, timing in rows:
             cells = ([name.removeprefix("sub-cluster ")] if label else []) + [
+                str(timing.get("nominalSeconds", "")),
                 str(timing["detectSeconds"]),
                 str(timing["ttlSeconds"]),
                 str(timing["worstCaseSeconds"]),
             ]
             failover.append("| " + " | ".join(cells) + " |")
-        failover.append("")
+        # the terms of the worst one: what each second is, and where its figure comes from
+        worst = max((timing for _, timing in rows), key=lambda t: t["worstCaseSeconds"])
+        failover += _failover_terms(worst) or [""]
         sections.append(failover)
     sections.append(scenarios_section(plan.get("scenarios") or []))
     if plan.get("latency"):
@@ -235,7 +256,7 @@ def scenarios_section(scenarios: list[Mapping[str, Any]]) -> list[str]:
         ]
         for check in ("login", "session", "refresh"):
             verdict = s[check]
-            cells.append("✅" if verdict["ok"] else "❌")
+            cells.append(_verdict_cell(verdict))
             if not verdict["ok"]:
                 failing.append(
                     f"- {check} from {_code(s['from'])} to {_code(s['to'])} ({s['when']}): "
@@ -249,11 +270,20 @@ def scenarios_section(scenarios: list[Mapping[str, Any]]) -> list[str]:
     return lines
 
 
+def _verdict_cell(verdict: Mapping[str, Any]) -> str:
+    """✅, ❌, or "❌ until failover" when only the failover command is missing."""
+    if verdict["ok"]:
+        return "✅"
+    after = verdict.get("afterFailover")
+    return "❌ until failover" if after and after["ok"] else "❌"
+
+
 # --- files -------------------------------------------------------------------------------------
 
 
-def write_outputs(plan: Plan, out_dir: str | Path) -> list[Path]:
-    """Write plan.json, plan.md, topology.mmd and k8s/<region>/<kind>-<name>.yaml."""
+def write_outputs(plan: Plan, out_dir: str | Path, *, runbook: str | None = None) -> list[Path]:
+    """Write plan.json, plan.md, topology.mmd, runbook.md (when given: the failover model's,
+    `regionkit.failover.runbook_markdown`) and k8s/<region>/<kind>-<name>.yaml."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     files = {
@@ -261,6 +291,8 @@ def write_outputs(plan: Plan, out_dir: str | Path) -> list[Path]:
         "plan.md": render_markdown(plan),
         "topology.mmd": render_mermaid(plan),
     }
+    if runbook is not None:
+        files["runbook.md"] = runbook
     written = []
     for name, text in files.items():
         path = out / name

@@ -153,7 +153,15 @@ class DnsSpec(Model):
     zone: Annotated[str, Field(pattern=HOSTNAME_PATTERN)] | None = None
     hostname: Annotated[str, Field(pattern=HOSTNAME_PATTERN)] | None = None
     routing: Routing | None = None
-    failover_budget_seconds: int = Field(60, ge=1, le=86400)
+    failover_budget_seconds: int = Field(
+        240,
+        ge=1,
+        le=86400,
+        description="Target time from a region failing to its users resolving another region; "
+        "health checks and TTL are derived from it, and validation warns when even the "
+        "fastest failover's worst case exceeds it. The default fits every provider's worst "
+        "case, Route 53's alias records to a load balancer (fixed 60 s TTL) included.",
+    )
     global_hostname: Annotated[str, Field(pattern=HOSTNAME_PATTERN)] | None = None
 
 

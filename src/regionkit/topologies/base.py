@@ -77,7 +77,7 @@ class DeploymentTopology(pulumi.ComponentResource):
                 f"says '{deployment.topology}'"
             )
         if args.validate and isinstance(args.spec, StackSpec):
-            _validate(args.spec)
+            _validate(args.spec, args)
         config_files = read_config_files(deployment, args.config_dir)
         resolved = resolve(deployment)
         # the failover timing is an input, so a plan reads what the GSLB was configured with
@@ -260,12 +260,14 @@ def _cnpg_operators(
     return operators
 
 
-def _validate(spec: StackSpec) -> None:
+def _validate(spec: StackSpec, args: TopologyArgs) -> None:
+    """The checks, told what the program knows and a stack file does not: where the startup
+    files are."""
     from regionkit.checks import validate
     from regionkit.findings import has_errors
     from regionkit.spec.loader import LoadedStack
 
-    findings = validate(LoadedStack(spec=spec))
+    findings = validate(LoadedStack(spec=spec), base_dir=args.config_dir)
     if has_errors(findings):
         raise StackInvalid(findings)
 

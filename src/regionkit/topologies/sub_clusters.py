@@ -20,7 +20,7 @@ class SubClusters(pulumi.ComponentResource):
         if not isinstance(spec, StackSpec) or spec.topology is not Topology.SUB_CLUSTERS:
             raise InvalidInput("SubClusters deploys a stack of topology 'sub-clusters'")
         if args.validate:
-            _validate(spec)
+            _validate(spec, args)
         super().__init__(self.TOKEN, name, {"topology": str(spec.topology)}, opts)
         from regionkit.topologies import DEPLOYABLE
 

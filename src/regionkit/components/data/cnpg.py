@@ -51,7 +51,6 @@ from regionkit.components.protocols import (
     StoreArgs,
 )
 from regionkit.components.settings import CnpgBackupTarget
-from regionkit.errors import InvalidInput
 from regionkit.model import data_source_id, type_token
 from regionkit.spec.models import Cloud, Engine
 
@@ -165,8 +164,7 @@ class Cnpg(MultiRegionStore):
         for placement, writer in zip(group.placements, group.writers, strict=True):
             for rid in placement:
                 if rid not in args.platforms:
-                    path = args.deployment.region_path(rid)
-                    raise InvalidInput(f"{path}: no platform for region '{rid}'")
+                    raise ValueError(f"no platform for region '{rid}' of the deployment")
             _check_store_possible(args, placement, writer)
 
     def outputs(self) -> dict[str, Any]:
@@ -297,12 +295,7 @@ class Cnpg(MultiRegionStore):
             return self._aws_store(name, writer, regions)
         if writer_cloud is Cloud.GCP and args.platforms[writer].cloud_provider is not None:
             return self._gcp_store(name, writer, regions)
-        pulumi.log.warn(
-            f"cnpg store {self.source_id} in region '{writer}' keeps no backups: regionkit creates "
-            f"object storage on aws and gcp only; set "
-            f"{args.deployment.region_path(writer)}.backups to back it up",
-            resource=self,
-        )
+        # no backups: the checks report it as a warning finding (data.cnpg-backups)
         return None
 
     def _credentials_secret(
@@ -624,16 +617,17 @@ def _operator(platform: RegionPlatform) -> pulumi.Resource:
 
 
 def _check_store_possible(args: StoreArgs, placement: tuple[str, ...], writer: str) -> None:
-    """A placement spanning regions needs an object store its replicas restore from."""
+    """A placement spanning regions needs an object store its replicas restore from.
+
+    A rule about user input, reported before registration (`data.cnpg-object-store`): reaching
+    this means a caller skipped the checks, or gave them other settings than the program.
+    """
     if len(placement) == 1 or writer in args.settings.cnpg_backups:
         return
     platform = args.platforms[writer]
     if platform.region.cloud in (Cloud.AWS, Cloud.GCP) and platform.cloud_provider is not None:
         return
-    path = args.deployment.region_path(writer)
-    raise InvalidInput(
-        f"{path}: the cnpg writer region '{writer}' (cloud '{platform.region.cloud}') has no "
-        f"object store regionkit can create, and replica regions {', '.join(r for r in placement if r != writer)} "
-        f"restore from one: set {path}.backups (destinationPath and credentials), or put the "
-        "writer on aws or gcp"
+    raise ValueError(
+        f"the cnpg writer region '{writer}' has no object store for its replicas to restore "
+        f"from; the checks (data.cnpg-object-store) refuse this stack"
     )

@@ -48,7 +48,6 @@ HTTPS_PORT = 443
 #: Cloud DNS health checks of external endpoints probe from exactly 3 regions (the 30 s
 #: minimum interval is kept by the timing in regionkit.model)
 SOURCE_REGIONS = 3
-TIMEOUT_SECONDS = 5
 HEALTHY_THRESHOLD = 2
 WEIGHT = 1.0
 #: Google Cloud regions that are not generally available (no DNS geo key, no health checkers)
@@ -321,7 +320,8 @@ class CloudDnsGslb(pulumi.ComponentResource):
                 host=deployment.hostname,
             ),
             check_interval_sec=interval,
-            timeout_sec=min(TIMEOUT_SECONDS, interval),
+            # the per-check timeout the failover timing counts (regionkit.model.timing)
+            timeout_sec=timing.check_timeout_seconds,
             healthy_threshold=HEALTHY_THRESHOLD,
             unhealthy_threshold=timing.failure_threshold,
             source_regions=probe_regions([e.region for e in endpoints]),

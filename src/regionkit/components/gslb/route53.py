@@ -19,11 +19,12 @@ from typing import Any, Literal
 import pulumi
 import pulumi_aws as aws
 
+from regionkit.catalog.dns import aws_latency_region, route53_geolocation
 from regionkit.components.gslb.global_hostname import GeoRecordsArgs, geo_rules
 from regionkit.components.protocols import GslbArgs, RegionEndpoint
 from regionkit.errors import InvalidInput
 from regionkit.model import FailoverTiming, regional_hostname, type_token
-from regionkit.spec.models import Cloud, Deployment, RegionSpec, Routing
+from regionkit.spec.models import Deployment, RegionSpec, Routing
 
 TOKEN = type_token("gslb", "Route53Gslb")
 #: Route 53 is global; its API lives in us-east-1
@@ -62,35 +63,24 @@ class RecordPlan:
 
 
 def latency_region(region: RegionSpec) -> str:
-    """The AWS region whose latency data stands for `region`: itself, or the nearest one."""
-    from regionkit.catalog import regions as catalog
+    """The AWS region whose latency data stands for `region`: itself, or the nearest one.
 
-    facts = catalog.lookup(region.cloud, region.location)
-    if facts is None and region.cloud is Cloud.KUBERNETES:
-        facts = catalog.lookup(Cloud.AWS, region.location) or catalog.lookup(
-            Cloud.GCP, region.location
+    Validation refuses a region without one where latency records need it (`dns.location`).
+    """
+    nearest = aws_latency_region(region)
+    if nearest is None:
+        raise InvalidInput(
+            f"region '{region.id}': latency routing needs an AWS region near "
+            f"'{region.location}', and neither the location nor the jurisdiction "
+            f"'{region.jurisdiction}' names one; use dns.routing: weighted or failover, or a "
+            "known cloud region name as location"
         )
-    aws_regions = [r for r in catalog.regions_of(Cloud.AWS) if r.partition is None]
-    if facts is not None:
-        if facts.cloud is Cloud.AWS and facts.partition is None:
-            return facts.name
-        return min(aws_regions, key=lambda r: catalog.distance_km(r, facts)).name
-    # a free `kubernetes` label: the first AWS region in the region's jurisdiction
-    for candidate in aws_regions:
-        if region.jurisdiction in candidate.jurisdictions:
-            return candidate.name
-    raise InvalidInput(
-        f"region '{region.id}': latency routing needs an AWS region near '{region.location}', "
-        f"and neither the location nor the jurisdiction '{region.jurisdiction}' names one; "
-        "use dns.routing: weighted or failover, or a known cloud region name as location"
-    )
+    return nearest
 
 
 def geolocation(region: RegionSpec) -> tuple[str, str]:
     """Route 53 geolocation of the region's users: the EU as the continent Europe, else the country."""
-    if region.jurisdiction == "EU":
-        return ("continent", "EU")
-    return ("country", region.jurisdiction)
+    return route53_geolocation(region.jurisdiction)
 
 
 def _member(endpoint: RegionEndpoint) -> Member:
