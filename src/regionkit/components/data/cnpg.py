@@ -71,6 +71,8 @@ NONCURRENT_DAYS = 30
 BACKUP_SCHEDULE = "0 0 3 * * *"
 #: the Pulumi config object (namespace regionkit) the program reads `cnpg_backups` from
 CONFIG_KEY = "cnpgBackups"
+#: storage.buckets.get and storage.objects.list on the backup bucket (Cloud Storage IAM roles)
+GCS_BUCKET_READER_ROLE = "roles/storage.legacyBucketReader"
 
 
 def dns_label(value: str, limit: int = 63) -> str:
@@ -442,7 +444,10 @@ class Cnpg(MultiRegionStore):
     def _gcp_store(self, name: str, writer: str, regions: dict[str, _Region]) -> ObjectStore:
         import pulumi_gcp as gcp
 
-        from regionkit.components.platform.gcp import service_account_id
+        from regionkit.components.platform.gcp import (
+            service_account_id,
+            workload_identity_member,
+        )
 
         primary = regions[writer]
         child = pulumi.ResourceOptions(
@@ -479,20 +484,28 @@ class Cnpg(MultiRegionStore):
             member=member,
             opts=child,
         )
-        store = ObjectStore(pulumi.Output.concat("gs://", bucket.name, "/"), resources=[grant])
+        # barman-cloud reads the bucket itself (storage.buckets.get) before archiving, which
+        # objectAdmin does not grant
+        bucket_reader = gcp.storage.BucketIAMMember(
+            f"{name}-{writer}-backups-bucket-reader",
+            bucket=bucket.name,
+            role=GCS_BUCKET_READER_ROLE,
+            member=member,
+            opts=child,
+        )
+        store = ObjectStore(
+            pulumi.Output.concat("gs://", bucket.name, "/"), resources=[grant, bucket_reader]
+        )
         static: list[str] = []
         for rid, region in regions.items():
             facts = region.platform.facts
             if isinstance(facts, GcpFacts):
-                project = facts.project
                 binding = gcp.serviceaccount.IAMMember(
                     f"{name}-{rid}-workload-identity",
                     service_account_id=account.name,
                     role="roles/iam.workloadIdentityUser",
-                    member=pulumi.Output.concat(
-                        "serviceAccount:",
-                        project,
-                        f".svc.id.goog[{self._namespace}/{region.cluster}]",
+                    member=workload_identity_member(
+                        facts.workload_pool, self._namespace, region.cluster
                     ),
                     opts=pulumi.ResourceOptions(
                         parent=region.scope, provider=region.platform.cloud_provider
