@@ -529,5 +529,66 @@ def config_sync(
     _guard(run)
 
 
+# --- failover, switchover, switchback (live systems) -----------------------------------------
+
+ToOpt = Annotated[
+    str, typer.Option("--to", metavar="REGION", help="The region id that becomes the writer.")
+]
+
+
+def _move(stack: str, mode: str, to: str | None, yes: bool, json_output: bool) -> None:
+    def run() -> None:
+        from regionkit.model import resolve
+        from regionkit.ops.failover.clients import Clients
+        from regionkit.ops.failover.runner import Operation, execute, no_terminal
+        from regionkit.ops.failover.steps import Mode
+
+        loaded = _load(stack)
+        deployments = resolve(loaded.spec).deployments
+        operation = Operation(deployments, loaded.path, loaded.environment, Mode(mode), to)
+        if not yes and not sys.stdin.isatty():
+            raise no_terminal()
+        console = _stderr()
+
+        def confirm() -> bool:
+            return typer.confirm(f"Run this {mode}?", default=False, err=True)
+
+        result = execute(
+            operation,
+            Clients(),
+            confirm=None if yes else confirm,
+            progress=lambda line: console.print(line, markup=False, highlight=False),
+        )
+        if json_output:
+            _print_json(result)
+        else:
+            for step in result["steps"]:
+                _stdout().print(f"{step['outcome']:>13}  {step['title']}", markup=False)
+        if not result["ok"]:
+            _fail(f"{mode} did not complete: fix the failed step and run it again", ExitCode.FAILED)
+
+    _guard(run, json_errors=json_output)
+
+
+@app.command()
+def failover(stack: StackArg, to: ToOpt, yes: YesOpt = False, json_output: JsonOpt = False) -> None:
+    """Unplanned: move every store's writer and the traffic to REGION (data loss allowed)."""
+    _move(stack, "failover", to, yes, json_output)
+
+
+@app.command()
+def switchover(
+    stack: StackArg, to: ToOpt, yes: YesOpt = False, json_output: JsonOpt = False
+) -> None:
+    """Planned: move every store's writer and the traffic to REGION with no data loss."""
+    _move(stack, "switchover", to, yes, json_output)
+
+
+@app.command()
+def switchback(stack: StackArg, yes: YesOpt = False, json_output: JsonOpt = False) -> None:
+    """Planned: return every store's writer and the traffic to the roles of the stack file."""
+    _move(stack, "switchback", None, yes, json_output)
+
+
 def main() -> None:
     app()
