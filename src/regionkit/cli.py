@@ -16,7 +16,7 @@ from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 
-from regionkit.errors import ExitCode, RegionkitError, StackInvalid
+from regionkit.errors import ExitCode, InvalidInput, RegionkitError, StackInvalid
 
 app = typer.Typer(
     name="regionkit",
@@ -206,7 +206,8 @@ def plan(
         Path | None,
         typer.Option(
             "--out",
-            help="Also write plan.json, plan.md, topology.mmd and k8s/<region>/*.yaml here.",
+            help="Also write plan.json, plan.md, topology.mmd, runbook.md and k8s/<region>/*.yaml "
+            "here.",
         ),
     ] = None,
 ) -> None:
@@ -220,7 +221,10 @@ def plan(
         _stderr().print(f"planning {loaded.path} offline ...", markup=False)
         document = plan_stack(loaded)
         if out is not None:
-            written = render.write_outputs(document, out)
+            from regionkit.failover import runbook_markdown
+
+            runbook = runbook_markdown(loaded.spec, loaded.environment)
+            written = render.write_outputs(document, out, runbook=runbook)
             _stderr().print(f"wrote {len(written)} files to {out}", markup=False)
         if output_format is PlanFormat.json:
             _print_json(document)
@@ -232,6 +236,59 @@ def plan(
             _stdout().print(render.render_table(document))
 
     _guard(run)
+
+
+# --- simulate ---------------------------------------------------------------------------------
+
+
+class SimulateFormat(StrEnum):
+    markdown = "markdown"
+    json = "json"
+
+
+@app.command()
+def simulate(
+    stack: StackArg,
+    fail: Annotated[
+        str | None,
+        typer.Option(
+            "--fail", metavar="REGION", help="The region id that fails; default: each in turn."
+        ),
+    ] = None,
+    json_output: JsonOpt = False,
+    output_format: Annotated[
+        SimulateFormat, typer.Option("--format", "-f", help="markdown (default) or json.")
+    ] = SimulateFormat.markdown,
+) -> None:
+    """Offline failure model: routing, reads/writes before and after failover, RPO/RTO with
+    sources, residency and the article's scenarios, for the loss of one region."""
+
+    def run() -> None:
+        from regionkit.checks import validate as run_checks
+        from regionkit.failover import failures_markdown, simulate, simulation_json
+        from regionkit.findings import has_errors
+
+        loaded = _load(stack)
+        findings = run_checks(loaded)
+        if has_errors(findings):
+            raise StackInvalid(findings)
+        regions = loaded.spec.all_regions()
+        if fail is not None and fail not in {r.id for _, r in regions}:
+            # the list of regions: the first region's key path, less its index
+            key = regions[0][0].rsplit("[", 1)[0]
+            line = loaded.line_of(key)
+            raise InvalidInput(
+                f"--fail {fail}: no region {fail!r} in {loaded.path}"
+                f"{f':{line}' if line else ''} (key {key}); the regions are: "
+                + ", ".join(r.id for _, r in regions)
+            )
+        failures = simulate(loaded.spec, fail, loaded.environment)
+        if json_output or output_format is SimulateFormat.json:
+            _print_json(simulation_json(loaded.environment, failures))
+        else:
+            sys.stdout.write(failures_markdown(loaded.environment, failures) + "\n")
+
+    _guard(run, json_errors=json_output)
 
 
 # --- diff -------------------------------------------------------------------------------------
