@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import grimp
+import pytest
 
 ROOT = Path(__file__).parent.parent
 
@@ -69,12 +70,20 @@ def test_no_import_cycles_between_packages() -> None:
     assert cycles(edges) == []
 
 
-def test_validate_imports_no_pulumi() -> None:
-    """`regionkit validate` loads and checks a stack without importing any Pulumi SDK."""
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["validate", "stacks/aws-global.yaml"],
+        ["simulate", "stacks/aws-ap.yaml", "--fail", "us-east", "--json"],
+    ],
+)
+def test_offline_commands_import_no_pulumi(argv: list[str]) -> None:
+    """`regionkit validate` and `regionkit simulate` load and check a stack (and simulate its
+    failures) without importing any Pulumi SDK."""
     script = (
         "import json, sys\n"
         "from regionkit.cli import main\n"
-        "sys.argv = ['regionkit', 'validate', 'stacks/aws-global.yaml']\n"
+        f"sys.argv = ['regionkit', *{argv!r}]\n"
         "try:\n"
         "    main()\n"
         "except SystemExit as exit:\n"

@@ -94,8 +94,52 @@ def test_only_the_primary_holds_the_database_and_a_secret_password() -> None:
     assert primary.inputs["skipFinalSnapshot"] is False
     for key in ("masterPassword", "masterUsername", "databaseName"):
         assert key not in secondary.inputs
-    (password,) = of_type(regs, "random:index/randomPassword:RandomPassword")
-    assert password.inputs["length"] >= 32
+    # the master's, and the owner's and runtime role's the schema job sets
+    passwords = {p.name: p for p in of_type(regs, "random:index/randomPassword:RandomPassword")}
+    assert set(passwords) == {
+        "acme-id-db-password",
+        "acme-id-db-us-east-owner-password",
+        "acme-id-db-us-east-runtime-password",
+    }
+    assert all(p.inputs["length"] >= 32 for p in passwords.values())
+
+
+def test_the_writer_runs_the_schema_job_and_every_region_waits_for_it() -> None:
+    connections: dict[str, DataConnection] = {}
+    regs = build(active_passive(), connections)
+    (job,) = of_type(regs, "kubernetes:batch/v1:Job")
+    (component,) = of_type(regs, "regionkit:data:SchemaJob")
+    assert component.inputs == {"region": "us-east"}
+    assert region_of(regs, job) == "us-east"
+    for rid in ("us-east", "us-west"):
+        (ready,) = connections[rid].ready
+        assert isinstance(ready, pulumi.ComponentResource)
+    # the job connects to the writer's endpoint once its instances exist, as the master user
+    instances = [
+        r.urn for r in of_type(regs, "aws:rds/clusterInstance:ClusterInstance")
+        if region_of(regs, r) == "us-east"
+    ]  # fmt: skip
+    assert len(instances) == 2 and set(instances) <= set(job.dependencies)
+    pod = job.inputs["spec"]["template"]["spec"]
+    steps = {c["name"]: c for c in [*pod["initContainers"], *pod["containers"]]}
+    assert list(steps) == ["copy-sql", "roles", "schema", "upgrade"]
+    env = {e["name"]: e.get("value", e.get("valueFrom")) for e in steps["roles"]["env"]}
+    assert env["JDBC_URL"].startswith("jdbc:postgresql://acme-id-db-us-east.cluster-")
+    assert env["SCHEMA_RUNTIME_ROLE"] == "idsvr_runtime"
+    assert env["PGUSER"] == {
+        "secretKeyRef": {"name": "idsvr-schema-credentials", "key": "admin-username"}
+    }
+    # in a namespace of the store's own, with the credentials Secret, never the nodes' one
+    (secret,) = [
+        r for r in of_type(regs, "kubernetes:core/v1:Secret")
+        if r.inputs["metadata"]["name"] == "idsvr-schema-credentials"
+    ]  # fmt: skip
+    assert job.inputs["metadata"]["namespace"] == "acme-id-tokens-accounts-audit-db"
+    assert secret.inputs["metadata"]["namespace"] == "acme-id-tokens-accounts-audit-db"
+    assert secret.inputs["stringData"] == "[secret]" or all(
+        v == "[secret]" for v in secret.inputs["stringData"].values()
+    )
+    assert secret.urn in job.dependencies
 
 
 def test_writer_gets_two_instances_and_secondaries_one() -> None:
@@ -220,7 +264,10 @@ def test_one_region_placement_is_a_regional_cluster() -> None:
         for c in clusters
     )
     assert len(of_type(regs, "aws:rds/clusterInstance:ClusterInstance")) == 4
-    assert len(of_type(regs, "random:index/randomPassword:RandomPassword")) == 2
+    # per regional store: the master's, the owner's and the runtime role's
+    assert len(of_type(regs, "random:index/randomPassword:RandomPassword")) == 6
+    jobs = of_type(regs, "kubernetes:batch/v1:Job")
+    assert sorted(region_of(regs, j) or "" for j in jobs) == ["us-east", "us-west"]
 
 
 def test_jurisdiction_scope_gives_one_global_cluster_per_jurisdiction() -> None:

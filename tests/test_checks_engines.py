@@ -41,9 +41,14 @@ def engine_findings(findings: list[Finding]) -> list[Finding]:
 
 def regions(*specs: tuple[str, str, str, str]) -> str:
     return "regions:\n" + "".join(
-        f"  - {{id: {rid}, cloud: {cloud}, location: {location}, jurisdiction: {j}}}\n"
+        f"  - {{id: {rid}, cloud: {cloud}, location: {location}, jurisdiction: {j}{_api(cloud)}}}\n"
         for rid, cloud, location, j in specs
     )
+
+
+def _api(cloud: str) -> str:
+    """A GKE cluster regionkit creates must name who reaches its API (cluster.api-access)."""
+    return ", cluster: {apiAllowedCidrs: [203.0.113.0/24]}" if cloud == "gcp" else ""
 
 
 US3 = regions(
@@ -99,7 +104,8 @@ def test_one_store_across_clouds_needs_a_cross_cloud_engine() -> None:
         configSync: {repository: https://github.com/acme/idsvr-config.git}
         regions:
           - {id: aws-east, cloud: aws, location: us-east-1, jurisdiction: US}
-          - {id: gcp-east, cloud: gcp, location: us-east4, jurisdiction: US, role: passive}
+          - {id: gcp-east, cloud: gcp, location: us-east4, jurisdiction: US, role: passive,
+             cluster: {apiAllowedCidrs: [203.0.113.0/24]}}
         """
     )
     (finding,) = findings
@@ -245,7 +251,8 @@ def test_a_second_store_of_an_engine_with_its_own_identity(
           accounts: {engine: spanner, scope: region}
           audit: {engine: spanner, scope: global}
         regions:
-          - {id: eu-west, cloud: gcp, location: europe-west1, jurisdiction: BE}
+          - {id: eu-west, cloud: gcp, location: europe-west1, jurisdiction: BE,
+             cluster: {apiAllowedCidrs: [203.0.113.0/24]}}
         """
     refused, _ = run(body)
     assert {f.rule for f in refused} == {"engine.curity", "engine.node-identity"}
@@ -375,7 +382,8 @@ def test_a_non_cross_cloud_engine_on_two_clouds_cannot_span_them(
         configSync: {repository: https://github.com/acme/idsvr-config.git}
         regions:
           - {id: aws-east, cloud: aws, location: us-east-1, jurisdiction: US}
-          - {id: gcp-east, cloud: gcp, location: us-east4, jurisdiction: US, role: passive}
+          - {id: gcp-east, cloud: gcp, location: us-east4, jurisdiction: US, role: passive,
+             cluster: {apiAllowedCidrs: [203.0.113.0/24]}}
         """
     )
     (finding,) = findings

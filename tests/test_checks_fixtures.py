@@ -61,6 +61,8 @@ RULES = {
     "engine.consistency",
     "engine.existing-cluster",
     "engine.node-identity",
+    "cluster.api-access",
+    "cluster.tls",
 }
 
 #: rules that no stack passing the other checks can break today, so no fixture breaks them; a

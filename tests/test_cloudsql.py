@@ -139,6 +139,32 @@ def test_database_and_user_with_a_secret_password() -> None:
     assert database.inputs["instance"] == user.inputs["instance"] == primary_name
 
 
+def test_the_writer_runs_the_schema_job_as_the_admin_and_the_nodes_use_the_runtime_role() -> None:
+    d = deployment("active-passive", [ACTIVE, PASSIVE])
+    connections: dict[str, DataConnection] = {}
+    regs = run(with_store(d, connections, {}))
+    (job,) = [r for r in regs if r.type == "kubernetes:batch/v1:Job"]
+    (component,) = [r for r in regs if r.type == "regionkit:data:SchemaJob"]
+    assert component.inputs == {"region": "us-east"}
+    assert job.provider is not None and "::acme-id-us-east::" in job.provider
+    # the job waits for the database and its admin user
+    (database,) = [r for r in regs if r.type == "gcp:sql/database:Database"]
+    (user,) = [r for r in regs if r.type == "gcp:sql/user:User"]
+    assert {database.urn, user.urn} <= set(job.dependencies)
+    pod = job.inputs["spec"]["template"]["spec"]
+    assert [c["name"] for c in pod["initContainers"]] == ["copy-sql", "roles", "schema"]
+    # replicas get the schema by replication: every region's nodes wait for the writer's job
+    for rid in ("us-east", "us-west"):
+        (ready,) = connections[rid].ready
+        assert ready is connections["us-east"].ready[0]
+    policy = next(r for r in regs if r.type == "kubernetes:networking.k8s.io/v1:NetworkPolicy")
+    cidrs = [
+        peer["ipBlock"]["cidr"] for rule in policy.inputs["spec"]["egress"]
+        for peer in rule.get("to", [])
+    ]  # fmt: skip
+    assert cidrs == [PRIVATE_SERVICE_CIDR]
+
+
 def test_connections_reach_each_regions_instance_over_private_ip() -> None:
     d = deployment("active-passive", [ACTIVE, PASSIVE])
     connections: dict[str, DataConnection] = {}

@@ -173,6 +173,47 @@ def test_primary_cluster_bootstraps_the_database_and_backs_up_to_its_clouds_buck
     )
 
 
+def test_the_owner_runs_the_schema_job_once_ready_and_the_nodes_use_a_managed_runtime_role() -> (
+    None
+):
+    connections: dict[str, DataConnection] = {}
+    regs = run(with_stores(deployment("active-passive", [GKE, AWS_PASSIVE]), connections))
+    primary = clusters(regs)["tokens-accounts-audit-eu-gcp"]
+    # Pulumi waits for the writer to be Ready: the schema job connects to it next
+    assert primary.inputs["metadata"]["annotations"] == {"pulumi.com/waitFor": "condition=Ready"}
+    assert primary.inputs["spec"]["managed"]["roles"] == [
+        {
+            "name": "idsvr_runtime",
+            "ensure": "present",
+            "login": True,
+            "passwordSecret": {"name": "tokens-accounts-audit-eu-gcp-runtime"},
+        }
+    ]
+    (runtime,) = [r for r in regs if r.type == SECRET and r.name.endswith("-runtime")]
+    assert runtime.inputs["type"] == "kubernetes.io/basic-auth"
+    assert runtime.inputs["metadata"]["name"] == "tokens-accounts-audit-eu-gcp-runtime"
+    assert runtime.urn in primary.dependencies
+    replica = clusters(regs)["tokens-accounts-audit-eu-aws"].inputs
+    assert "managed" not in replica["spec"] and "annotations" not in replica["metadata"]
+    # one job, in the writer's cluster and the store's namespace, after the cluster
+    (job,) = [r for r in regs if r.type == "kubernetes:batch/v1:Job"]
+    assert job.provider is not None and "::k8s-eu-gcp::" in job.provider
+    assert job.inputs["metadata"]["namespace"] == NAMESPACE
+    assert primary.urn in job.dependencies
+    pod = job.inputs["spec"]["template"]["spec"]
+    assert [c["name"] for c in pod["initContainers"]] == ["copy-sql", "schema"]
+    schema = pod["initContainers"][1]
+    env = {e["name"]: e.get("value", e.get("valueFrom")) for e in schema["env"]}
+    owner = {"name": "tokens-accounts-audit-eu-gcp-owner", "key": "username"}
+    assert env["PGUSER"] == {"secretKeyRef": owner}
+    assert env["SCHEMA_RUNTIME_ROLE"] == "idsvr_runtime"
+    for rid in ("eu-gcp", "eu-aws"):
+        connection = connections[f"tokens-accounts-audit/{rid}"]
+        assert connection.secret_env["DB_USERNAME"] is not None
+        (ready,) = connection.ready
+        assert ready is connections["tokens-accounts-audit/eu-gcp"].ready[0]
+
+
 def test_passive_region_on_another_cloud_gets_a_replica_cluster() -> None:
     regs = run(with_stores(deployment("active-passive", [GKE, AWS_PASSIVE])))
     found = clusters(regs)

@@ -216,8 +216,12 @@ def test_a_platform_without_a_shared_network_creates_its_own() -> None:
     (network,) = of_type(regs, "gcp:compute/network:Network")
     assert region_of(regs, network) == "us-east"
     assert len(of_type(regs, "gcp:servicenetworking/connection:Connection")) == 1
-    # no provider of its own: the network uses the region's
-    assert len(of_type(regs, "pulumi:providers:gcp")) == 1
+    # the network enables the Google APIs with a provider of its own; the region's provider
+    # waits for them, so it cannot be the one that enables them
+    network_provider, region_provider = of_type(regs, "pulumi:providers:gcp")
+    assert network.provider is not None and network.provider.startswith(network_provider.urn)
+    services = {r.urn for r in of_type(regs, "gcp:projects/service:Service")}
+    assert services and services <= set(region_provider.dependencies)
 
 
 def test_rejects_regions_it_cannot_create_a_cluster_for() -> None:

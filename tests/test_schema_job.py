@@ -13,6 +13,7 @@ import pytest
 from regionkit.catalog import postgres
 from regionkit.components.protocols import EgressRule
 from regionkit.components.schema_job import (
+    AdminRoles,
     SchemaJob,
     SchemaJobArgs,
     SecretKey,
@@ -159,6 +160,50 @@ def test_credentials_come_from_secret_references_only() -> None:
     # no literal value of a credential anywhere in the spec
     literal = {e["name"] for c in containers.values() for e in c.get("env", []) if "value" in e}
     assert not literal & {"PGUSER", "PGPASSWORD", "JDBC_USERNAME", "JDBC_PASSWORD"}
+
+
+ADMIN = AdminRoles(
+    username=SecretKey("acme-id-accounts-schema", "admin-username"),
+    password=SecretKey("acme-id-accounts-schema", "admin-password"),
+    owner_password=SecretKey("acme-id-accounts-schema", "owner-password"),
+    runtime_password=SecretKey("acme-id-accounts-schema", "runtime-password"),
+)
+
+
+def test_an_admin_makes_the_roles_before_the_owner_creates_the_schema() -> None:
+    registrations = _record(admin=ADMIN, runtime_role="idsvr_runtime")
+    job = _job(registrations)
+    pod = _pod(job)
+    assert [c["name"] for c in pod["initContainers"]] == ["copy-sql", "roles", "schema"]
+    roles, schema = _containers(job)["roles"], _containers(job)["schema"]
+    assert roles["image"] == postgres.PSQL_IMAGE
+    assert roles["command"] == ["sh", "/var/run/regionkit/schema/postgres-roles.sh"]
+    env = _env(roles)
+    # the admin logs in; the owner and runtime roles get their names and passwords
+    assert env["PGUSER"] == _secret("acme-id-accounts-schema", "admin-username")
+    assert env["PGPASSWORD"] == _secret("acme-id-accounts-schema", "admin-password")
+    assert env["SCHEMA_OWNER_ROLE"] == _secret("acme-id-accounts-owner", "username")
+    assert env["SCHEMA_OWNER_PASSWORD"] == _secret("acme-id-accounts-schema", "owner-password")
+    assert env["SCHEMA_RUNTIME_ROLE"] == "idsvr_runtime"
+    assert env["SCHEMA_RUNTIME_PASSWORD"] == _secret("acme-id-accounts-schema", "runtime-password")
+    assert env["SCHEMA_SQL_FILE"] == _env(schema)["SCHEMA_SQL_FILE"]
+    # the schema step still logs in as the owner, never as the admin
+    assert _env(schema)["PGUSER"] == _secret("acme-id-accounts-owner", "username")
+    (config_map,) = of_type(registrations, CONFIG_MAP)
+    assert config_map.inputs["data"] == {
+        "postgres-schema.sh": postgres.schema_script(),
+        "postgres-roles.sh": postgres.roles_script(),
+    }
+    rules = job.inputs["spec"]["podFailurePolicy"]["rules"]
+    assert {"containerName": "roles", "operator": "In", "values": [2]} in [
+        r.get("onExitCodes") for r in rules
+    ]
+    kubernetes_validate.validate(job.inputs, KUBERNETES_VERSION, strict=True)
+
+
+def test_an_admin_without_a_runtime_role_is_refused() -> None:
+    with pytest.raises(ValueError, match="needs runtime_role"):
+        _record(admin=ADMIN, runtime_role=None)
 
 
 def test_a_jdbc_url_kept_in_a_secret_is_referenced() -> None:

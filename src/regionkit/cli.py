@@ -210,7 +210,8 @@ def plan(
         Path | None,
         typer.Option(
             "--out",
-            help="Also write plan.json, plan.md, topology.mmd and k8s/<region>/*.yaml here.",
+            help="Also write plan.json, plan.md, topology.mmd, runbook.md and k8s/<region>/*.yaml "
+            "here.",
         ),
     ] = None,
 ) -> None:
@@ -224,7 +225,10 @@ def plan(
         _stderr().print(f"planning {loaded.path} offline ...", markup=False)
         document = plan_stack(loaded)
         if out is not None:
-            written = render.write_outputs(document, out)
+            from regionkit.failover import runbook_markdown
+
+            runbook = runbook_markdown(loaded.spec, loaded.environment)
+            written = render.write_outputs(document, out, runbook=runbook)
             _stderr().print(f"wrote {len(written)} files to {out}", markup=False)
         if output_format is PlanFormat.json:
             _print_json(document)
@@ -236,6 +240,59 @@ def plan(
             _stdout().print(render.render_table(document))
 
     _guard(run)
+
+
+# --- simulate ---------------------------------------------------------------------------------
+
+
+class SimulateFormat(StrEnum):
+    markdown = "markdown"
+    json = "json"
+
+
+@app.command()
+def simulate(
+    stack: StackArg,
+    fail: Annotated[
+        str | None,
+        typer.Option(
+            "--fail", metavar="REGION", help="The region id that fails; default: each in turn."
+        ),
+    ] = None,
+    json_output: JsonOpt = False,
+    output_format: Annotated[
+        SimulateFormat, typer.Option("--format", "-f", help="markdown (default) or json.")
+    ] = SimulateFormat.markdown,
+) -> None:
+    """Offline failure model: routing, reads/writes before and after failover, RPO/RTO with
+    sources, residency and the article's scenarios, for the loss of one region."""
+
+    def run() -> None:
+        from regionkit.checks import validate as run_checks
+        from regionkit.failover import failures_markdown, simulate, simulation_json
+        from regionkit.findings import has_errors
+
+        loaded = _load(stack)
+        findings = run_checks(loaded)
+        if has_errors(findings):
+            raise StackInvalid(findings)
+        regions = loaded.spec.all_regions()
+        if fail is not None and fail not in {r.id for _, r in regions}:
+            # the list of regions: the first region's key path, less its index
+            key = regions[0][0].rsplit("[", 1)[0]
+            line = loaded.line_of(key)
+            raise InvalidInput(
+                f"--fail {fail}: no region {fail!r} in {loaded.path}"
+                f"{f':{line}' if line else ''} (key {key}); the regions are: "
+                + ", ".join(r.id for _, r in regions)
+            )
+        failures = simulate(loaded.spec, fail, loaded.environment)
+        if json_output or output_format is SimulateFormat.json:
+            _print_json(simulation_json(loaded.environment, failures))
+        else:
+            sys.stdout.write(failures_markdown(loaded.environment, failures) + "\n")
+
+    _guard(run, json_errors=json_output)
 
 
 # --- diff -------------------------------------------------------------------------------------
@@ -643,6 +700,67 @@ def config_sync(
             raise typer.Exit(code)
 
     _guard(run)
+
+
+# --- failover, switchover, switchback (live systems) -----------------------------------------
+
+ToOpt = Annotated[
+    str, typer.Option("--to", metavar="REGION", help="The region id that becomes the writer.")
+]
+
+
+def _move(stack: str, mode: str, to: str | None, yes: bool, json_output: bool) -> None:
+    def run() -> None:
+        from regionkit.model import resolve
+        from regionkit.ops.failover.clients import Clients
+        from regionkit.ops.failover.runner import Operation, execute, no_terminal
+        from regionkit.ops.failover.steps import Mode
+
+        loaded = _load(stack)
+        deployments = resolve(loaded.spec).deployments
+        operation = Operation(deployments, loaded.path, loaded.environment, Mode(mode), to)
+        if not yes and not sys.stdin.isatty():
+            raise no_terminal()
+        console = _stderr()
+
+        def confirm() -> bool:
+            return typer.confirm(f"Run this {mode}?", default=False, err=True)
+
+        result = execute(
+            operation,
+            Clients(),
+            confirm=None if yes else confirm,
+            progress=lambda line: console.print(line, markup=False, highlight=False),
+        )
+        if json_output:
+            _print_json(result)
+        else:
+            for step in result["steps"]:
+                _stdout().print(f"{step['outcome']:>13}  {step['title']}", markup=False)
+        if not result["ok"]:
+            _fail(f"{mode} did not complete: fix the failed step and run it again", ExitCode.FAILED)
+
+    _guard(run, json_errors=json_output)
+
+
+@app.command()
+def failover(stack: StackArg, to: ToOpt, yes: YesOpt = False, json_output: JsonOpt = False) -> None:
+    """Unplanned: move every store's writer and the traffic to REGION (data loss allowed)."""
+    _move(stack, "failover", to, yes, json_output)
+
+
+@app.command()
+def switchover(
+    stack: StackArg, to: ToOpt, yes: YesOpt = False, json_output: JsonOpt = False
+) -> None:
+    """Planned: move every store's writer and the traffic to REGION with no data loss."""
+    _move(stack, "switchover", to, yes, json_output)
+
+
+@app.command()
+def switchback(stack: StackArg, yes: YesOpt = False, json_output: JsonOpt = False) -> None:
+    """Planned: return every store's writer and the traffic to the roles of the stack file."""
+    _move(stack, "switchback", None, yes, json_output)
 
 
 def main() -> None:

@@ -27,6 +27,14 @@ LIQUIBASE_ENV = ("JDBC_URL", "JDBC_USERNAME", "JDBC_PASSWORD")
 
 #: the script's file name (package data) and what it reads
 SCRIPT_NAME = "postgres-schema.sh"
+#: the two login roles of a store regionkit manages: the owner (DDL, the schema job only) and
+#: the role the identity server connects as (data access only)
+OWNER_ROLE = "idsvr_owner"
+RUNTIME_ROLE = "idsvr_runtime"
+#: the admin's script that makes the owner and runtime roles first (Aurora, Cloud SQL)
+ROLES_SCRIPT_NAME = "postgres-roles.sh"
+ROLES_SCRIPT_OWNER_ENV = ("SCHEMA_OWNER_ROLE", "SCHEMA_OWNER_PASSWORD")
+ROLES_SCRIPT_RUNTIME_ENV = ("SCHEMA_RUNTIME_ROLE", "SCHEMA_RUNTIME_PASSWORD")
 SCRIPT_SQL_FILE_ENV = "SCHEMA_SQL_FILE"
 SCRIPT_RUNTIME_ROLE_ENV = "SCHEMA_RUNTIME_ROLE"
 SCRIPT_JDBC_URL_ENV = "JDBC_URL"
@@ -38,7 +46,16 @@ _VERSION_TAG = re.compile(r":(\d+)\.(\d+)(?:[.\-].*)?$")
 
 def schema_script() -> str:
     """The text of the script the job runs (shipped as package data)."""
-    return resources.files("regionkit.catalog").joinpath("data", SCRIPT_NAME).read_text("utf-8")
+    return _script(SCRIPT_NAME)
+
+
+def roles_script() -> str:
+    """The text of the admin's roles script (shipped as package data)."""
+    return _script(ROLES_SCRIPT_NAME)
+
+
+def _script(name: str) -> str:
+    return resources.files("regionkit.catalog").joinpath("data", name).read_text("utf-8")
 
 
 def has_liquibase(image: str) -> bool:

@@ -192,7 +192,7 @@ class IdentityServer(pulumi.ComponentResource):
                 secret_hash=keys.values_hash,
                 service_account_annotations=sa_annotations,
                 service_monitor=args.service_monitor,
-                wait_for=(keys.secret, cluster.job, *network.resources),
+                wait_for=(keys.secret, cluster.job, *network.resources, *stores_ready(args.data)),
             ),
             children,
         )
@@ -262,6 +262,12 @@ def gateway_args(args: IdentityServerArgs, namespace: pulumi.Input[str]) -> Runt
         address_kind=platform.gateway_address_kind,
         gateway_name=GATEWAY_NAME,
     )
+
+
+def stores_ready(connections: tuple[DataConnection, ...]) -> tuple[pulumi.Resource, ...]:
+    """What the stores ask the nodes to wait for: their schema jobs, so that the nodes start on
+    a database that has its schema."""
+    return tuple(resource for c in connections for resource in c.ready)
 
 
 def startup_files(args: IdentityServerArgs) -> tuple[tuple[pods.ConfigFile, ...], dict[str, str]]:

@@ -104,6 +104,9 @@ class DataConnection:
     kind: ConnectionKind = ConnectionKind.JDBC
     #: True where this region holds a read-only replica (passive region of a single-writer store)
     read_only: bool = False
+    #: what the nodes must wait for before they start: the schema job of the store's writer,
+    #: in every region of the store (replicas receive the schema by replication)
+    ready: tuple[pulumi.Resource, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,15 @@ database) and the identity server's namespace. Its pod runs, in order:
 1. `copy-sql` (init, the configured identity server image): copies the image's own
    `postgres-create_database.sql` into a shared emptyDir, so the schema always matches the
    image (the image has no `psql`);
-2. `schema` (the official PostgreSQL image): runs `catalog/data/postgres-schema.sh` from a
+2. `roles` (the official PostgreSQL image, only with `admin`): runs `catalog/data/postgres-roles.sh`
+   as the database's admin (Aurora's master user, a Cloud SQL user), which makes the owner
+   and runtime login roles with no other rights, sets their passwords and creates the
+   extensions the image's SQL names;
+3. `schema` (the official PostgreSQL image): runs `catalog/data/postgres-schema.sh` from a
    ConfigMap as the database's owner role: creates the schema when none of its tables exist,
    changes nothing when all do, fails naming the tables when only some do; then grants the
    runtime role data access only (no DDL);
-3. `upgrade` (the identity server image, when it is Curity 11.0 or later, or `upgrade=True`):
+4. `upgrade` (the identity server image, when it is Curity 11.0 or later, or `upgrade=True`):
    `idsvr -L default`, Curity's Liquibase changelog, which does nothing when the schema is
    current.
 
@@ -21,9 +25,12 @@ the update on `Failed`; `pulumi.com/skipAwait` is deliberately not set). When it
 `ttlSecondsAfterFinished` removes the finished Job, a `pulumi refresh` forgets it and the next
 `up` runs it again, which is harmless: every step is idempotent.
 
-Credentials come from Secrets by name and key (owner for DDL; the runtime role only by name),
-never as values in the spec. Wiring: make the runtime workload depend on the component
-(`ResourceOptions(depends_on=[schema_job])`), pass the store's JDBC URL and egress rules.
+Credentials come from Secrets by name and key (admin and owner for DDL; the runtime role by
+name, and its password only for the admin's step), never as values in the spec. The stores
+(`components/data`) run the job in a namespace of their own in the writer's cluster, so the
+admin and owner credentials never share a namespace with the identity server's nodes; each
+connection they give carries the job (`DataConnection.ready`), and the identity server of
+every region of the store waits for it.
 """
 
 from __future__ import annotations
@@ -72,6 +79,17 @@ class SecretKey:
 
 
 @dataclass(frozen=True)
+class AdminRoles:
+    """The database's admin login, which makes the owner and the runtime roles first."""
+
+    username: SecretKey
+    password: SecretKey
+    #: the passwords the roles get (set again on every run: a rotation takes effect)
+    owner_password: SecretKey
+    runtime_password: SecretKey
+
+
+@dataclass(frozen=True)
 class SchemaJobArgs:
     """Where the job runs, what it connects to, and as whom."""
 
@@ -89,8 +107,11 @@ class SchemaJobArgs:
     owner_username: SecretKey
     owner_password: SecretKey
     #: the role the identity server connects as, granted SELECT/INSERT/UPDATE/DELETE only; it
-    #: must exist and differ from the owner. None: no grants (the runtime uses the owner)
+    #: must exist (or `admin` makes it) and differ from the owner. None: no grants (the
+    #: runtime uses the owner)
     runtime_role: pulumi.Input[str] | SecretKey | None = None
+    #: the admin that makes the owner and runtime roles before the schema (needs `runtime_role`)
+    admin: AdminRoles | None = None
     #: Kubernetes name of the job's objects before the digest; default `<name>-schema`
     object_name: str | None = None
     #: psql's TLS mode; default verify-full with `ca`, require without
@@ -136,10 +157,13 @@ class SchemaJob(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: SchemaJobArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        script_text = postgres.schema_script()
-        names = job_names(args, args.object_name or f"{name}-schema", script_text)
+        scripts = job_scripts(args)
+        names = job_names(args, args.object_name or f"{name}-schema", "\n".join(scripts.values()))
         super().__init__(self.TOKEN, name, {"region": args.region_id}, opts)
         rid = args.region_id
+        # children are `<name>-<region>-schema...`; a caller that put the region into `name`
+        # (one job per writer of a store) does not get it twice
+        name = name.removesuffix(f"-{rid}")
         labels = pod_labels(args, names)
         child = pulumi.ResourceOptions(parent=self, provider=args.k8s_provider)
 
@@ -148,7 +172,7 @@ class SchemaJob(pulumi.ComponentResource):
             metadata=k8s.meta.v1.ObjectMetaArgs(
                 name=names.config_map, namespace=args.namespace, labels=labels
             ),
-            data={postgres.SCRIPT_NAME: script_text},
+            data=scripts,
             immutable=True,
             opts=child,
         )
@@ -181,6 +205,14 @@ class SchemaJob(pulumi.ComponentResource):
         self.register_outputs({"jobName": self.job_name})
 
 
+def job_scripts(args: SchemaJobArgs) -> dict[str, str]:
+    """The scripts the job's ConfigMap carries, by file name."""
+    scripts = {postgres.SCRIPT_NAME: postgres.schema_script()}
+    if args.admin is not None:
+        scripts[postgres.ROLES_SCRIPT_NAME] = postgres.roles_script()
+    return scripts
+
+
 def job_names(args: SchemaJobArgs, base: str, script: str) -> SchemaJobNames:
     """The names of the job version that `args` and `script` make (deterministic)."""
     if not _DNS_LABEL.match(base) or len(base) > MAX_BASE_LENGTH:
@@ -190,6 +222,8 @@ def job_names(args: SchemaJobArgs, base: str, script: str) -> SchemaJobNames:
         )
     if args.ca is not None and args.ssl_mode == "disable":
         raise ValueError("a schema job with a CA (`ca`) cannot have ssl_mode 'disable'")
+    if args.admin is not None and args.runtime_role is None:
+        raise ValueError("a schema job whose admin makes the roles (`admin`) needs runtime_role")
     return SchemaJobNames(base=base, digest=schema_digest(args, script))
 
 
@@ -207,6 +241,17 @@ def schema_digest(args: SchemaJobArgs, script: str) -> str:
         "runtimeRole": _plain(args.runtime_role),
         "owner": [_plain(args.owner_username), _plain(args.owner_password)],
     }
+    if args.admin is not None:
+        admin = args.admin
+        facts["admin"] = [
+            _plain(key)
+            for key in (
+                admin.username,
+                admin.password,
+                admin.owner_password,
+                admin.runtime_password,
+            )
+        ]
     text = json.dumps(facts, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:DIGEST_LENGTH]
 
@@ -260,7 +305,10 @@ def egress_policy(
 def job_spec(args: SchemaJobArgs, names: SchemaJobNames) -> k8s.batch.v1.JobSpecArgs:
     """The Job's spec: plain data from the args (no resource is registered here)."""
     schema = _schema_container(args)
-    init = [_copy_container(args), schema] if upgrades(args) else [_copy_container(args)]
+    steps = [_copy_container(args)]
+    if args.admin is not None:
+        steps.append(_roles_container(args, args.admin))
+    init = [*steps, schema] if upgrades(args) else steps
     main = _upgrade_container(args) if upgrades(args) else schema
     return k8s.batch.v1.JobSpecArgs(
         backoff_limit=BACKOFF_LIMIT,
@@ -276,6 +324,18 @@ def job_spec(args: SchemaJobArgs, names: SchemaJobNames) -> k8s.batch.v1.JobSpec
                         operator="In",
                         values=[2, postgres.HALF_CREATED_STATUS],
                     ),
+                ),
+                *(
+                    [
+                        k8s.batch.v1.PodFailurePolicyRuleArgs(
+                            action="FailJob",
+                            on_exit_codes=k8s.batch.v1.PodFailurePolicyOnExitCodesRequirementArgs(
+                                container_name="roles", operator="In", values=[2]
+                            ),
+                        )
+                    ]
+                    if args.admin is not None
+                    else []
                 ),
                 # a drained node is no failure of the job
                 k8s.batch.v1.PodFailurePolicyRuleArgs(
@@ -363,15 +423,46 @@ def _copy_container(args: SchemaJobArgs) -> k8s.core.v1.ContainerArgs:
 
 
 def _schema_container(args: SchemaJobArgs) -> k8s.core.v1.ContainerArgs:
+    extra = []
+    if args.runtime_role is not None:
+        extra.append(_env(postgres.SCRIPT_RUNTIME_ROLE_ENV, args.runtime_role))
+    return _psql_container(
+        args, "schema", postgres.SCRIPT_NAME, (args.owner_username, args.owner_password), extra
+    )
+
+
+def _roles_container(args: SchemaJobArgs, admin: AdminRoles) -> k8s.core.v1.ContainerArgs:
+    assert args.runtime_role is not None  # job_names
+    owner_role, owner_password = postgres.ROLES_SCRIPT_OWNER_ENV
+    runtime_role, runtime_password = postgres.ROLES_SCRIPT_RUNTIME_ENV
+    extra = [
+        _env(owner_role, args.owner_username),
+        _env(owner_password, admin.owner_password),
+        _env(runtime_role, args.runtime_role),
+        _env(runtime_password, admin.runtime_password),
+    ]
+    return _psql_container(
+        args, "roles", postgres.ROLES_SCRIPT_NAME, (admin.username, admin.password), extra
+    )
+
+
+def _psql_container(
+    args: SchemaJobArgs,
+    name: str,
+    script: str,
+    login: tuple[SecretKey, SecretKey],
+    extra_env: list[k8s.core.v1.EnvVarArgs],
+) -> k8s.core.v1.ContainerArgs:
+    """A step of the official PostgreSQL image running one of the job's scripts as `login`."""
     sql_file = f"{SQL_DIR}/{postgres.CREATE_SQL.rsplit('/', 1)[-1]}"
     env = [
         _env(postgres.SCRIPT_SQL_FILE_ENV, sql_file),
         _env(postgres.SCRIPT_JDBC_URL_ENV, args.jdbc_url),
-        _env("PGUSER", args.owner_username),
-        _env("PGPASSWORD", args.owner_password),
+        _env("PGUSER", login[0]),
+        _env("PGPASSWORD", login[1]),
         _env("PGSSLMODE", ssl_mode(args)),
         _env("PGCONNECT_TIMEOUT", str(CONNECT_TIMEOUT_SECONDS)),
-        _env("PGAPPNAME", "regionkit-schema"),
+        _env("PGAPPNAME", f"regionkit-{name}"),
         _env("HOME", "/tmp"),
     ]
     mounts = [
@@ -382,13 +473,11 @@ def _schema_container(args: SchemaJobArgs) -> k8s.core.v1.ContainerArgs:
     if args.ca is not None:
         env.append(_env("PGSSLROOTCERT", f"{CA_DIR}/ca.crt"))
         mounts.append(k8s.core.v1.VolumeMountArgs(name="ca", mount_path=CA_DIR, read_only=True))
-    if args.runtime_role is not None:
-        env.append(_env(postgres.SCRIPT_RUNTIME_ROLE_ENV, args.runtime_role))
     return k8s.core.v1.ContainerArgs(
-        name="schema",
+        name=name,
         image=args.psql_image,
-        command=["sh", f"{SCRIPT_DIR}/{postgres.SCRIPT_NAME}"],
-        env=env,
+        command=["sh", f"{SCRIPT_DIR}/{script}"],
+        env=[*env, *extra_env],
         volume_mounts=mounts,
         resources=k8s.core.v1.ResourceRequirementsArgs(
             requests={"cpu": "50m", "memory": "64Mi"}, limits={"cpu": "500m", "memory": "256Mi"}

@@ -27,9 +27,9 @@ def plan_stack(loaded: LoadedStack, *, program: Callable[[], Any] | None = None)
     # Imported here: the checks and the program pull in every component and provider SDK,
     # which commands that never plan (`regionkit --help`) should not pay for.
     from regionkit.checks import validate
+    from regionkit.failover import scenarios
     from regionkit.latency import latency_map
     from regionkit.plan.recorder import record
-    from regionkit.residency import scenarios
 
     findings = validate(loaded)
     if has_errors(findings):
@@ -43,7 +43,8 @@ def plan_stack(loaded: LoadedStack, *, program: Callable[[], Any] | None = None)
         registrations=registrations,
         findings=findings,
         failover=failover_summary(registrations),
-        scenarios=[s.to_json() for s in scenarios(loaded.spec)],
+        # with writes: a scenario whose writes fail is never reported as working
+        scenarios=[s.to_json() for s in scenarios(loaded.spec, loaded.environment)],
         latency=latency_map(loaded.spec).to_json(),
     )
 

@@ -135,12 +135,12 @@ def _evaluate(
         target=t,
         failed=failed,
         login=data("accounts"),
-        session=_all(tokens, _keys_verdict(home_deployment, target_deployment, SESSION_KEYS)),
-        refresh=_all(tokens, _keys_verdict(home_deployment, target_deployment, REFRESH_KEYS)),
+        session=all_of(tokens, _keys_verdict(home_deployment, target_deployment, SESSION_KEYS)),
+        refresh=all_of(tokens, _keys_verdict(home_deployment, target_deployment, REFRESH_KEYS)),
     )
 
 
-def _all(*verdicts: Verdict) -> Verdict:
+def all_of(*verdicts: Verdict) -> Verdict:
     """One verdict: ok when every part is, else every failing part's reason and fix."""
     failing = [v for v in verdicts if not v.ok]
     if not failing:

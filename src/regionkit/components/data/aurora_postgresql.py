@@ -4,6 +4,11 @@ A placement of one region is a regional cluster. A placement of several is a glo
 the primary cluster in the writer region (which holds the master credentials) and a secondary
 cluster in each other region, replicated by Aurora's storage (lag typically under a second).
 Secondaries are read-only: the identity server there gets the reader endpoint and `read_only`.
+
+The master user is the database's admin only: the schema job in the writer region's cluster
+(`components/data/schema.py`) makes the owner role (DDL) and the runtime role (data access) with
+it, creates the schema as the owner, and every region's identity server connects as the runtime
+role once that job completed.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import pulumi_aws as aws
 import pulumi_random as random
 
 from regionkit.components.data.base import MultiRegionStore, Placement
+from regionkit.components.data.schema import WriterSchema, admin_schema_job
 from regionkit.components.platform.aws import AwsRegion, aws_region
 from regionkit.components.protocols import DataConnection, EgressRule, StoreArgs
 from regionkit.errors import InvalidInput
@@ -235,7 +241,21 @@ class AuroraPostgresql(MultiRegionStore):
             pulumi.ResourceOptions(parent=self),
         )
         self.regions[writer] = primary
-        connections = {writer: self._connection(primary, secret, writer=True)}
+        schema = admin_schema_job(
+            name,
+            args.deployment,
+            self.source_id,
+            args.platforms[writer],
+            primary,
+            # the job starts once the primary has instances to connect to
+            jdbc_url=pulumi.Output.all(
+                _jdbc_url(primary.cluster.endpoint), *(i.id for i in primary.instances)
+            ).apply(lambda values: str(values[0])),
+            admin_username=USERNAME,
+            admin_password=secret,
+            egress=(EgressRule(port=PORT, cidrs=(primary.vpc_cidr,)),),
+        )
+        connections = {writer: self._connection(primary, schema, writer=True)}
         for rid in placement.regions:
             if rid == writer:
                 continue
@@ -247,7 +267,7 @@ class AuroraPostgresql(MultiRegionStore):
                 pulumi.ResourceOptions(parent=self),
             )
             self.regions[rid] = secondary
-            connections[rid] = self._connection(secondary, secret, writer=False)
+            connections[rid] = self._connection(secondary, schema, writer=False)
         return connections
 
     def outputs(self) -> dict[str, Any]:
@@ -257,19 +277,26 @@ class AuroraPostgresql(MultiRegionStore):
         }
 
     def _connection(
-        self, regional: AuroraPostgresqlRegion, password: pulumi.Output[str], *, writer: bool
+        self, regional: AuroraPostgresqlRegion, schema: WriterSchema, *, writer: bool
     ) -> DataConnection:
         endpoint = regional.cluster.endpoint if writer else regional.cluster.reader_endpoint
         return DataConnection(
             engine=Engine.AURORA_POSTGRESQL,
             data_classes=self.group.data_classes,
             data_source_id=self.source_id,
-            env={
-                "JDBC_URL": pulumi.Output.concat(
-                    "jdbc:postgresql://", endpoint, f":{PORT}/{DATABASE}?sslmode=require"
-                )
+            env={"JDBC_URL": _jdbc_url(endpoint)},
+            # the runtime role: the master user is the schema job's admin only
+            secret_env={
+                "DB_USERNAME": schema.runtime_username,
+                "DB_PASSWORD": schema.runtime_password,
             },
-            secret_env={"DB_USERNAME": pulumi.Output.secret(USERNAME), "DB_PASSWORD": password},
             egress=(EgressRule(port=PORT, cidrs=(regional.vpc_cidr,)),),
             read_only=not writer,
+            ready=(schema.job,),
         )
+
+
+def _jdbc_url(endpoint: pulumi.Input[str]) -> pulumi.Output[str]:
+    return pulumi.Output.concat(
+        "jdbc:postgresql://", endpoint, f":{PORT}/{DATABASE}?sslmode=require"
+    )

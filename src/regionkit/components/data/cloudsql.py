@@ -8,7 +8,10 @@ are what a regional failover promotes. A replica lives on its primary's network,
 the Google Cloud regions of a deployment share one network (`platform.gcp.GcpNetwork`).
 
 Identity server nodes connect with the JDBC driver to the private IP of their region's instance
-(read-only in replica regions), as the database's owner with a generated password.
+(read-only in replica regions), as the runtime role. The built-in user `idsvr` is the database's
+admin only (Cloud SQL makes API users members of `cloudsqlsuperuser`, too much for the nodes):
+the schema job in the writer region's cluster (`components/data/schema.py`) makes the owner and
+runtime roles with it and creates the schema as the owner.
 """
 
 from __future__ import annotations
@@ -21,10 +24,12 @@ import pulumi_random as random
 from pulumi_gcp import sql
 
 from regionkit.components.data.base import MultiRegionStore, Placement
+from regionkit.components.data.schema import WriterSchema, admin_schema_job
 from regionkit.components.facts import GcpFacts
 from regionkit.components.protocols import (
     DataConnection,
     EgressRule,
+    RegionPlatform,
     RegionScope,
     StoreArgs,
 )
@@ -84,7 +89,7 @@ class CloudSqlPostgresql(MultiRegionStore):
             deletion_protection=True,
             opts=protected,
         )
-        gcp.sql.Database(
+        database = gcp.sql.Database(
             f"{name}-{writer}-database",
             instance=primary.name,
             name=DATABASE,
@@ -99,7 +104,7 @@ class CloudSqlPostgresql(MultiRegionStore):
             opts=pulumi.ResourceOptions(parent=scope),
         )
         secret: pulumi.Output[str] = pulumi.Output.secret(password.result)
-        gcp.sql.User(
+        admin = gcp.sql.User(
             f"{name}-{writer}-user",
             instance=primary.name,
             name=USER,
@@ -110,51 +115,82 @@ class CloudSqlPostgresql(MultiRegionStore):
         )
         self.instances[writer] = primary
         cidr = facts.private_service_cidr
-        connections = {writer: self._connection(primary, secret, cidr, read_only=False)}
+        schema = admin_schema_job(
+            name,
+            args.deployment,
+            self.source_id,
+            primary_platform,
+            scope,
+            # the job starts once the database and its admin exist
+            jdbc_url=pulumi.Output.all(_jdbc_url(primary), database.id, admin.id).apply(
+                lambda values: str(values[0])
+            ),
+            admin_username=USER,
+            admin_password=secret,
+            egress=(EgressRule(port=PORT, cidrs=(cidr,)),),
+        )
+        connections = {writer: self._connection(primary, schema, cidr, read_only=False)}
 
         for rid in placement.regions:
-            if rid == writer:
-                continue
-            platform = platforms[rid]
-            region_scope = CloudSqlRegion(f"{name}-{rid}", rid, pulumi.ResourceOptions(parent=self))
-            # `replica_configuration` holds MySQL/SQL Server replication settings only
-            # (failover_target is "not supported for Postgres"): a PostgreSQL replica is
-            # defined by its master alone
-            replica = gcp.sql.DatabaseInstance(
-                f"{name}-{rid}-replica",
-                database_version=DATABASE_VERSION,
-                region=platform.region.location,
-                master_instance_name=primary.name,
-                # a replica lives on its primary's network
-                settings=_settings(network, primary=False),
-                deletion_protection=True,
-                opts=pulumi.ResourceOptions(
-                    parent=region_scope, provider=platform.cloud_provider, protect=True
-                ),
-            )
-            self.instances[rid] = replica
-            connections[rid] = self._connection(replica, secret, cidr, read_only=True)
+            if rid != writer:
+                replica = self._replica(name, platforms[rid], primary, network)
+                connections[rid] = self._connection(replica, schema, cidr, read_only=True)
         return connections
+
+    def _replica(
+        self,
+        name: str,
+        platform: RegionPlatform,
+        primary: gcp.sql.DatabaseInstance,
+        network: pulumi.Output[str],
+    ) -> gcp.sql.DatabaseInstance:
+        """A cross-region read replica of the primary, in its own region's scope."""
+        rid = platform.region.id
+        region_scope = CloudSqlRegion(f"{name}-{rid}", rid, pulumi.ResourceOptions(parent=self))
+        # `replica_configuration` holds MySQL/SQL Server replication settings only
+        # (failover_target is "not supported for Postgres"): a PostgreSQL replica is
+        # defined by its master alone
+        replica = gcp.sql.DatabaseInstance(
+            f"{name}-{rid}-replica",
+            database_version=DATABASE_VERSION,
+            region=platform.region.location,
+            master_instance_name=primary.name,
+            # a replica lives on its primary's network
+            settings=_settings(network, primary=False),
+            deletion_protection=True,
+            opts=pulumi.ResourceOptions(
+                parent=region_scope, provider=platform.cloud_provider, protect=True
+            ),
+        )
+        self.instances[rid] = replica
+        return replica
 
     def _connection(
         self,
         instance: gcp.sql.DatabaseInstance,
-        password: pulumi.Output[str],
+        schema: WriterSchema,
         cidr: str,
         read_only: bool,
     ) -> DataConnection:
-        url = pulumi.Output.concat(
-            "jdbc:postgresql://", instance.private_ip_address, f":{PORT}/{DATABASE}?sslmode=require"
-        )
         return DataConnection(
             engine=Engine.CLOUDSQL_POSTGRESQL,
             data_classes=self.group.data_classes,
             data_source_id=self.source_id,
-            env={"JDBC_URL": url},
-            secret_env={"DB_USERNAME": pulumi.Output.secret(USER), "DB_PASSWORD": password},
+            env={"JDBC_URL": _jdbc_url(instance)},
+            secret_env={
+                "DB_USERNAME": schema.runtime_username,
+                "DB_PASSWORD": schema.runtime_password,
+            },
             egress=(EgressRule(port=PORT, cidrs=(cidr,)),),
             read_only=read_only,
+            ready=(schema.job,),
         )
+
+
+def _jdbc_url(instance: gcp.sql.DatabaseInstance) -> pulumi.Output[str]:
+    return pulumi.Output.concat(
+        "jdbc:postgresql://", instance.private_ip_address, f":{PORT}/{DATABASE}?sslmode=require"
+    )
 
 
 def _settings(

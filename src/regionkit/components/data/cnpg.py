@@ -25,6 +25,12 @@ Backups use the operator's in-tree Barman Cloud support (`barmanObjectStore`), d
 since CloudNativePG 1.26 in favour of the Barman Cloud plugin and supported by the pinned
 release; moving to the plugin means adding it and cert-manager to every cluster.
 
+Two roles (`components/data/schema.py`): the owner `idsvr` that `initdb` makes owns the database
+and is used by the schema job alone, which runs in the store's namespace of the writer region
+once its cluster is Ready; the identity server connects as `idsvr_runtime`, a managed role
+(`spec.managed.roles`, password in a `kubernetes.io/basic-auth` Secret) that the job grants data
+access only. Replica clusters receive both roles and the schema by replication.
+
 Identity server nodes connect to `<cluster>-rw.<namespace>.svc`. In a replica cluster that
 service reaches the designated primary, which is read-only until the cluster is promoted
 (`spec.replica.enabled: false`); pointing at `-rw` everywhere means a promotion needs no change
@@ -41,7 +47,9 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
+from regionkit.catalog import postgres
 from regionkit.components.data.base import MultiRegionStore, Placement
+from regionkit.components.data.schema import JOB_NAME, dns_label, store_namespace
 from regionkit.components.facts import AwsFacts, GcpFacts, IrsaRole, WorkloadIdentity
 from regionkit.components.protocols import (
     DataConnection,
@@ -50,6 +58,7 @@ from regionkit.components.protocols import (
     RegionScope,
     StoreArgs,
 )
+from regionkit.components.schema_job import SchemaJob, SchemaJobArgs, SecretKey
 from regionkit.components.settings import CnpgBackupTarget
 from regionkit.model import data_source_id, type_token
 from regionkit.spec.models import Cloud, Engine
@@ -69,12 +78,8 @@ RETENTION = "30d"
 NONCURRENT_DAYS = 30
 #: CloudNativePG schedules take six fields (seconds first): daily at 03:00
 BACKUP_SCHEDULE = "0 0 3 * * *"
-
-
-def dns_label(value: str, limit: int = 63) -> str:
-    """`value` as a Kubernetes name: lowercase alphanumerics and hyphens, at most `limit`."""
-    cleaned = "".join(c if c.isalnum() else "-" for c in value.lower())
-    return cleaned[:limit].strip("-")
+#: storage.buckets.get and storage.objects.list on the backup bucket (Cloud Storage IAM roles)
+GCS_BUCKET_READER_ROLE = "roles/storage.legacyBucketReader"
 
 
 def cluster_name(source_id: str, region_id: str) -> str:
@@ -82,8 +87,8 @@ def cluster_name(source_id: str, region_id: str) -> str:
     return dns_label(f"{source_id}-{region_id}", 50)
 
 
-def namespace_name(deployment_name: str, source_id: str) -> str:
-    return dns_label(f"{deployment_name}-{source_id}-db")
+#: Pulumi awaits the writer's cluster until the operator reports it Ready (the schema job needs it)
+WAIT_FOR_READY = {"pulumi.com/waitFor": "condition=Ready"}
 
 
 def credentials_secret_name(cluster: str) -> str:
@@ -153,7 +158,7 @@ class Cnpg(MultiRegionStore):
     TOKEN: ClassVar[str] = type_token("data", "Cnpg")
 
     def __init__(self, name: str, args: StoreArgs, opts: pulumi.ResourceOptions | None = None):
-        self._namespace = namespace_name(
+        self._namespace = store_namespace(
             args.deployment.name, data_source_id(args.group.data_classes)
         )
         self.clusters: dict[str, k8s.apiextensions.CustomResource] = {}
@@ -199,33 +204,26 @@ class Cnpg(MultiRegionStore):
 
         primary = regions[writer]
         store = self._object_store(name, args, writer, regions)
-        password = random.RandomPassword(
-            f"{name}-{writer}-owner-password",
-            length=32,
-            special=False,
-            opts=pulumi.ResourceOptions(parent=primary.scope),
-        )
-        secret: pulumi.Output[str] = pulumi.Output.secret(password.result)
-        owner = k8s.core.v1.Secret(
-            f"{name}-{writer}-owner",
-            metadata=k8s.meta.v1.ObjectMetaArgs(
-                name=f"{primary.cluster}-owner", namespace=self._namespace
-            ),
-            type="kubernetes.io/basic-auth",
-            string_data={"username": OWNER, "password": secret},
-            opts=primary.opts(primary.namespace),
-        )
+        owner = self._login(name, writer, primary, "owner", OWNER)
+        runtime = self._login(name, writer, primary, "runtime", postgres.RUNTIME_ROLE)
         waits = [*(store.resources if store else [])]
+        metadata = self._metadata(primary.cluster, writer)
         self.clusters[writer] = k8s.apiextensions.CustomResource(
             f"{name}-{writer}-cluster",
             api_version=API_VERSION,
             kind="Cluster",
-            metadata=self._metadata(primary.cluster, writer),
+            metadata={**metadata, "annotations": WAIT_FOR_READY},
             spec=primary_spec(
-                owner_secret=f"{primary.cluster}-owner", store=store, region_id=writer
+                owner_secret=f"{primary.cluster}-owner",
+                runtime_secret=f"{primary.cluster}-runtime",
+                store=store,
+                region_id=writer,
             ),
-            opts=primary.opts(primary.operator, primary.namespace, owner, *waits, retain=True),
+            opts=primary.opts(
+                primary.operator, primary.namespace, owner[0], runtime[0], *waits, retain=True
+            ),
         )
+        job = self._schema_job(name, args, primary, self.clusters[writer], owner[0])
         if store is not None:
             k8s.apiextensions.CustomResource(
                 f"{name}-{writer}-daily-backup",
@@ -259,17 +257,72 @@ class Cnpg(MultiRegionStore):
                 data_classes=self.group.data_classes,
                 data_source_id=self.source_id,
                 env={"JDBC_URL": jdbc_url(region.cluster, self._namespace)},
-                secret_env={"DB_USERNAME": pulumi.Output.secret(OWNER), "DB_PASSWORD": secret},
-                egress=(
-                    EgressRule(
-                        port=PORT,
-                        pod_selector={"cnpg.io/cluster": region.cluster},
-                        namespace=self._namespace,
-                    ),
-                ),
+                secret_env={
+                    "DB_USERNAME": pulumi.Output.secret(postgres.RUNTIME_ROLE),
+                    "DB_PASSWORD": runtime[1],
+                },
+                egress=(self._egress(region.cluster),),
                 read_only=rid != writer,
+                ready=(job,),
             )
         return connections
+
+    def _egress(self, cluster: str) -> EgressRule:
+        return EgressRule(
+            port=PORT, pod_selector={"cnpg.io/cluster": cluster}, namespace=self._namespace
+        )
+
+    def _login(
+        self, name: str, writer: str, primary: _Region, role: str, username: str
+    ) -> tuple[k8s.core.v1.Secret, pulumi.Output[str]]:
+        """A generated password for a login role, in the basic-auth Secret CloudNativePG reads."""
+        password = random.RandomPassword(
+            f"{name}-{writer}-{role}-password",
+            length=32,
+            special=False,
+            opts=pulumi.ResourceOptions(parent=primary.scope),
+        )
+        secret: pulumi.Output[str] = pulumi.Output.secret(password.result)
+        resource = k8s.core.v1.Secret(
+            f"{name}-{writer}-{role}",
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=f"{primary.cluster}-{role}", namespace=self._namespace
+            ),
+            type="kubernetes.io/basic-auth",
+            string_data={"username": username, "password": secret},
+            opts=primary.opts(primary.namespace),
+        )
+        return resource, secret
+
+    def _schema_job(
+        self,
+        name: str,
+        args: StoreArgs,
+        primary: _Region,
+        cluster: k8s.apiextensions.CustomResource,
+        owner: k8s.core.v1.Secret,
+    ) -> SchemaJob:
+        """The writer's schema job, in the store's namespace, as the owner, once it is Ready."""
+        owner_secret = owner.metadata.apply(lambda m: m.name or f"{primary.cluster}-owner")
+        return SchemaJob(
+            f"{name}-{primary.platform.region.id}",
+            SchemaJobArgs(
+                region_id=primary.platform.region.id,
+                k8s_provider=primary.platform.k8s_provider,
+                namespace=self._namespace,
+                idsvr_image=args.deployment.identity_server.image,
+                # the cluster's id: the job starts once Pulumi saw the cluster Ready
+                jdbc_url=pulumi.Output.all(
+                    jdbc_url(primary.cluster, self._namespace), cluster.id
+                ).apply(lambda values: str(values[0])),
+                owner_username=SecretKey(owner_secret, "username"),
+                owner_password=SecretKey(owner_secret, "password"),
+                runtime_role=postgres.RUNTIME_ROLE,
+                object_name=JOB_NAME,
+                egress=(self._egress(primary.cluster),),
+            ),
+            pulumi.ResourceOptions(parent=primary.scope),
+        )
 
     def _metadata(self, cluster: str, region_id: str) -> dict[str, Any]:
         return {
@@ -440,7 +493,10 @@ class Cnpg(MultiRegionStore):
     def _gcp_store(self, name: str, writer: str, regions: dict[str, _Region]) -> ObjectStore:
         import pulumi_gcp as gcp
 
-        from regionkit.components.platform.gcp import service_account_id
+        from regionkit.components.platform.gcp import (
+            service_account_id,
+            workload_identity_member,
+        )
 
         primary = regions[writer]
         child = pulumi.ResourceOptions(
@@ -477,20 +533,28 @@ class Cnpg(MultiRegionStore):
             member=member,
             opts=child,
         )
-        store = ObjectStore(pulumi.Output.concat("gs://", bucket.name, "/"), resources=[grant])
+        # barman-cloud reads the bucket itself (storage.buckets.get) before archiving, which
+        # objectAdmin does not grant
+        bucket_reader = gcp.storage.BucketIAMMember(
+            f"{name}-{writer}-backups-bucket-reader",
+            bucket=bucket.name,
+            role=GCS_BUCKET_READER_ROLE,
+            member=member,
+            opts=child,
+        )
+        store = ObjectStore(
+            pulumi.Output.concat("gs://", bucket.name, "/"), resources=[grant, bucket_reader]
+        )
         static: list[str] = []
         for rid, region in regions.items():
             facts = region.platform.facts
             if isinstance(facts, GcpFacts):
-                project = facts.project
                 binding = gcp.serviceaccount.IAMMember(
                     f"{name}-{rid}-workload-identity",
                     service_account_id=account.name,
                     role="roles/iam.workloadIdentityUser",
-                    member=pulumi.Output.concat(
-                        "serviceAccount:",
-                        project,
-                        f".svc.id.goog[{self._namespace}/{region.cluster}]",
+                    member=workload_identity_member(
+                        facts.workload_pool, self._namespace, region.cluster
                     ),
                     opts=pulumi.ResourceOptions(
                         parent=region.scope, provider=region.platform.cloud_provider
@@ -577,11 +641,25 @@ def _base_spec(store: ObjectStore | None, region_id: str) -> dict[str, Any]:
     return spec
 
 
-def primary_spec(*, owner_secret: str, store: ObjectStore | None, region_id: str) -> dict[str, Any]:
-    """The writer's cluster: a new database, backups and WAL archive in the object store."""
+def primary_spec(
+    *, owner_secret: str, runtime_secret: str, store: ObjectStore | None, region_id: str
+) -> dict[str, Any]:
+    """The writer's cluster: a new database with its owner and the runtime login role, backups
+    and WAL archive in the object store."""
     spec = _base_spec(store, region_id)
     spec["bootstrap"] = {
         "initdb": {"database": DATABASE, "owner": OWNER, "secret": {"name": owner_secret}}
+    }
+    # a plain login: the schema job grants it data access to the tables the owner creates
+    spec["managed"] = {
+        "roles": [
+            {
+                "name": postgres.RUNTIME_ROLE,
+                "ensure": "present",
+                "login": True,
+                "passwordSecret": {"name": runtime_secret},
+            }
+        ]
     }
     if store is not None:
         spec["backup"] = {

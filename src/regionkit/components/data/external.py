@@ -5,6 +5,13 @@ Nothing is created: each region's namespace already holds the Secret named by
 reads it with the data source's prefix (`envFrom` with `prefix`). regionkit only opens egress to
 the database's port; the address is whatever JDBC_URL says, so the rule allows any destination
 unless the caller narrows it with `cidrs`.
+
+No schema job: regionkit holds no credentials for a database it does not manage but the
+runtime's own (DB_USERNAME/DB_PASSWORD), which should be the data-only role of the least-privilege
+split that the managed engines make, not one that may create tables. Whoever owns the database
+creates the schema once, and upgrades it on a new image version, with the identity server's own
+tooling (`idsvr -I`, then `idsvr -L default` from 11.0, with JDBC_URL/JDBC_USERNAME/JDBC_PASSWORD
+of the owner; or the image's `etc/postgres-create_database.sql`); the README says so.
 """
 
 from __future__ import annotations

@@ -26,6 +26,7 @@ from regionkit.components.facts import GcpFacts, WorkloadIdentity
 from regionkit.components.platform.gcp import (
     gcp_project,
     service_account_id,
+    workload_identity_member,
 )
 from regionkit.components.protocols import (
     DataConnection,
@@ -176,8 +177,8 @@ class Spanner(MultiRegionStore):
             f"{prefix}-workload-identity",
             service_account_id=account.name,
             role="roles/iam.workloadIdentityUser",
-            member=pulumi.Output.concat(
-                "serviceAccount:", project, f".svc.id.goog[{namespace}/{service_account}]"
+            member=workload_identity_member(
+                _workload_pool(platform, project), namespace, service_account
             ),
             opts=child,
         )
@@ -215,6 +216,13 @@ def _project(
         return pulumi.Output.from_input(platform.facts.project)
     assert platform.cloud_provider is not None
     return gcp_project(platform.cloud_provider, parent, configured)
+
+
+def _workload_pool(platform: RegionPlatform, project: pulumi.Output[str]) -> pulumi.Input[str]:
+    """The writer cluster's pool where regionkit made it (so the member waits for it)."""
+    if isinstance(platform.facts, GcpFacts):
+        return platform.facts.workload_pool
+    return pulumi.Output.concat(project, ".svc.id.goog")
 
 
 def _config(args: StoreArgs, placement: tuple[str, ...]) -> catalog.SpannerConfig:

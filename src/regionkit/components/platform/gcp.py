@@ -27,8 +27,10 @@ import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 from pulumi_gcp import container
 
-from regionkit.components.facts import GcpFacts
+from regionkit.components.facts import GatewayTls, GcpFacts, SecretCertificate
 from regionkit.components.platform.addons import install_addons
+from regionkit.components.platform.gcp_apis import GoogleApis, required_apis
+from regionkit.components.platform.gke_certificates import DnsAuthorizations, gateway_certificates
 from regionkit.components.protocols import PlatformArgs, RegionPlatform
 from regionkit.components.settings import StackSettings
 from regionkit.model import type_token
@@ -146,7 +148,8 @@ class GcpNetworkArgs:
 
 
 class GcpNetwork(pulumi.ComponentResource):
-    """The VPC network of a deployment's Google Cloud regions and its private services access."""
+    """The VPC network of a deployment's Google Cloud regions and its private services access,
+    after the Google APIs the deployment uses (`apis`: depend on it to wait for them)."""
 
     TOKEN: ClassVar[str] = type_token("platform", "GcpNetwork")
 
@@ -154,16 +157,25 @@ class GcpNetwork(pulumi.ComponentResource):
     private_service_connection: gcp.servicenetworking.Connection
     project: pulumi.Output[str]
     provider: gcp.Provider
+    apis: GoogleApis
 
     def __init__(
         self, name: str, args: GcpNetworkArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__(self.TOKEN, name, {}, opts)
+        self._name = name
         self.provider = args.provider or gcp.Provider(
             name, project=args.project, opts=pulumi.ResourceOptions(parent=self)
         )
-        child = pulumi.ResourceOptions(parent=self, provider=self.provider)
         self.project = gcp_project(self.provider, self, args.project)
+        self.apis = GoogleApis(
+            f"{name}-apis",
+            required_apis(args.deployment),
+            self.project,
+            self.provider,
+            pulumi.ResourceOptions(parent=self),
+        )
+        child = pulumi.ResourceOptions(parent=self, provider=self.provider, depends_on=[self.apis])
         self.network = gcp.compute.Network(
             f"{name}-vpc",
             auto_create_subnetworks=False,
@@ -191,9 +203,23 @@ class GcpNetwork(pulumi.ComponentResource):
             deletion_policy="ABANDON",
             opts=child,
         )
+        self._deployment = args.deployment
+        self._authorizations: DnsAuthorizations | None = None
         self.register_outputs(
             {"networkId": self.network.id, "networkSelfLink": self.network.self_link}
         )
+
+    def dns_authorizations(self) -> DnsAuthorizations:
+        """The deployment's Certificate Manager DNS authorizations, made on first use."""
+        if self._authorizations is None:
+            self._authorizations = DnsAuthorizations(
+                f"{self._name}-dns-authorizations",
+                self._deployment,
+                self.provider,
+                after=(self.apis,),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+        return self._authorizations
 
 
 def shared_network(
@@ -249,29 +275,21 @@ class GkePlatform(pulumi.ComponentResource):
         prefix = name if name.endswith(f"-{region.id}") else f"{name}-{region.id}"
         self._prefix = prefix
         plan = subnet_plan(deployment, region)
+        network = self._network(args, prefix)
+        # every resource of the region's provider (cluster, stores) waits for the Google APIs
         self.provider = gcp.Provider(
             prefix,
             region=region.location,
             project=args.settings.gcp_project,
             default_labels={"regionkit-deployment": deployment.name, "regionkit-region": region.id},
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[network.apis]),
         )
         self._child = pulumi.ResourceOptions(parent=self, provider=self.provider)
-        network = (
-            args.gcp_network()
-            if args.gcp_network is not None
-            else GcpNetwork(
-                f"{prefix}-network",
-                GcpNetworkArgs(deployment, args.settings.gcp_project, self.provider),
-                pulumi.ResourceOptions(parent=self),
-            )
-        )
-        project = network.project
         subnet = self._subnet(region, network, plan)
         node_tag = f"{prefix}-node"
         self._firewall(network, plan, node_tag)
-        cluster = self._cluster(region, network, subnet, plan, project)
-        node_pool = self._node_pool(deployment, region, cluster, project, node_tag)
+        cluster = self._cluster(region, network, subnet, plan, network.project)
+        node_pool = self._node_pool(deployment, region, cluster, network.project, node_tag)
 
         config = pulumi.Output.all(
             cluster.name, cluster.endpoint, cluster.master_auth.cluster_ca_certificate
@@ -287,21 +305,11 @@ class GkePlatform(pulumi.ComponentResource):
         self.platform = RegionPlatform(
             region=region,
             k8s_provider=self.k8s_provider,
-            facts=GcpFacts(
-                project=project,
-                network_id=network.network.id,
-                network_self_link=network.network.self_link,
-                private_service_connection=network.private_service_connection.id,
-                private_service_cidr=PRIVATE_SERVICE_CIDR,
-                subnet_id=subnet.id,
-                subnet_cidr=plan.nodes,
-                pods_cidr=plan.pods,
-                services_cidr=plan.services,
-                workload_pool=pulumi.Output.concat(project, ".svc.id.goog"),
-            ),
+            facts=gcp_facts(network, subnet, plan, cluster),
             cloud_provider=self.provider,
             gateway_address_kind="ip",
             gateway_class=GATEWAY_CLASS,
+            gateway_tls=self._gateway_tls(args, network, prefix),
             gateway_source_cidrs=GOOGLE_FRONT_END_CIDRS,
             addons=self.addons,
             depends_on=(node_pool,),
@@ -312,6 +320,25 @@ class GkePlatform(pulumi.ComponentResource):
                 "clusterEndpoint": cluster.endpoint,
                 "networkId": network.network.id,
             }
+        )
+
+    def _gateway_tls(self, args: PlatformArgs, network: GcpNetwork, prefix: str) -> GatewayTls:
+        """Certificate Manager certificates, or the user's Secret where the stack opts out."""
+        cluster = args.region.cluster
+        if not cluster.addons.certificates:
+            return SecretCertificate(secret_name=cluster.tls.secret_name if cluster.tls else None)
+        return gateway_certificates(
+            prefix, args.deployment, args.region, network.dns_authorizations(), self._child
+        )
+
+    def _network(self, args: PlatformArgs, prefix: str) -> GcpNetwork:
+        """The deployment's shared network, or one of the platform's own."""
+        if args.gcp_network is not None:
+            return args.gcp_network()
+        return GcpNetwork(
+            f"{prefix}-network",
+            GcpNetworkArgs(args.deployment, args.settings.gcp_project),
+            pulumi.ResourceOptions(parent=self),
         )
 
     def _subnet(
@@ -408,6 +435,7 @@ class GkePlatform(pulumi.ComponentResource):
                 )
             ),
             enable_shielded_nodes=True,
+            master_authorized_networks_config=authorized_networks(region),
             deletion_protection=True,
             opts=self._child,
         )
@@ -465,6 +493,66 @@ class GkePlatform(pulumi.ComponentResource):
             ),
             opts=child,
         )
+
+
+def gcp_facts(
+    network: GcpNetwork,
+    subnet: gcp.compute.Subnetwork,
+    plan: SubnetPlan,
+    cluster: container.Cluster,
+) -> GcpFacts:
+    """What the region's stores and workload read of its Google Cloud platform."""
+    return GcpFacts(
+        project=network.project,
+        network_id=network.network.id,
+        network_self_link=network.network.self_link,
+        private_service_connection=network.private_service_connection.id,
+        private_service_cidr=PRIVATE_SERVICE_CIDR,
+        subnet_id=subnet.id,
+        subnet_cidr=plan.nodes,
+        pods_cidr=plan.pods,
+        services_cidr=plan.services,
+        # read from the cluster: the pool exists only once a Workload Identity cluster does,
+        # so IAM members naming it must wait for the cluster
+        workload_pool=workload_pool(cluster),
+    )
+
+
+def authorized_networks(region: RegionSpec) -> container.ClusterMasterAuthorizedNetworksConfigArgs:
+    """Who reaches the control plane's public endpoint: `cluster.apiAllowedCidrs` only.
+
+    Not Google Cloud's public ranges (any project's VMs); the nodes and pods reach the private
+    endpoint from the VPC whatever this says. Without ranges nobody outside the VPC reaches it,
+    which validation reports, as `regionkit up` could not deploy the workload.
+    """
+    return container.ClusterMasterAuthorizedNetworksConfigArgs(
+        cidr_blocks=[
+            container.ClusterMasterAuthorizedNetworksConfigCidrBlockArgs(
+                cidr_block=cidr, display_name=f"cluster.apiAllowedCidrs[{index}]"
+            )
+            for index, cidr in enumerate(region.cluster.api_allowed_cidrs)
+        ],
+        gcp_public_cidrs_access_enabled=False,
+    )
+
+
+def workload_pool(cluster: gcp.container.Cluster) -> pulumi.Output[str]:
+    """The cluster's Workload Identity pool, `<project>.svc.id.goog`, as an output of it."""
+    return cluster.workload_identity_config.apply(
+        lambda config: config.workload_pool if config and config.workload_pool else ""
+    )
+
+
+def workload_identity_member(
+    pool: pulumi.Input[str], namespace: str, service_account: str
+) -> pulumi.Output[str]:
+    """The IAM member of a Kubernetes ServiceAccount in a Workload Identity pool.
+
+    Pass `GcpFacts.workload_pool` (an output of the cluster) where regionkit created the
+    cluster: a member naming a pool that does not exist yet fails ("Identity Pool does not
+    exist") on a project that never had a Workload Identity cluster.
+    """
+    return pulumi.Output.concat("serviceAccount:", pool, f"[{namespace}/{service_account}]")
 
 
 def service_account_id(name: str) -> str:
