@@ -211,6 +211,7 @@ class IdentityServer(pulumi.ComponentResource):
             region=region,
             address=gateway.address,
             address_kind=platform.gateway_address_kind,
+            alias_zone_id=platform.gateway_alias_zone_id,
             role="secondary" if args.passive else "active",
             depends_on=(*gateway.resources, workload.runtime, workload.admin),
         )
