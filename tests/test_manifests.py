@@ -46,6 +46,7 @@ CRD_SCHEMAS = {
         "gateway.k8s.aws_v1_TargetGroupConfiguration.json"
     ),
     ("monitoring.coreos.com/v1", "ServiceMonitor"): "monitoring.coreos.com_v1_ServiceMonitor.json",
+    ("networking.gke.io/v1", "HealthCheckPolicy"): "networking.gke.io_v1_HealthCheckPolicy.json",
     ("postgresql.cnpg.io/v1", "Cluster"): "postgresql.cnpg.io_v1_Cluster.json",
     ("postgresql.cnpg.io/v1", "ScheduledBackup"): "postgresql.cnpg.io_v1_ScheduledBackup.json",
 }
