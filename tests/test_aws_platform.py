@@ -15,7 +15,6 @@ from regionkit.components.platform.aws import (
     GATEWAY_CLASS,
     AwsRegion,
     EksPlatform,
-    api_public_cidrs,
     aws_region,
     irsa_trust_policy,
     kubeconfig,
@@ -100,19 +99,18 @@ def test_subnet_ranges_do_not_overlap() -> None:
 
 def test_provider_is_pinned_to_the_region_and_named_after_it() -> None:
     regs = build(deployment([US_EAST]))
-    (provider,) = of_type(regs, "pulumi:providers:aws")
-    assert provider.name == "acme-id-us-east"
+    provider = one(regs, "pulumi:providers:aws", "acme-id-us-east")
     assert provider.inputs["region"] == "us-east-1"
     vpc = of_type(regs, "aws:ec2/vpc:Vpc")[0]
     assert vpc.provider is not None and vpc.provider.startswith(provider.urn)
 
 
 def test_cluster_defaults_encryption_logs_and_endpoint_access() -> None:
-    regs = build(
-        deployment(
-            [US_EAST], extra="identityServer: {admin: {allowedCidrs: [10.0.0.0/8, 52.1.0.0/16]}}\n"
-        )
+    region = (
+        "{id: us-east, cloud: aws, location: us-east-1, jurisdiction: US, "
+        "cluster: {apiAllowedCidrs: [10.0.0.0/8, 52.1.0.0/16]}}"
     )
+    regs = build(deployment([region]))
     (cluster,) = of_type(regs, "aws:eks/cluster:Cluster")
     inputs = cluster.inputs
     assert inputs["name"] == "acme-id-us-east"
@@ -130,8 +128,12 @@ def test_cluster_defaults_encryption_logs_and_endpoint_access() -> None:
     assert inputs["encryptionConfig"]["provider"]["keyArn"].startswith("arn:aws:kms:")
     vpc_config = inputs["vpcConfig"]
     assert vpc_config["endpointPrivateAccess"] is True
-    # only the admin networks' public ranges reach the API from the internet
+    # only the public ranges of apiAllowedCidrs reach the public endpoint; the private ones
+    # reach the private endpoint through the cluster security group
+    assert vpc_config["endpointPublicAccess"] is True
     assert vpc_config["publicAccessCidrs"] == ["52.1.0.0/16"]
+    (rule,) = of_type(regs, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+    assert (rule.inputs["cidrIpv4"], rule.inputs["fromPort"]) == ("10.0.0.0/8", 443)
     assert len(vpc_config["subnetIds"]) == 3
     assert inputs["accessConfig"]["authenticationMode"] == "API"
 
@@ -143,11 +145,12 @@ def test_cluster_version_and_instance_type_come_from_the_region() -> None:
     assert of_type(regs, "aws:eks/nodeGroup:NodeGroup")[0].inputs["instanceTypes"] == ["c7i.xlarge"]
 
 
-def test_node_group_is_sized_from_the_runtime_nodes_plus_the_admin() -> None:
+def test_node_group_is_sized_from_the_runtime_nodes_the_admin_and_a_surge_pod() -> None:
     extra = "identityServer: {runtime: {minNodes: 3, maxNodes: 6}}\n"
     regs = build(deployment([US_EAST], extra=extra))
     (group,) = of_type(regs, "aws:eks/nodeGroup:NodeGroup")
-    assert group.inputs["scalingConfig"] == {"minSize": 4, "maxSize": 7, "desiredSize": 4}
+    # max: 6 runtime nodes, the admin node and the rolling update's surge pod
+    assert group.inputs["scalingConfig"] == {"minSize": 4, "maxSize": 8, "desiredSize": 4}
     assert group.inputs["instanceTypes"] == [DEFAULT_INSTANCE_TYPE]
     assert group.inputs["nodeRepairConfig"] == {"enabled": True}
     assert len(group.inputs["subnetIds"]) == 3
@@ -158,6 +161,7 @@ def test_iam_roles_get_the_managed_eks_policies() -> None:
     arns = [
         a.inputs["policyArn"]
         for a in of_type(regs, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+        if a.inputs["policyArn"].startswith("arn:aws:iam::aws:")
     ]
     assert sorted(arns) == sorted(
         f"arn:aws:iam::aws:policy/{name}"
@@ -179,8 +183,13 @@ def test_china_regions_use_their_partition_in_policy_arns() -> None:
     arns = [
         a.inputs["policyArn"]
         for a in of_type(regs, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+        if ":iam::aws:policy/" in a.inputs["policyArn"]
     ]
     assert arns and all(a.startswith("arn:aws-cn:iam::aws:policy/") for a in arns)
+    # the load balancer controller's vendored policy of the partition
+    (policy,) = of_type(regs, "aws:iam/policy:Policy")
+    assert "arn:aws-cn:elasticloadbalancing:" in policy.inputs["policy"]
+    assert "arn:aws:" not in policy.inputs["policy"]
 
 
 def test_oidc_provider_and_kubernetes_provider() -> None:
@@ -223,7 +232,16 @@ def test_platform_exposes_hostname_gateways_network_and_irsa_facts() -> None:
     )
     url = sunk(regs, "network-oidc_provider_url")
     assert url.startswith("oidc.eks.") and not url.startswith("https://")
-    assert len(platform.depends_on) == 1
+    # the workload waits for the nodes, the load balancer controller, metrics-server and the
+    # GatewayClass with its two configurations
+    assert [type(r).__name__ for r in platform.depends_on] == [
+        "NodeGroup",
+        "Release",
+        "Release",
+        "CustomResource",
+        "CustomResource",
+        "CustomResource",
+    ]
 
 
 def test_every_resource_belongs_to_the_region() -> None:
@@ -247,15 +265,15 @@ def test_rejects_regions_that_do_not_create_an_eks_cluster() -> None:
         run(lambda: EksPlatform("acme-id-eu", PlatformArgs(dep, dep.regions[0])))
 
 
-def test_api_public_cidrs_keep_only_public_ranges() -> None:
-    assert api_public_cidrs(
-        deployment([US_EAST], extra="identityServer: {admin: {allowedCidrs: [10.0.0.0/8]}}\n")
-    ) == ["0.0.0.0/0"]
-    assert api_public_cidrs(
-        deployment(
-            [US_EAST], extra="identityServer: {admin: {allowedCidrs: [10.0.0.0/8, 3.5.0.0/16]}}\n"
-        )
-    ) == ["3.5.0.0/16"]
+def test_without_public_api_ranges_the_public_endpoint_is_off_never_open() -> None:
+    region = (
+        "{id: us-east, cloud: aws, location: us-east-1, jurisdiction: US, "
+        "cluster: {apiAllowedCidrs: [10.0.0.0/8]}}"
+    )
+    (cluster,) = of_type(build(deployment([region])), "aws:eks/cluster:Cluster")
+    vpc_config = cluster.inputs["vpcConfig"]
+    assert vpc_config["endpointPublicAccess"] is False
+    assert "publicAccessCidrs" not in vpc_config
 
 
 def test_kubeconfig_uses_exec_authentication() -> None:

@@ -3,12 +3,20 @@ existing clusters' add-ons in order, and failover timing with its terms."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from regionkit.catalog.addons import ADDONS, ALL, Source, addon
 from regionkit.catalog.dns import FLAP_TOLERANCE_SECONDS, LIMITS, flap_threshold
-from regionkit.model import FailoverTiming, failover_timing, minimum_budget
+from regionkit.model import FailoverTiming, failover_timing, minimum_budget, served_hostnames
+from regionkit.plan.runner import plan_stack
+from regionkit.spec import load_stack
+from regionkit.spec.loader import LoadedStack
 from regionkit.spec.models import AddonsSpec, DnsProvider, RegionSpec
+from tests.conftest import STACKS, example_stacks
+
+GATEWAY = "kubernetes:gateway.networking.k8s.io/v1:Gateway"
 
 
 def test_addon_rows_are_sorted_unique_and_complete() -> None:
@@ -111,3 +119,43 @@ def test_a_budget_that_fits_is_met_by_the_longest_interval_that_fits(
             )
             assert slower.worst_case_seconds > budget
     assert failover_timing(provider, minimum - 1).worst_case_seconds == minimum
+
+
+# --- every example stack: the plan's failover block, and a listener for every DNS name ----------
+
+
+@pytest.fixture(scope="module", params=[p.stem for p in example_stacks()])
+def example_plan(request: pytest.FixtureRequest) -> tuple[LoadedStack, dict[str, Any]]:
+    loaded = load_stack(STACKS / f"{request.param}.yaml")
+    return loaded, plan_stack(loaded)
+
+
+def test_the_failover_block_keeps_its_keys_and_adds_the_terms(
+    example_plan: tuple[LoadedStack, dict[str, Any]],
+) -> None:
+    loaded, plan = example_plan
+    if len(loaded.spec.deployments()) == 1 and len(loaded.spec.deployments()[0].regions) < 2:
+        return  # a single region: the block is there, with nothing to fail over to
+    for block in (plan["failover"], *(plan["failover"].get("bySubCluster") or {}).values()):
+        assert block["worstCaseSeconds"] == sum(t["worstCaseSeconds"] for t in block["terms"])
+        assert block["nominalSeconds"] == sum(t["nominalSeconds"] for t in block["terms"])
+        assert block["nominalSeconds"] < block["worstCaseSeconds"]
+        assert block["failureThreshold"] >= 2
+        assert all(t["source"] for t in block["terms"])
+    # the example budgets fit their worst case: no dns.budget warning
+    assert not [f for f in plan["findings"] if f["rule"] == "dns.budget"]
+
+
+def test_every_name_dns_sends_to_a_region_has_a_listener(
+    example_plan: tuple[LoadedStack, dict[str, Any]],
+) -> None:
+    loaded, plan = example_plan
+    gateways = [r for r in plan["resources"] if r["type"] == GATEWAY]
+    by_region = {g["region"]: g for g in gateways}
+    for deployment in loaded.spec.deployments():
+        for region in deployment.regions:
+            listeners = by_region[region.id]["inputs"]["spec"]["listeners"]
+            wanted = {s.hostname for s in served_hostnames(deployment, region.id)}
+            assert {listener["hostname"] for listener in listeners} == wanted
+            if deployment.sub_cluster is not None and loaded.spec.dns.global_hostname:
+                assert loaded.spec.dns.global_hostname in wanted

@@ -35,7 +35,18 @@ SCHEMAS = Path(__file__).parent / "schemas"
 CRD_SCHEMAS = {
     ("gateway.networking.k8s.io/v1", "Gateway"): "gateway.networking.k8s.io_v1_Gateway.json",
     ("gateway.networking.k8s.io/v1", "HTTPRoute"): "gateway.networking.k8s.io_v1_HTTPRoute.json",
+    (
+        "gateway.networking.k8s.io/v1",
+        "GatewayClass",
+    ): "gateway.networking.k8s.io_v1_GatewayClass.json",
+    ("gateway.k8s.aws/v1", "LoadBalancerConfiguration"): (
+        "gateway.k8s.aws_v1_LoadBalancerConfiguration.json"
+    ),
+    ("gateway.k8s.aws/v1", "TargetGroupConfiguration"): (
+        "gateway.k8s.aws_v1_TargetGroupConfiguration.json"
+    ),
     ("monitoring.coreos.com/v1", "ServiceMonitor"): "monitoring.coreos.com_v1_ServiceMonitor.json",
+    ("networking.gke.io/v1", "HealthCheckPolicy"): "networking.gke.io_v1_HealthCheckPolicy.json",
     ("postgresql.cnpg.io/v1", "Cluster"): "postgresql.cnpg.io_v1_Cluster.json",
     ("postgresql.cnpg.io/v1", "ScheduledBackup"): "postgresql.cnpg.io_v1_ScheduledBackup.json",
 }

@@ -23,6 +23,7 @@ from regionkit.components import curity_config as cc
 from regionkit.components import idsvr_pods as pods
 from regionkit.components.facts import SecretCertificate
 from regionkit.components.gateway import GATEWAY_NAME_LABEL, RuntimeGateway, RuntimeGatewayArgs
+from regionkit.components.gke_backend import backend_policies
 from regionkit.components.idsvr_workload import (
     ClusterConfig,
     ClusterConfigArgs,
@@ -196,10 +197,14 @@ class IdentityServer(pulumi.ComponentResource):
             ),
             children,
         )
+        # the load balancer's policies (GKE: its health check) before the Gateway makes it
+        policies = backend_policies(name, platform, namespace, pods.RUNTIME_NAME, children)
         gateway = RuntimeGateway(
             name,
             gateway_args(args, namespace),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[workload.runtime_service]),
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=[workload.runtime_service, *policies]
+            ),
         )
 
         self.namespace = namespace
@@ -211,6 +216,7 @@ class IdentityServer(pulumi.ComponentResource):
             region=region,
             address=gateway.address,
             address_kind=platform.gateway_address_kind,
+            alias_zone_id=platform.gateway_alias_zone_id,
             role="secondary" if args.passive else "active",
             depends_on=(*gateway.resources, workload.runtime, workload.admin),
         )

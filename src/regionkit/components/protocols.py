@@ -36,6 +36,7 @@ from regionkit.model import FailoverTiming, StoreGroup
 if TYPE_CHECKING:
     import pulumi_kubernetes as k8s
 
+    from regionkit.components.platform.aws_certificates import AcmValidation
     from regionkit.components.platform.gcp import GcpNetwork
     from regionkit.spec.models import DataClassName, Deployment, Engine, RegionSpec
 
@@ -56,6 +57,9 @@ class RegionPlatform:
     cloud_provider: pulumi.ProviderResource | None = None
     #: how the region's Gateway is reached from the internet: an IP (A record) or a hostname
     gateway_address_kind: AddressKind = "ip"
+    #: the Route 53 hosted zone of the Gateway's hostname where it is an AWS load balancer's
+    #: DNS name (an ALB): Route 53 answers for it with alias A records, not CNAMEs
+    gateway_alias_zone_id: pulumi.Input[str] | None = None
     #: the Gateway API GatewayClass the region's cluster provides
     gateway_class: str = "regionkit"
     #: where the Gateway's certificates come from (every name of `model.served_hostnames`)
@@ -116,6 +120,8 @@ class RegionEndpoint:
     region: RegionSpec
     address: pulumi.Input[str]
     address_kind: AddressKind
+    #: see `RegionPlatform.gateway_alias_zone_id`
+    alias_zone_id: pulumi.Input[str] | None = None
     #: failover role: "primary"/"secondary" for active-passive, "active" otherwise
     role: Literal["primary", "secondary", "active"] = "active"
     #: resources the GSLB records depend on
@@ -148,6 +154,10 @@ class PlatformArgs:
     #: the deployment's Google Cloud network, made once by the first GKE platform that asks;
     #: None: a GKE platform makes a network of its own
     gcp_network: Callable[[], GcpNetwork] | None = None
+    #: the deployment's ACM DNS validation records, one per domain whatever the number of EKS
+    #: regions that certify it, made by the first EKS platform that asks; None: a platform
+    #: keeps its own
+    acm_validation: Callable[[], AcmValidation] | None = None
 
 
 @dataclass(frozen=True)

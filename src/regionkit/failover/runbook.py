@@ -123,6 +123,7 @@ def _after(f: Failure) -> list[str]:
 
 def _switch(deployment: Deployment, f: Failure, stack: str, *, back: bool) -> list[str]:
     home, target = f.failed, f.target
+    assert target is not None  # _deployment switches only where a region is left
     if back:
         title = f"### Switchback: return the writers and traffic to {home}"
         command = f"regionkit switchback {stack}"

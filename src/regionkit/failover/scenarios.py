@@ -20,10 +20,10 @@ from regionkit.residency import Verdict
 from regionkit.residency import scenarios as reach_scenarios
 from regionkit.residency.report import LABELS
 from regionkit.residency.scenarios import OK, all_of
-from regionkit.spec.models import Deployment, StackSpec
+from regionkit.spec.models import DataClassName, Deployment, StackSpec
 
 #: the data class each scenario writes: sessions, nonces, codes and tokens
-WRITTEN = "tokens"
+WRITTEN: DataClassName = "tokens"
 
 
 def failover_command(stack: str, target: str) -> str:

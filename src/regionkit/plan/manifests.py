@@ -129,7 +129,8 @@ def _draft(resource: Mapping[str, Any]) -> KubeObject:
 def to_yaml(obj: KubeObject) -> str:
     import yaml
 
-    class _Dumper(yaml.SafeDumper):
+    # libyaml's emitter where installed: the pure-Python one takes seconds over a CRD bundle
+    class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
         pass
 
     def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:

@@ -125,3 +125,41 @@ def _availability_zones(args: dict[str, Any]) -> dict[str, Any]:
         "names": [f"{region}{letter}" for letter in "abc"],
         "zoneIds": [f"{digest(region, 4)}-az{n}" for n in (1, 2, 3)],
     }
+
+
+@mock_outputs.register("aws:acm/certificate:Certificate")
+def _acm_certificate(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    # ACM's validation record of a domain is the same in every region of an account
+    domains = [inputs.get("domainName", name), *inputs.get("subjectAlternativeNames", [])]
+    options = [
+        {
+            "domainName": domain,
+            "resourceRecordName": f"_{digest(domain, 32)}.{domain}.",
+            "resourceRecordType": "CNAME",
+            "resourceRecordValue": f"_{digest(f'value-{domain}', 32)}.acm-validations.aws.",
+        }
+        for domain in domains
+    ]
+    return {
+        "arn": _arn("acm", f"certificate/{digest(name, 36)}"),
+        "domainValidationOptions": options,
+        "status": "PENDING_VALIDATION",
+    }
+
+
+@mock_outputs.register("aws:route53/record:Record")
+def _route53_record(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    return {"fqdn": str(inputs.get("name", name)).rstrip(".")}
+
+
+@mock_outputs.register("aws:iam/policy:Policy")
+def _iam_policy(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    policy = inputs.get("name") or name
+    return {"arn": f"arn:aws:iam::{ACCOUNT}:policy/{policy}"}
+
+
+@mock_outputs.register_call("aws:lb/getHostedZoneId:getHostedZoneId")
+def _lb_hosted_zone(args: dict[str, Any]) -> dict[str, Any]:
+    region = str(args.get("region") or REGION)
+    # a placeholder of the shape of an ALB's canonical hosted zone id, stable per region
+    return {"id": "Z" + digest(f"alb-{region}", 13).upper()}

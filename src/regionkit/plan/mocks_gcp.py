@@ -71,6 +71,20 @@ def _health_check(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
     return {"name": check, "selfLink": f"{COMPUTE}/global/healthChecks/{check}"}
 
 
+@mock_outputs.register("gcp:certificatemanager/dnsAuthorization:DnsAuthorization")
+def _dns_authorization(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    domain = str(inputs.get("domain", "example.com"))
+    return {
+        "dnsResourceRecords": [
+            {
+                "name": f"_acme-challenge_{digest(name, 8)}.{domain}.",
+                "type": "CNAME",
+                "data": f"{digest(name, 12)}.9.authorize.certificatemanager.goog.",
+            }
+        ]
+    }
+
+
 @mock_outputs.register("gcp:servicenetworking/connection:Connection")
 def _service_connection(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
     return {"peering": "servicenetworking-googleapis-com"}

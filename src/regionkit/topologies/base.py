@@ -7,9 +7,10 @@ failover role of each region.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import pulumi
 
@@ -26,6 +27,9 @@ from regionkit.components.settings import StackSettings
 from regionkit.errors import InvalidInput, StackInvalid
 from regionkit.model import StoreGroup, resolve
 from regionkit.spec.models import Deployment, Engine, Role, StackSpec, Topology
+
+if TYPE_CHECKING:
+    from regionkit.components.platform.aws_certificates import AcmValidation
 
 #: the input under which a topology registers the failover timing its GSLB configures
 FAILOVER_INPUT = "failover"
@@ -46,6 +50,9 @@ class TopologyArgs:
     validate: bool = True
     #: what the program made of the stack file's references (`regionkit.program.read_settings`)
     settings: StackSettings = field(default_factory=StackSettings)
+    #: the stack's ACM validation records when several deployments share them (sub-clusters);
+    #: None: the topology keeps its own
+    acm_validation: Callable[[], AcmValidation] | None = None
 
     def deployment(self) -> Deployment:
         if isinstance(self.spec, Deployment):
@@ -94,7 +101,9 @@ class DeploymentTopology(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         self.deployment = deployment
 
-        self.platforms = _platforms(name, deployment, resolved.store_groups, args.settings, self)
+        self.platforms = _platforms(
+            name, deployment, resolved.store_groups, args.settings, self, args.acm_validation
+        )
 
         from regionkit.components.shared_keys import SharedKeys, SharedKeysArgs
 
@@ -137,6 +146,7 @@ class DeploymentTopology(pulumi.ComponentResource):
                     region=region,
                     address=server.endpoint.address,
                     address_kind=server.endpoint.address_kind,
+                    alias_zone_id=server.endpoint.alias_zone_id,
                     role=self.endpoint_role(deployment, region.role),
                     depends_on=(server,),
                 )
@@ -209,6 +219,7 @@ def _platforms(
     groups: tuple[StoreGroup, ...],
     settings: StackSettings,
     topology: pulumi.Resource,
+    acm_validation: Callable[[], AcmValidation] | None = None,
 ) -> dict[str, RegionPlatform]:
     """Every region's platform, each installing the add-ons the deployment's stores need."""
     from regionkit.components.platform import PlatformKind, platform_for, platform_kind
@@ -219,6 +230,12 @@ def _platforms(
         from regionkit.components.platform.gcp import network_once
 
         gcp_network = network_once(f"{name}-network", deployment, settings, child)
+    if acm_validation is None and any(
+        platform_kind(r) is PlatformKind.EKS for r in deployment.regions
+    ):
+        from regionkit.components.platform.aws_certificates import validation_once
+
+        acm_validation = validation_once(f"{name}-acm-validation", child)
     operators = _cnpg_operators(name, groups, topology)
     platforms: dict[str, RegionPlatform] = {}
     for region in deployment.regions:
@@ -228,6 +245,7 @@ def _platforms(
             settings,
             cnpg_operator=operators.get(region.id),
             gcp_network=gcp_network,
+            acm_validation=acm_validation,
         )
         platforms[region.id] = platform_for(region)(f"{name}-{region.id}", args, child).platform
     return platforms

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pulumi
 
+from regionkit.components.platform import PlatformKind, platform_kind
 from regionkit.errors import InvalidInput
 from regionkit.model import type_token
 from regionkit.spec.models import StackSpec, Topology
@@ -22,6 +23,15 @@ class SubClusters(pulumi.ComponentResource):
         if args.validate:
             _validate(spec, args)
         super().__init__(self.TOKEN, name, {"topology": str(spec.topology)}, opts)
+        # one owner of the ACM validation records of every partition: the global hostname's
+        # is the same record whichever partitions certify it
+        acm_validation = None
+        if any(platform_kind(r) is PlatformKind.EKS for d in spec.deployments() for r in d.regions):
+            from regionkit.components.platform.aws_certificates import validation_once
+
+            acm_validation = validation_once(
+                f"{name}-acm-validation", pulumi.ResourceOptions(parent=self)
+            )
         from regionkit.topologies import DEPLOYABLE
 
         self.partitions: dict[str, DeploymentTopology] = {}
@@ -35,6 +45,7 @@ class SubClusters(pulumi.ComponentResource):
                     config_dir=args.config_dir,
                     validate=False,
                     settings=args.settings,
+                    acm_validation=acm_validation,
                 ),
                 pulumi.ResourceOptions(parent=self),
             )

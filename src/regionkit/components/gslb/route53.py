@@ -215,6 +215,32 @@ def _policy_args(plan: RecordPlan) -> dict[str, Any]:
     return {"geolocation_routing_policies": [geo]}
 
 
+def _answers_a(endpoint: RegionEndpoint) -> bool:
+    """Whether the endpoint is answered with an A record: an IP, or an alias to a load
+    balancer (Route 53's native answer for an ALB, where a CNAME costs a second lookup)."""
+    return endpoint.address_kind == "ip" or endpoint.alias_zone_id is not None
+
+
+def _answer(
+    endpoint: RegionEndpoint,
+    record_type: str,
+    ttl: int,
+    deployment: Deployment | None = None,
+) -> dict[str, Any]:
+    """The record arguments that answer with `endpoint`: an alias to its load balancer (no
+    TTL: Route 53 uses the load balancer's, 60 s), its IP, or a CNAME to its hostname; a CNAME
+    of a name whose other regions answer with IPs points at the region's own name."""
+    if record_type == "A" and endpoint.alias_zone_id is not None:
+        alias = aws.route53.RecordAliasArgs(
+            name=endpoint.address, zone_id=endpoint.alias_zone_id, evaluate_target_health=True
+        )
+        return {"type": "A", "aliases": [alias]}
+    value: pulumi.Input[str] = endpoint.address
+    if record_type == "CNAME" and endpoint.address_kind == "ip" and deployment is not None:
+        value = regional_hostname(deployment, endpoint.region.id)
+    return {"type": record_type, "ttl": ttl, "records": [value]}
+
+
 class Route53Gslb(pulumi.ComponentResource):
     """The deployment's hostname in Route 53: health-checked records per routing policy."""
 
@@ -238,32 +264,26 @@ class Route53Gslb(pulumi.ComponentResource):
             private_zone=False,
             opts=pulumi.InvokeOutputOptions(parent=self, provider=provider),
         )
-        # a name holds records of one type: A when every region answers with an IP
-        record_type = "A" if all(e.address_kind == "ip" for e in args.endpoints) else "CNAME"
+        # a name holds records of one type: A when every region answers with an IP or an
+        # AWS load balancer (an alias A record), else CNAME
+        record_type = "A" if all(_answers_a(e) for e in args.endpoints) else "CNAME"
         ttl = timing.ttl_seconds
 
         checks: dict[str, aws.route53.HealthCheck] = {}
-        values: dict[str, pulumi.Input[str]] = {}
+        answers: dict[str, dict[str, Any]] = {}
         for rid, endpoint in endpoints.items():
-            regional = regional_hostname(deployment, rid)
             own = pulumi.ResourceOptions.merge(
                 child, pulumi.ResourceOptions(depends_on=list(endpoint.depends_on))
             )
             aws.route53.Record(
                 f"{name}-{rid}-address",
                 zone_id=zone.zone_id,
-                name=regional,
-                type="A" if endpoint.address_kind == "ip" else "CNAME",
-                ttl=ttl,
-                records=[endpoint.address],
+                name=regional_hostname(deployment, rid),
+                **_answer(endpoint, "A" if _answers_a(endpoint) else "CNAME", ttl),
                 opts=own,
             )
             checks[rid] = self._health_check(name, deployment, endpoint, timing, own)
-            values[rid] = (
-                endpoint.address
-                if record_type == "A" or endpoint.address_kind == "hostname"
-                else regional
-            )
+            answers[rid] = _answer(endpoint, record_type, ttl, deployment)
 
         for plan in plans:
             policy = _policy_args(plan)
@@ -289,14 +309,12 @@ class Route53Gslb(pulumi.ComponentResource):
                 f"{name}-{plan.key}-record",
                 zone_id=zone.zone_id,
                 name=plan.dns_name,
-                type=record_type,
-                ttl=ttl,
-                records=[values[plan.region_id]],
                 set_identifier=plan.set_identifier,
                 health_check_id=checks[plan.region_id].id,
                 opts=pulumi.ResourceOptions.merge(
                     child, pulumi.ResourceOptions(depends_on=list(endpoint.depends_on))
                 ),
+                **answers[plan.region_id],
                 **policy,
             )
 

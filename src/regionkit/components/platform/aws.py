@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,8 +18,12 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from regionkit.components.facts import AwsFacts, IrsaRole
+from regionkit.catalog.eks import DEFAULT_KUBERNETES_VERSION
+from regionkit.components.facts import AwsFacts, IrsaRole, LoadBalancerCertificates
+from regionkit.components.platform import aws_addons
 from regionkit.components.platform.addons import install_addons
+from regionkit.components.platform.aws_access import ApiNetworks, admin_access, private_api_rules
+from regionkit.components.platform.aws_certificates import AcmValidation, validation_once
 from regionkit.components.protocols import PlatformArgs, RegionPlatform
 from regionkit.errors import InvalidInput
 from regionkit.model import type_token, workload_service_account
@@ -27,14 +31,15 @@ from regionkit.spec.models import Cloud, Deployment, RegionSpec
 
 TOKEN = type_token("platform", "EksPlatform")
 
-DEFAULT_KUBERNETES_VERSION = "1.33"
 #: 2 vCPU / 8 GiB: one runtime node (1 CPU request by default) per instance with headroom
 DEFAULT_INSTANCE_TYPE = "m6i.large"
 #: the GatewayClass of the AWS Load Balancer Controller's Gateway API support (ALB for HTTPRoute)
-GATEWAY_CLASS = "aws-alb"
+GATEWAY_CLASS = aws_addons.GATEWAY_CLASS
 ZONES = 3
 CONTROL_PLANE_LOGS = ("api", "audit", "authenticator", "controllerManager", "scheduler")
-#: the identity server nodes' ServiceAccount, which the data stores' IRSA roles trust
+#: nodes beyond the runtime nodes: the admin node, and the runtime Deployment's surge pod
+#: (maxSurge 1, maxUnavailable 0), which stays Pending through every rolling update otherwise
+EXTRA_NODES = 2
 
 
 def vpc_cidr(deployment: Deployment, region: RegionSpec) -> str:
@@ -51,19 +56,9 @@ def subnet_cidrs(cidr: str) -> tuple[list[str], list[str]]:
     return private, public
 
 
-def api_public_cidrs(deployment: Deployment) -> list[str]:
-    """Who may reach the Kubernetes API endpoint from the internet.
-
-    The admin networks' public ranges when there are any; otherwise the endpoint stays open but
-    IAM-authenticated, because whoever runs `regionkit up` must reach it to deploy the workload
-    (private ranges reach the API over the private endpoint, which is always on).
-    """
-    public = [
-        c
-        for c in deployment.identity_server.admin.allowed_cidrs
-        if ipaddress.ip_network(c, strict=False).is_global
-    ]
-    return public or ["0.0.0.0/0"]
+def kubernetes_version(region: RegionSpec) -> str:
+    """The control plane's minor version: the stack's, or regionkit's default."""
+    return region.cluster.kubernetes_version or DEFAULT_KUBERNETES_VERSION
 
 
 def partition(location: str) -> str:
@@ -249,27 +244,11 @@ class EksPlatform(pulumi.ComponentResource):
         cluster_name = prefix
 
         vpc, private_subnets, public_subnets = self._network(region, cidr, cluster_name)
-        cluster = self._cluster(deployment, region, cluster_name, private_subnets)
-        node_group = self._node_group(deployment, region, cluster, private_subnets)
-
-        issuer = cluster.identities.apply(_oidc_issuer)
-        self.oidc_provider = aws.iam.OpenIdConnectProvider(
-            f"{prefix}-oidc",
-            url=issuer,
-            client_id_lists=["sts.amazonaws.com"],
-            opts=self._child,
-        )
-        oidc_url = issuer.apply(lambda url: url.removeprefix("https://"))
-        # One IRSA role per region for the identity server nodes: a pod has one identity, so
-        # every AWS data store of the region attaches its access to this role.
-        namespace, account = workload_service_account(deployment)
-        self.workload_role = aws.iam.Role(
-            f"{prefix}-workload-role",
-            assume_role_policy=irsa_trust_policy(
-                self.oidc_provider.arn, oidc_url, namespace, account
-            ),
-            opts=self._child,
-        )
+        cluster = self._cluster(region, cluster_name, private_subnets)
+        # before the nodes: no pod runs while NetworkPolicies go unenforced
+        cni = aws_addons.vpc_cni(prefix, region, cluster, self._child)
+        node_group = self._node_group(deployment, region, cluster, private_subnets, cni)
+        oidc_url = self._irsa(deployment, cluster)
 
         ca_data = cluster.certificate_authority.apply(lambda ca: ca.data)
         config = pulumi.Output.all(cluster.name, cluster.endpoint, ca_data).apply(
@@ -282,6 +261,11 @@ class EksPlatform(pulumi.ComponentResource):
         )
         self.cluster = cluster
         self.addons = install_addons(prefix, args, self.k8s_provider, (node_group,), self)
+        self.eks_addons = aws_addons.install(
+            self._eks(deployment, region, cluster, vpc.id, node_group),
+            args.acm_validation or self._own_validation(),
+        )
+        lbc = region.cluster.addons.load_balancer_controller
         self.platform = RegionPlatform(
             region=region,
             k8s_provider=self.k8s_provider,
@@ -297,11 +281,19 @@ class EksPlatform(pulumi.ComponentResource):
             ),
             cloud_provider=self.provider,
             gateway_address_kind="hostname",
-            gateway_class=GATEWAY_CLASS,
+            # an ALB's DNS name: Route 53 answers for it with alias A records
+            gateway_alias_zone_id=aws.lb.get_hosted_zone_id_output(
+                load_balancer_type="application",
+                region=region.location,
+                opts=pulumi.InvokeOutputOptions(parent=self, provider=self.provider),
+            ).id,
+            gateway_class=GATEWAY_CLASS if lbc else region.cluster.gateway_class or GATEWAY_CLASS,
+            # the ALB holds the ACM certificate; the controller ignores certificateRefs
+            gateway_tls=LoadBalancerCertificates(depends_on=self.eks_addons.gateway_class),
             # AWS load balancers reach the pods from inside the VPC
             gateway_source_cidrs=(cidr,),
             addons=self.addons,
-            depends_on=(node_group,),
+            depends_on=(node_group, *self.eks_addons.workload_waits),
         )
         self.register_outputs(
             {
@@ -310,6 +302,62 @@ class EksPlatform(pulumi.ComponentResource):
                 "vpcId": vpc.id,
                 "oidcProviderArn": self.oidc_provider.arn,
             }
+        )
+
+    def _irsa(self, deployment: Deployment, cluster: aws.eks.Cluster) -> pulumi.Output[str]:
+        """The cluster's IAM OIDC provider and the identity server nodes' role; the issuer."""
+        issuer = cluster.identities.apply(_oidc_issuer)
+        self.oidc_provider = aws.iam.OpenIdConnectProvider(
+            f"{self._prefix}-oidc",
+            url=issuer,
+            client_id_lists=["sts.amazonaws.com"],
+            opts=self._child,
+        )
+        self._oidc_url = issuer.apply(lambda url: url.removeprefix("https://"))
+        # One IRSA role per region for the identity server nodes: a pod has one identity, so
+        # every AWS data store of the region attaches its access to this role.
+        namespace, account = workload_service_account(deployment)
+        self.workload_role = self._irsa_role("workload-role", namespace, account)
+        return self._oidc_url
+
+    def _irsa_role(self, name: str, namespace: str, service_account: str) -> aws.iam.Role:
+        """A role only `namespace/service_account` of this cluster assumes (IRSA)."""
+        return aws.iam.Role(
+            f"{self._prefix}-{name}",
+            assume_role_policy=irsa_trust_policy(
+                self.oidc_provider.arn, self._oidc_url, namespace, service_account
+            ),
+            opts=self._child,
+        )
+
+    def _eks(
+        self,
+        deployment: Deployment,
+        region: RegionSpec,
+        cluster: aws.eks.Cluster,
+        vpc_id: pulumi.Input[str],
+        node_group: aws.eks.NodeGroup,
+    ) -> aws_addons.EksCluster:
+        return aws_addons.EksCluster(
+            prefix=self._prefix,
+            deployment=deployment,
+            region=region,
+            cluster=cluster,
+            cluster_name=self._prefix,
+            kubernetes_version=kubernetes_version(region),
+            vpc_id=vpc_id,
+            partition=self._partition,
+            node_group=node_group,
+            provider=self.provider,
+            k8s_provider=self.k8s_provider,
+            parent=self,
+            irsa_role=self._irsa_role,
+        )
+
+    def _own_validation(self) -> Callable[[], AcmValidation]:
+        """A platform built alone (not by a topology) owns its certificates' DNS records."""
+        return validation_once(
+            f"{self._prefix}-acm-validation", pulumi.ResourceOptions(parent=self)
         )
 
     # --- network ---------------------------------------------------------------------------
@@ -423,11 +471,7 @@ class EksPlatform(pulumi.ComponentResource):
         )
 
     def _cluster(
-        self,
-        deployment: Deployment,
-        region: RegionSpec,
-        cluster_name: str,
-        private_subnets: list[aws.ec2.Subnet],
+        self, region: RegionSpec, cluster_name: str, private_subnets: list[aws.ec2.Subnet]
     ) -> aws.eks.Cluster:
         p, child = self._prefix, self._child
         role = aws.iam.Role(
@@ -442,17 +486,13 @@ class EksPlatform(pulumi.ComponentResource):
             deletion_window_in_days=30,
             opts=child,
         )
-        return aws.eks.Cluster(
+        networks = ApiNetworks.of(region.cluster.api_allowed_cidrs)
+        cluster = aws.eks.Cluster(
             f"{p}-cluster",
             name=cluster_name,
             role_arn=role.arn,
-            version=region.cluster.kubernetes_version or DEFAULT_KUBERNETES_VERSION,
-            vpc_config=aws.eks.ClusterVpcConfigArgs(
-                subnet_ids=[s.id for s in private_subnets],
-                endpoint_private_access=True,
-                endpoint_public_access=True,
-                public_access_cidrs=api_public_cidrs(deployment),
-            ),
+            version=kubernetes_version(region),
+            vpc_config=networks.vpc_config([s.id for s in private_subnets]),
             access_config=aws.eks.ClusterAccessConfigArgs(
                 authentication_mode="API",
                 bootstrap_cluster_creator_admin_permissions=True,
@@ -466,6 +506,9 @@ class EksPlatform(pulumi.ComponentResource):
                 child, pulumi.ResourceOptions(depends_on=[attachment])
             ),
         )
+        private_api_rules(p, cluster, networks, child)
+        admin_access(p, cluster, region.cluster.admin_principals, self._partition, child)
+        return cluster
 
     def _node_group(
         self,
@@ -473,6 +516,7 @@ class EksPlatform(pulumi.ComponentResource):
         region: RegionSpec,
         cluster: aws.eks.Cluster,
         private_subnets: list[aws.ec2.Subnet],
+        cni: aws.eks.Addon | None,
     ) -> aws.eks.NodeGroup:
         p, child = self._prefix, self._child
         role = aws.iam.Role(
@@ -484,8 +528,9 @@ class EksPlatform(pulumi.ComponentResource):
             self._managed_policy(role, "nodes-ecr", "AmazonEC2ContainerRegistryReadOnly"),
         ]
         runtime = deployment.identity_server.runtime
-        # one more node than runtime nodes, for the admin node
-        low, high = runtime.min_nodes + 1, runtime.max_nodes + 1
+        # one more node than runtime nodes for the admin node; at most also one for the surge
+        # pod of a rolling update at maxNodes (the Cluster Autoscaler adds it on demand)
+        low, high = runtime.min_nodes + 1, runtime.max_nodes + EXTRA_NODES
         return aws.eks.NodeGroup(
             f"{p}-nodes",
             cluster_name=cluster.name,
@@ -503,7 +548,8 @@ class EksPlatform(pulumi.ComponentResource):
                 child,
                 # a cluster autoscaler owns the desired size between min and max
                 pulumi.ResourceOptions(
-                    depends_on=attachments, ignore_changes=["scalingConfig.desiredSize"]
+                    depends_on=[*attachments, *([cni] if cni is not None else [])],
+                    ignore_changes=["scalingConfig.desiredSize"],
                 ),
             ),
         )
