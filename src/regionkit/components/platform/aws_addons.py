@@ -44,7 +44,6 @@ from regionkit.spec.models import AddonsSpec, Deployment, RegionSpec
 EKS = "eks"
 VPC_CNI = addon(EKS, "vpc-cni")
 LOAD_BALANCER_CONTROLLER = addon(EKS, "aws-load-balancer-controller")
-CLUSTER_AUTOSCALER = addon(EKS, "cluster-autoscaler")
 
 SYSTEM_NAMESPACE = "kube-system"
 LBC_SERVICE_ACCOUNT = "aws-load-balancer-controller"
