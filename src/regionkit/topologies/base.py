@@ -7,7 +7,7 @@ failover role of each region.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -29,6 +29,7 @@ from regionkit.model import StoreGroup, resolve
 from regionkit.spec.models import Deployment, Engine, Role, StackSpec, Topology
 
 if TYPE_CHECKING:
+    from regionkit.components.identity_server import IdentityServer
     from regionkit.components.platform.aws_certificates import AcmValidation
 
 #: the input under which a topology registers the failover timing its GSLB configures
@@ -109,22 +110,64 @@ class DeploymentTopology(pulumi.ComponentResource):
 
         self.keys = SharedKeys(f"{name}-keys", SharedKeysArgs(deployment), child)
 
+        self.stores = self._stores(name, deployment, resolved.store_groups, args.settings, child)
+        self.servers, self.region_endpoints = self._servers(name, deployment, config_files, child)
+
+        self._config_sync(name, deployment, child)
+
+        self.timing = resolved.timing
+        from regionkit.components.gslb import gslb_for
+
+        self.gslb = gslb_for(deployment.dns.provider)(
+            f"{name}-gslb",
+            GslbArgs(deployment, self.region_endpoints, self.timing, args.settings),
+            child,
+        )
+
+        self.hostname = pulumi.Output.from_input(deployment.hostname)
+        self.issuer = pulumi.Output.from_input(deployment.issuer)
+        self.endpoints = _addresses_by_region(self.region_endpoints)
+        self.register_outputs(
+            {"hostname": self.hostname, "issuer": self.issuer, "endpoints": self.endpoints}
+        )
+
+    def endpoint_role(self, deployment: Deployment, role: Role) -> Any:
+        return "active"
+
+    def _stores(
+        self,
+        name: str,
+        deployment: Deployment,
+        store_groups: Sequence[StoreGroup],
+        settings: StackSettings,
+        child: pulumi.ResourceOptions,
+    ) -> list[DataStore]:
+        """One data store per store group, on the engine's component."""
         from regionkit.components.data import store_for
 
-        self.stores: list[DataStore] = []
-        for group in resolved.store_groups:
+        stores: list[DataStore] = []
+        for group in store_groups:
             store_cls = store_for(group.engine)
-            self.stores.append(
+            stores.append(
                 store_cls(
                     f"{name}-{group.data_source_id}",
-                    StoreArgs(deployment, group, self.platforms, args.settings),
+                    StoreArgs(deployment, group, self.platforms, settings),
                     child,
                 )
             )
+        return stores
 
+    def _servers(
+        self,
+        name: str,
+        deployment: Deployment,
+        config_files: dict[str, str],
+        child: pulumi.ResourceOptions,
+    ) -> tuple[dict[str, IdentityServer], tuple[RegionEndpoint, ...]]:
+        """An identity server in every region, and the endpoint the GSLB answers with for it."""
         from regionkit.components.identity_server import IdentityServer, IdentityServerArgs
 
-        self.servers: dict[str, IdentityServer] = {}
+        servers: dict[str, IdentityServer] = {}
         endpoints: list[RegionEndpoint] = []
         for region in deployment.regions:
             connections = tuple(store.connection(region.id) for store in self.stores)
@@ -140,7 +183,7 @@ class DeploymentTopology(pulumi.ComponentResource):
                 ),
                 child,
             )
-            self.servers[region.id] = server
+            servers[region.id] = server
             endpoints.append(
                 RegionEndpoint(
                     region=region,
@@ -151,34 +194,7 @@ class DeploymentTopology(pulumi.ComponentResource):
                     depends_on=(server,),
                 )
             )
-        self.region_endpoints = tuple(endpoints)
-
-        self._config_sync(name, deployment, child)
-
-        self.timing = resolved.timing
-        from regionkit.components.gslb import gslb_for
-
-        self.gslb = gslb_for(deployment.dns.provider)(
-            f"{name}-gslb",
-            GslbArgs(deployment, self.region_endpoints, self.timing, args.settings),
-            child,
-        )
-
-        self.hostname = pulumi.Output.from_input(deployment.hostname)
-        self.issuer = pulumi.Output.from_input(deployment.issuer)
-        self.endpoints = pulumi.Output.all(
-            *[pulumi.Output.from_input(e.address) for e in self.region_endpoints]
-        ).apply(
-            lambda addresses: dict(
-                zip((e.region.id for e in self.region_endpoints), addresses, strict=True)
-            )
-        )
-        self.register_outputs(
-            {"hostname": self.hostname, "issuer": self.issuer, "endpoints": self.endpoints}
-        )
-
-    def endpoint_role(self, deployment: Deployment, role: Role) -> Any:
-        return "active"
+        return servers, tuple(endpoints)
 
     def _config_sync(
         self, name: str, deployment: Deployment, child: pulumi.ResourceOptions
@@ -211,6 +227,13 @@ class DeploymentTopology(pulumi.ComponentResource):
                 ),
                 pulumi.ResourceOptions(parent=server),
             )
+
+
+def _addresses_by_region(endpoints: Sequence[RegionEndpoint]) -> pulumi.Output[dict[str, str]]:
+    """Each region's public address, keyed by region id."""
+    return pulumi.Output.all(*[pulumi.Output.from_input(e.address) for e in endpoints]).apply(
+        lambda addresses: dict(zip((e.region.id for e in endpoints), addresses, strict=True))
+    )
 
 
 def _platforms(

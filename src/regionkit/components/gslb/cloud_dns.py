@@ -212,6 +212,26 @@ def routing_policy(
     )
 
 
+def _direct_record(
+    resource_name: str,
+    dns_name: str,
+    endpoint: RegionEndpoint,
+    managed_zone: pulumi.Input[str],
+    ttl: int,
+    opts: pulumi.ResourceOptions,
+) -> gcp.dns.RecordSet:
+    """A record set that answers `dns_name` with `endpoint` alone: A for an IP, else CNAME."""
+    return gcp.dns.RecordSet(
+        resource_name,
+        managed_zone=managed_zone,
+        name=dns_name,
+        type="A" if endpoint.address_kind == "ip" else "CNAME",
+        ttl=ttl,
+        rrdatas=[_rrdata(endpoint)],
+        opts=opts,
+    )
+
+
 class CloudDnsGslb(pulumi.ComponentResource):
     """The deployment's hostname in Cloud DNS: one record set with a health-checked policy."""
 
@@ -253,17 +273,7 @@ class CloudDnsGslb(pulumi.ComponentResource):
         waits = [r for e in endpoints for r in e.depends_on]
 
         for endpoint in endpoints:
-            gcp.dns.RecordSet(
-                f"{name}-{endpoint.region.id}-address",
-                managed_zone=managed_zone.name,
-                name=record_name(regional_hostname(deployment, endpoint.region.id)),
-                type="A" if endpoint.address_kind == "ip" else "CNAME",
-                ttl=ttl,
-                rrdatas=[_rrdata(endpoint)],
-                opts=pulumi.ResourceOptions.merge(
-                    child, pulumi.ResourceOptions(depends_on=list(endpoint.depends_on))
-                ),
-            )
+            self._regional_record(name, deployment, endpoint, managed_zone.name, ttl, child)
 
         self.health_check: gcp.compute.HealthCheck | None = None
         record_opts = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=waits))
@@ -281,14 +291,8 @@ class CloudDnsGslb(pulumi.ComponentResource):
         else:
             # one region: nothing to fail over to, so nothing to check
             (only,) = endpoints
-            self.record = gcp.dns.RecordSet(
-                f"{name}-record",
-                managed_zone=managed_zone.name,
-                name=record_name(hostname),
-                type="A" if only.address_kind == "ip" else "CNAME",
-                ttl=ttl,
-                rrdatas=[_rrdata(only)],
-                opts=record_opts,
+            self.record = _direct_record(
+                f"{name}-record", record_name(hostname), only, managed_zone.name, ttl, record_opts
             )
 
         self.hostname = pulumi.Output.from_input(hostname)
@@ -299,6 +303,27 @@ class CloudDnsGslb(pulumi.ComponentResource):
                 "managedZone": self.zone_name,
                 "healthCheck": self.health_check.self_link if self.health_check else None,
             }
+        )
+
+    def _regional_record(
+        self,
+        name: str,
+        deployment: Deployment,
+        endpoint: RegionEndpoint,
+        managed_zone: pulumi.Input[str],
+        ttl: int,
+        child: pulumi.ResourceOptions,
+    ) -> gcp.dns.RecordSet:
+        """The region's own name, answered by its endpoint once the endpoint exists."""
+        return _direct_record(
+            f"{name}-{endpoint.region.id}-address",
+            record_name(regional_hostname(deployment, endpoint.region.id)),
+            endpoint,
+            managed_zone,
+            ttl,
+            pulumi.ResourceOptions.merge(
+                child, pulumi.ResourceOptions(depends_on=list(endpoint.depends_on))
+            ),
         )
 
     def _health_check(

@@ -241,6 +241,31 @@ def _answer(
     return {"type": record_type, "ttl": ttl, "records": [value]}
 
 
+def _alias_record(
+    name: str,
+    plan: RecordPlan,
+    zone_id: pulumi.Input[str],
+    record_type: str,
+    opts: pulumi.ResourceOptions,
+) -> aws.route53.Record:
+    """A policy record that answers with another record of the zone, healthy while it is."""
+    assert plan.alias_to is not None
+    return aws.route53.Record(
+        f"{name}-{plan.key}-record",
+        zone_id=zone_id,
+        name=plan.dns_name,
+        type=record_type,
+        set_identifier=plan.set_identifier,
+        aliases=[
+            aws.route53.RecordAliasArgs(
+                name=plan.alias_to, zone_id=zone_id, evaluate_target_health=True
+            )
+        ],
+        opts=opts,
+        **_policy_args(plan),
+    )
+
+
 class Route53Gslb(pulumi.ComponentResource):
     """The deployment's hostname in Route 53: health-checked records per routing policy."""
 
@@ -286,22 +311,8 @@ class Route53Gslb(pulumi.ComponentResource):
             answers[rid] = _answer(endpoint, record_type, ttl, deployment)
 
         for plan in plans:
-            policy = _policy_args(plan)
             if plan.alias_to is not None:
-                aws.route53.Record(
-                    f"{name}-{plan.key}-record",
-                    zone_id=zone.zone_id,
-                    name=plan.dns_name,
-                    type=record_type,
-                    set_identifier=plan.set_identifier,
-                    aliases=[
-                        aws.route53.RecordAliasArgs(
-                            name=plan.alias_to, zone_id=zone.zone_id, evaluate_target_health=True
-                        )
-                    ],
-                    opts=child,
-                    **policy,
-                )
+                _alias_record(name, plan, zone.zone_id, record_type, child)
                 continue
             assert plan.region_id is not None
             endpoint = endpoints[plan.region_id]
@@ -315,7 +326,7 @@ class Route53Gslb(pulumi.ComponentResource):
                     child, pulumi.ResourceOptions(depends_on=list(endpoint.depends_on))
                 ),
                 **answers[plan.region_id],
-                **policy,
+                **_policy_args(plan),
             )
 
         self.hostname = pulumi.Output.from_input(hostname)
