@@ -136,9 +136,25 @@ class AuroraPostgresqlRegion(pulumi.ComponentResource):
             ],
             opts=child,
         )
+        self.cluster = self._cluster(name, args, key, subnets, firewall)
+        self.instances = self._instances(name, args.writer, subnets, child)
+        self.vpc_cidr = cidr
+        self.register_outputs(
+            {"endpoint": self.cluster.endpoint, "readerEndpoint": self.cluster.reader_endpoint}
+        )
+
+    def _cluster(
+        self,
+        name: str,
+        args: AuroraRegionArgs,
+        key: aws.kms.Key,
+        subnets: aws.rds.SubnetGroup,
+        firewall: aws.ec2.SecurityGroup,
+    ) -> aws.rds.Cluster:
+        """The regional cluster: the primary holds the database and its credentials."""
         identifier = name
         primary = args.writer
-        self.cluster = aws.rds.Cluster(
+        return aws.rds.Cluster(
             f"{name}-cluster",
             cluster_identifier=identifier,
             engine=ENGINE,
@@ -162,16 +178,25 @@ class AuroraPostgresqlRegion(pulumi.ComponentResource):
             final_snapshot_identifier=f"{identifier}-final" if primary else None,
             opts=cluster_options(
                 self,
-                where.provider,
+                args.where.provider,
                 global_member=args.global_cluster is not None,
                 depends_on=list(args.after),
             ),
         )
+
+    def _instances(
+        self,
+        name: str,
+        primary: bool,
+        subnets: aws.rds.SubnetGroup,
+        child: pulumi.ResourceOptions,
+    ) -> list[aws.rds.ClusterInstance]:
+        """Two instances in the primary (a writer and a failover reader), one in a secondary."""
         count = 2 if primary else 1
-        self.instances = [
+        return [
             aws.rds.ClusterInstance(
                 f"{name}-{index}",
-                identifier=f"{identifier}-{index}",
+                identifier=f"{name}-{index}",
                 cluster_identifier=self.cluster.id,
                 instance_class=INSTANCE_CLASS,
                 engine=aws.rds.EngineType.AURORA_POSTGRESQL,
@@ -186,10 +211,6 @@ class AuroraPostgresqlRegion(pulumi.ComponentResource):
             )
             for index in range(count)
         ]
-        self.vpc_cidr = cidr
-        self.register_outputs(
-            {"endpoint": self.cluster.endpoint, "readerEndpoint": self.cluster.reader_endpoint}
-        )
 
 
 class AuroraPostgresql(MultiRegionStore):

@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -62,6 +62,10 @@ from regionkit.components.schema_job import SchemaJob, SchemaJobArgs, SecretKey
 from regionkit.components.settings import CnpgBackupTarget
 from regionkit.model import data_source_id, type_token
 from regionkit.spec.models import Cloud, Engine
+
+if TYPE_CHECKING:
+    import pulumi_aws as aws
+    import pulumi_gcp as gcp
 
 #: a "system" image: it carries barman-cloud, which in-tree backups need
 IMAGE = "ghcr.io/cloudnative-pg/postgresql:16.13-system-bookworm"
@@ -181,26 +185,7 @@ class Cnpg(MultiRegionStore):
         writer = placement.writer
         regions: dict[str, _Region] = {}
         for rid in placement.regions:
-            platform = args.platforms[rid]
-            scope = CnpgRegion(f"{name}-{rid}", rid, pulumi.ResourceOptions(parent=self))
-            namespace = k8s.core.v1.Namespace(
-                f"{name}-{rid}-namespace",
-                metadata=k8s.meta.v1.ObjectMetaArgs(
-                    name=self._namespace,
-                    labels={
-                        "app.kubernetes.io/managed-by": "regionkit",
-                        "pod-security.kubernetes.io/enforce": "baseline",
-                        "pod-security.kubernetes.io/warn": "restricted",
-                    },
-                ),
-                # deleting the namespace would delete the database with it
-                opts=pulumi.ResourceOptions(
-                    parent=scope, provider=platform.k8s_provider, retain_on_delete=True
-                ),
-            )
-            regions[rid] = _Region(
-                platform, scope, cluster_name(self.source_id, rid), _operator(platform), namespace
-            )
+            regions[rid] = self._region(name, rid, args.platforms[rid])
 
         primary = regions[writer]
         store = self._object_store(name, args, writer, regions)
@@ -266,6 +251,28 @@ class Cnpg(MultiRegionStore):
                 ready=(job,),
             )
         return connections
+
+    def _region(self, name: str, rid: str, platform: RegionPlatform) -> _Region:
+        """One region's scope, with the store's namespace on its cluster."""
+        scope = CnpgRegion(f"{name}-{rid}", rid, pulumi.ResourceOptions(parent=self))
+        namespace = k8s.core.v1.Namespace(
+            f"{name}-{rid}-namespace",
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=self._namespace,
+                labels={
+                    "app.kubernetes.io/managed-by": "regionkit",
+                    "pod-security.kubernetes.io/enforce": "baseline",
+                    "pod-security.kubernetes.io/warn": "restricted",
+                },
+            ),
+            # deleting the namespace would delete the database with it
+            opts=pulumi.ResourceOptions(
+                parent=scope, provider=platform.k8s_provider, retain_on_delete=True
+            ),
+        )
+        return _Region(
+            platform, scope, cluster_name(self.source_id, rid), _operator(platform), namespace
+        )
 
     def _egress(self, cluster: str) -> EgressRule:
         return EgressRule(
@@ -401,43 +408,7 @@ class Cnpg(MultiRegionStore):
         child = pulumi.ResourceOptions(
             parent=primary.scope, provider=primary.platform.cloud_provider
         )
-        bucket = aws.s3.Bucket(
-            f"{name}-{writer}-backups",
-            force_destroy=False,
-            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(retain_on_delete=True)),
-        )
-        aws.s3.BucketVersioning(
-            f"{name}-{writer}-backups",
-            bucket=bucket.id,
-            versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(
-                status="Enabled"
-            ),
-            opts=child,
-        )
-        aws.s3.BucketLifecycleConfiguration(
-            f"{name}-{writer}-backups",
-            bucket=bucket.id,
-            rules=[
-                aws.s3.BucketLifecycleConfigurationRuleArgs(
-                    id="expire-replaced-versions",
-                    status="Enabled",
-                    filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
-                    noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
-                        noncurrent_days=NONCURRENT_DAYS
-                    ),
-                )
-            ],
-            opts=child,
-        )
-        aws.s3.BucketPublicAccessBlock(
-            f"{name}-{writer}-backups",
-            bucket=bucket.id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            opts=child,
-        )
+        bucket = _aws_bucket(f"{name}-{writer}-backups", child)
         policy = bucket.arn.apply(_s3_policy)
         store = ObjectStore(pulumi.Output.concat("s3://", bucket.bucket, "/"))
         static: list[str] = []
@@ -502,23 +473,7 @@ class Cnpg(MultiRegionStore):
         child = pulumi.ResourceOptions(
             parent=primary.scope, provider=primary.platform.cloud_provider
         )
-        bucket = gcp.storage.Bucket(
-            f"{name}-{writer}-backups",
-            location=primary.platform.region.location.upper(),
-            uniform_bucket_level_access=True,
-            public_access_prevention="enforced",
-            versioning=gcp.storage.BucketVersioningArgs(enabled=True),
-            lifecycle_rules=[
-                gcp.storage.BucketLifecycleRuleArgs(
-                    action=gcp.storage.BucketLifecycleRuleActionArgs(type="Delete"),
-                    condition=gcp.storage.BucketLifecycleRuleConditionArgs(
-                        days_since_noncurrent_time=NONCURRENT_DAYS, with_state="ARCHIVED"
-                    ),
-                )
-            ],
-            force_destroy=False,
-            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(retain_on_delete=True)),
-        )
+        bucket = _gcp_bucket(f"{name}-{writer}-backups", primary.platform.region.location, child)
         account = gcp.serviceaccount.Account(
             f"{name}-{writer}-backups",
             account_id=service_account_id(f"{name}-{writer}-cnpg"),
@@ -585,6 +540,73 @@ class Cnpg(MultiRegionStore):
                 }
                 store.resources.append(secret)
         return store
+
+
+def _aws_bucket(name: str, child: pulumi.ResourceOptions) -> aws.s3.Bucket:
+    """The backups' S3 bucket: versioned, replaced versions expire, never public."""
+    import pulumi_aws as aws
+
+    bucket = aws.s3.Bucket(
+        name,
+        force_destroy=False,
+        opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(retain_on_delete=True)),
+    )
+    aws.s3.BucketVersioning(
+        name,
+        bucket=bucket.id,
+        versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(
+            status="Enabled"
+        ),
+        opts=child,
+    )
+    aws.s3.BucketLifecycleConfiguration(
+        name,
+        bucket=bucket.id,
+        rules=[
+            aws.s3.BucketLifecycleConfigurationRuleArgs(
+                id="expire-replaced-versions",
+                status="Enabled",
+                filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
+                noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
+                    noncurrent_days=NONCURRENT_DAYS
+                ),
+            )
+        ],
+        opts=child,
+    )
+    aws.s3.BucketPublicAccessBlock(
+        name,
+        bucket=bucket.id,
+        block_public_acls=True,
+        block_public_policy=True,
+        ignore_public_acls=True,
+        restrict_public_buckets=True,
+        opts=child,
+    )
+    return bucket
+
+
+def _gcp_bucket(name: str, location: str, child: pulumi.ResourceOptions) -> gcp.storage.Bucket:
+    """The backups' GCS bucket: versioned, replaced versions expire, never public."""
+    import pulumi_gcp as gcp
+
+    return gcp.storage.Bucket(
+        name,
+        location=location.upper(),
+        uniform_bucket_level_access=True,
+        public_access_prevention="enforced",
+        versioning=gcp.storage.BucketVersioningArgs(enabled=True),
+        lifecycle_rules=[
+            gcp.storage.BucketLifecycleRuleArgs(
+                action=gcp.storage.BucketLifecycleRuleActionArgs(type="Delete"),
+                condition=gcp.storage.BucketLifecycleRuleConditionArgs(
+                    days_since_noncurrent_time=NONCURRENT_DAYS, with_state="ARCHIVED"
+                ),
+            )
+        ],
+        force_destroy=False,
+        opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(retain_on_delete=True)),
+    )
 
 
 def _s3_keys(cluster: str, *, with_region: bool) -> dict[str, Any]:

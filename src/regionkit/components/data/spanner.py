@@ -158,6 +158,25 @@ class Spanner(MultiRegionStore):
             enable_drop_protection=True,
             opts=protected,
         )
+        namespace, service_account = workload_service_account(args.deployment)
+        workload = workload_identity_member(
+            _workload_pool(platform, project), namespace, service_account
+        )
+        account = self._node_account(prefix, identifier, instance, database, workload, child)
+        self.instances[writer] = instance
+        connection = self._connection(project, instance, database, account)
+        return dict.fromkeys(placement.regions, connection)
+
+    def _node_account(
+        self,
+        prefix: str,
+        identifier: str,
+        instance: gcp.spanner.Instance,
+        database: gcp.spanner.Database,
+        workload: pulumi.Output[str],
+        child: pulumi.ResourceOptions,
+    ) -> gcp.serviceaccount.Account:
+        """The nodes' Google service account: a database user that the `workload` may act as."""
         account = gcp.serviceaccount.Account(
             f"{prefix}-nodes",
             account_id=service_account_id(f"{prefix}-spanner"),
@@ -172,17 +191,22 @@ class Spanner(MultiRegionStore):
             member=pulumi.Output.concat("serviceAccount:", account.email),
             opts=child,
         )
-        namespace, service_account = workload_service_account(args.deployment)
         gcp.serviceaccount.IAMMember(
             f"{prefix}-workload-identity",
             service_account_id=account.name,
             role="roles/iam.workloadIdentityUser",
-            member=workload_identity_member(
-                _workload_pool(platform, project), namespace, service_account
-            ),
+            member=workload,
             opts=child,
         )
-        self.instances[writer] = instance
+        return account
+
+    def _connection(
+        self,
+        project: pulumi.Output[str],
+        instance: gcp.spanner.Instance,
+        database: gcp.spanner.Database,
+        account: gcp.serviceaccount.Account,
+    ) -> DataConnection:
         url = pulumi.Output.concat(
             "jdbc:cloudspanner:/projects/",
             project,
@@ -191,7 +215,7 @@ class Spanner(MultiRegionStore):
             "/databases/",
             database.name,
         )
-        connection = DataConnection(
+        return DataConnection(
             engine=Engine.SPANNER,
             data_classes=self.group.data_classes,
             data_source_id=self.source_id,
@@ -206,7 +230,6 @@ class Spanner(MultiRegionStore):
             egress=EGRESS,
             identity=WorkloadIdentity(account.email),
         )
-        return dict.fromkeys(placement.regions, connection)
 
 
 def _project(
