@@ -155,7 +155,7 @@ class IdentityServer(pulumi.ComponentResource):
         # Everything that can be wrong with the input fails here, before anything registers.
         ns_name = namespace_name(deployment)
         files, contents = startup_files(args)
-        sa_annotations = service_account_annotations(args.data)
+        service_account_annotations(args.data)  # a clash of identities raises before registering
 
         super().__init__(self.TOKEN, name, {"region": region.id}, opts)
         # Children are `<name>-<region>-<role>`; a caller that already put the region into
@@ -175,28 +175,15 @@ class IdentityServer(pulumi.ComponentResource):
         network = NetworkPolicies(
             name, NetworkPoliciesArgs(placement, policy_inputs(args, ns_name)), children
         )
-        image = deployment.identity_server.image
         cluster = ClusterConfig(
-            name, ClusterConfigArgs(placement, image, wait_for=network.resources), children
-        )
-        workload = Workload(
             name,
-            WorkloadArgs(
-                placement=placement,
-                image=image,
-                runtime=deployment.identity_server.runtime,
-                base_url=base_url(deployment),
-                issuer=deployment.issuer,
-                files=files,
-                contents=contents,
-                connections=args.data,
-                secret_hash=keys.values_hash,
-                service_account_annotations=sa_annotations,
-                service_monitor=args.service_monitor,
-                wait_for=(keys.secret, cluster.job, *network.resources, *stores_ready(args.data)),
+            ClusterConfigArgs(
+                placement, deployment.identity_server.image, wait_for=network.resources
             ),
             children,
         )
+        wait_for = (keys.secret, cluster.job, *network.resources, *stores_ready(args.data))
+        workload = _workload(name, args, placement, (files, contents), keys, wait_for, children)
         # the load balancer's policies (GKE: its health check) before the Gateway makes it
         policies = backend_policies(name, platform, namespace, pods.RUNTIME_NAME, children)
         gateway = RuntimeGateway(
@@ -306,4 +293,36 @@ def policy_inputs(args: IdentityServerArgs, ns_name: str) -> PolicyInputs:
         metrics=args.metrics_peer,
         data_egress=tuple(rule for c in args.data for rule in c.egress),
         extra_egress=args.extra_egress,
+    )
+
+
+def _workload(
+    name: str,
+    args: IdentityServerArgs,
+    placement: pods.Placement,
+    startup: tuple[tuple[pods.ConfigFile, ...], dict[str, str]],
+    keys: RegionKeys,
+    wait_for: tuple[pulumi.Resource, ...],
+    opts: pulumi.ResourceOptions,
+) -> Workload:
+    """The admin and runtime nodes of one region, started after everything they read."""
+    deployment = args.deployment
+    files, contents = startup
+    return Workload(
+        name,
+        WorkloadArgs(
+            placement=placement,
+            image=deployment.identity_server.image,
+            runtime=deployment.identity_server.runtime,
+            base_url=base_url(deployment),
+            issuer=deployment.issuer,
+            files=files,
+            contents=contents,
+            connections=args.data,
+            secret_hash=keys.values_hash,
+            service_account_annotations=service_account_annotations(args.data),
+            service_monitor=args.service_monitor,
+            wait_for=wait_for,
+        ),
+        opts,
     )
