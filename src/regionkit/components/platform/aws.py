@@ -231,14 +231,7 @@ class EksPlatform(pulumi.ComponentResource):
         prefix = name if name.endswith(f"-{region.id}") else f"{name}-{region.id}"
         self._prefix = prefix
         self._partition = partition(region.location)
-        self.provider = aws.Provider(
-            prefix,
-            region=region.location,
-            default_tags=aws.ProviderDefaultTagsArgs(
-                tags={"regionkit:deployment": deployment.name, "regionkit:region": region.id}
-            ),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
+        self.provider = self._aws_provider(deployment, region)
         self._child = pulumi.ResourceOptions(parent=self, provider=self.provider)
         cidr = vpc_cidr(deployment, region)
         cluster_name = prefix
@@ -250,15 +243,7 @@ class EksPlatform(pulumi.ComponentResource):
         node_group = self._node_group(deployment, region, cluster, private_subnets, cni)
         oidc_url = self._irsa(deployment, cluster)
 
-        ca_data = cluster.certificate_authority.apply(lambda ca: ca.data)
-        config = pulumi.Output.all(cluster.name, cluster.endpoint, ca_data).apply(
-            lambda a: kubeconfig(a[0], a[1], a[2], region.location)
-        )
-        self.k8s_provider = k8s.Provider(
-            prefix,
-            kubeconfig=config,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[node_group]),
-        )
+        self.k8s_provider = self._kubernetes_provider(region, cluster, node_group)
         self.cluster = cluster
         self.addons = install_addons(prefix, args, self.k8s_provider, (node_group,), self)
         self.eks_addons = aws_addons.install(
@@ -302,6 +287,31 @@ class EksPlatform(pulumi.ComponentResource):
                 "vpcId": vpc.id,
                 "oidcProviderArn": self.oidc_provider.arn,
             }
+        )
+
+    def _aws_provider(self, deployment: Deployment, region: RegionSpec) -> aws.Provider:
+        """The region's AWS provider, tagging everything with the deployment and region."""
+        return aws.Provider(
+            self._prefix,
+            region=region.location,
+            default_tags=aws.ProviderDefaultTagsArgs(
+                tags={"regionkit:deployment": deployment.name, "regionkit:region": region.id}
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def _kubernetes_provider(
+        self, region: RegionSpec, cluster: aws.eks.Cluster, node_group: aws.eks.NodeGroup
+    ) -> k8s.Provider:
+        """The cluster's Kubernetes provider, usable once the nodes are up."""
+        ca_data = cluster.certificate_authority.apply(lambda ca: ca.data)
+        config = pulumi.Output.all(cluster.name, cluster.endpoint, ca_data).apply(
+            lambda a: kubeconfig(a[0], a[1], a[2], region.location)
+        )
+        return k8s.Provider(
+            self._prefix,
+            kubeconfig=config,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[node_group]),
         )
 
     def _irsa(self, deployment: Deployment, cluster: aws.eks.Cluster) -> pulumi.Output[str]:
@@ -366,18 +376,7 @@ class EksPlatform(pulumi.ComponentResource):
         self, region: RegionSpec, cidr: str, cluster_name: str
     ) -> tuple[aws.ec2.Vpc, list[aws.ec2.Subnet], list[aws.ec2.Subnet]]:
         p, child = self._prefix, self._child
-        # the account's own zone names (us-east-1a is not the same zone in every account, and
-        # some regions offer only two zones to new accounts); Local Zones excluded
-        zones = aws.get_availability_zones_output(
-            region=region.location,
-            state="available",
-            filters=[
-                aws.GetAvailabilityZonesFilterArgs(
-                    name="opt-in-status", values=["opt-in-not-required"]
-                )
-            ],
-            opts=pulumi.InvokeOutputOptions(parent=self, provider=self.provider),
-        )
+        zones = self._zone_names(region)
         vpc = aws.ec2.Vpc(
             f"{p}-vpc",
             cidr_block=cidr,
@@ -399,64 +398,114 @@ class EksPlatform(pulumi.ComponentResource):
         private: list[aws.ec2.Subnet] = []
         public: list[aws.ec2.Subnet] = []
         for index in range(ZONES):
-            zone = zones.names.apply(functools.partial(_zone_of, index=index))
+            zone = zones.apply(functools.partial(_zone_of, index=index))
             letter = "abc"[index]
-            public_subnet = aws.ec2.Subnet(
-                f"{p}-public-{letter}",
-                vpc_id=vpc.id,
-                cidr_block=public_cidrs[index],
-                availability_zone=zone,
-                map_public_ip_on_launch=False,
-                tags={"Name": f"{p}-public-{letter}", "kubernetes.io/role/elb": "1", **owned},
-                opts=child,
+            public_subnet = self._public_subnet(
+                letter, vpc, zone, public_cidrs[index], owned, public_table
             )
-            aws.ec2.RouteTableAssociation(
-                f"{p}-public-{letter}",
-                subnet_id=public_subnet.id,
-                route_table_id=public_table.id,
-                opts=child,
-            )
-            # one NAT gateway per zone: losing a zone must not cut the other zones' egress
-            eip = aws.ec2.Eip(
-                f"{p}-nat-{letter}", domain="vpc", tags={"Name": f"{p}-nat-{letter}"}, opts=child
-            )
-            nat = aws.ec2.NatGateway(
-                f"{p}-nat-{letter}",
-                allocation_id=eip.id,
-                subnet_id=public_subnet.id,
-                tags={"Name": f"{p}-nat-{letter}"},
-                opts=pulumi.ResourceOptions.merge(
-                    child, pulumi.ResourceOptions(depends_on=[gateway])
-                ),
-            )
-            private_subnet = aws.ec2.Subnet(
-                f"{p}-private-{letter}",
-                vpc_id=vpc.id,
-                cidr_block=private_cidrs[index],
-                availability_zone=zone,
-                tags={
-                    "Name": f"{p}-private-{letter}",
-                    "kubernetes.io/role/internal-elb": "1",
-                    **owned,
-                },
-                opts=child,
-            )
-            private_table = aws.ec2.RouteTable(
-                f"{p}-private-{letter}",
-                vpc_id=vpc.id,
-                routes=[aws.ec2.RouteTableRouteArgs(cidr_block="0.0.0.0/0", nat_gateway_id=nat.id)],
-                tags={"Name": f"{p}-private-{letter}"},
-                opts=child,
-            )
-            aws.ec2.RouteTableAssociation(
-                f"{p}-private-{letter}",
-                subnet_id=private_subnet.id,
-                route_table_id=private_table.id,
-                opts=child,
+            nat = self._nat_gateway(letter, public_subnet, gateway)
+            private_subnet = self._private_subnet(
+                letter, vpc, zone, private_cidrs[index], owned, nat
             )
             public.append(public_subnet)
             private.append(private_subnet)
         return vpc, private, public
+
+    def _zone_names(self, region: RegionSpec) -> pulumi.Output[list[str]]:
+        # the account's own zone names (us-east-1a is not the same zone in every account, and
+        # some regions offer only two zones to new accounts); Local Zones excluded
+        return aws.get_availability_zones_output(
+            region=region.location,
+            state="available",
+            filters=[
+                aws.GetAvailabilityZonesFilterArgs(
+                    name="opt-in-status", values=["opt-in-not-required"]
+                )
+            ],
+            opts=pulumi.InvokeOutputOptions(parent=self, provider=self.provider),
+        ).names
+
+    def _public_subnet(
+        self,
+        letter: str,
+        vpc: aws.ec2.Vpc,
+        zone: pulumi.Input[str],
+        cidr: str,
+        owned: dict[str, str],
+        route_table: aws.ec2.RouteTable,
+    ) -> aws.ec2.Subnet:
+        """A zone's public subnet (load balancers, NAT), routed through the internet gateway."""
+        p, child = self._prefix, self._child
+        subnet = aws.ec2.Subnet(
+            f"{p}-public-{letter}",
+            vpc_id=vpc.id,
+            cidr_block=cidr,
+            availability_zone=zone,
+            map_public_ip_on_launch=False,
+            tags={"Name": f"{p}-public-{letter}", "kubernetes.io/role/elb": "1", **owned},
+            opts=child,
+        )
+        aws.ec2.RouteTableAssociation(
+            f"{p}-public-{letter}",
+            subnet_id=subnet.id,
+            route_table_id=route_table.id,
+            opts=child,
+        )
+        return subnet
+
+    def _nat_gateway(
+        self, letter: str, public_subnet: aws.ec2.Subnet, gateway: aws.ec2.InternetGateway
+    ) -> aws.ec2.NatGateway:
+        # one NAT gateway per zone: losing a zone must not cut the other zones' egress
+        p, child = self._prefix, self._child
+        eip = aws.ec2.Eip(
+            f"{p}-nat-{letter}", domain="vpc", tags={"Name": f"{p}-nat-{letter}"}, opts=child
+        )
+        return aws.ec2.NatGateway(
+            f"{p}-nat-{letter}",
+            allocation_id=eip.id,
+            subnet_id=public_subnet.id,
+            tags={"Name": f"{p}-nat-{letter}"},
+            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[gateway])),
+        )
+
+    def _private_subnet(
+        self,
+        letter: str,
+        vpc: aws.ec2.Vpc,
+        zone: pulumi.Input[str],
+        cidr: str,
+        owned: dict[str, str],
+        nat: aws.ec2.NatGateway,
+    ) -> aws.ec2.Subnet:
+        """A zone's private subnet (nodes, databases), with egress through the zone's NAT."""
+        p, child = self._prefix, self._child
+        subnet = aws.ec2.Subnet(
+            f"{p}-private-{letter}",
+            vpc_id=vpc.id,
+            cidr_block=cidr,
+            availability_zone=zone,
+            tags={
+                "Name": f"{p}-private-{letter}",
+                "kubernetes.io/role/internal-elb": "1",
+                **owned,
+            },
+            opts=child,
+        )
+        route_table = aws.ec2.RouteTable(
+            f"{p}-private-{letter}",
+            vpc_id=vpc.id,
+            routes=[aws.ec2.RouteTableRouteArgs(cidr_block="0.0.0.0/0", nat_gateway_id=nat.id)],
+            tags={"Name": f"{p}-private-{letter}"},
+            opts=child,
+        )
+        aws.ec2.RouteTableAssociation(
+            f"{p}-private-{letter}",
+            subnet_id=subnet.id,
+            route_table_id=route_table.id,
+            opts=child,
+        )
+        return subnet
 
     # --- cluster ---------------------------------------------------------------------------
 
