@@ -14,19 +14,6 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parent.parent / "src" / "regionkit"
 MAX_LINES = 80
 
-#: Files whose long functions are being split in other work at the time of writing (issue 9:
-#: the data stores, GSLB and platforms, and the topologies' base). Each entry says why; remove
-#: an entry once its file has no function over MAX_LINES.
-PENDING: dict[str, str] = {
-    "regionkit/components/data/aurora_postgresql.py": "data stores: issue 9, item 4",
-    "regionkit/components/data/cnpg.py": "data stores: issue 9, item 4",
-    "regionkit/components/data/spanner.py": "data stores: issue 9, item 4",
-    "regionkit/components/gslb/cloud_dns.py": "GSLB: issue 9, items 3 and 4",
-    "regionkit/components/gslb/route53.py": "GSLB: issue 9, items 3 and 4",
-    "regionkit/components/platform/aws.py": "platforms: issue 9, item 3",
-    "regionkit/topologies/base.py": "topologies: issue 9, items 1 and 4",
-}
-
 
 def long_functions(source: str, max_lines: int = MAX_LINES) -> list[tuple[str, int, int]]:
     """(qualified name, first line, length) of every function longer than `max_lines`."""
@@ -52,15 +39,9 @@ def test_no_function_in_src_is_over_80_lines() -> None:
     offenders = [
         f"{path.relative_to(SRC.parent)}:{line} {name} is {length} lines"
         for path in sorted(SRC.rglob("*.py"))
-        if str(path.relative_to(SRC.parent)) not in PENDING
         for name, line, length in long_functions(path.read_text())
     ]
     assert not offenders, f"functions over {MAX_LINES} lines:\n" + "\n".join(offenders)
-
-
-def test_pending_entries_name_files_that_exist() -> None:
-    missing = [name for name in PENDING if not (SRC.parent / name).is_file()]
-    assert not missing, f"PENDING names files that do not exist: {missing}"
 
 
 def test_length_runs_from_def_to_last_line_nested_functions_included() -> None:
