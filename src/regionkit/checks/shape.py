@@ -100,7 +100,7 @@ def _sub_clusters(spec: StackSpec) -> list[Finding]:
         else:
             hostnames[hostname] = str(deployment.sub_cluster)
     if spec.consistency is not None and not any(
-        s.topology == Topology.GLOBAL_CLUSTER for s in subs
+        Topology(s.topology) is Topology.GLOBAL_CLUSTER for s in subs
     ):
         out.append(
             warning(

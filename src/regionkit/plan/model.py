@@ -13,7 +13,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from regionkit.errors import InvalidInput
 
@@ -252,6 +252,14 @@ def redact_sensitive(value: Any) -> Any:
     if isinstance(value, list):
         return [redact_sensitive(item) for item in value]
     return value
+
+
+@overload
+def normalize(value: Mapping[Any, Any]) -> dict[str, Any]: ...
+
+
+@overload
+def normalize(value: Any) -> Any: ...
 
 
 def normalize(value: Any) -> Any:

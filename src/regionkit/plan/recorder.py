@@ -6,10 +6,11 @@ whether it is custom, and which of its inputs are secrets (they are recorded as 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import pulumi
 from pulumi.runtime import mocks as pulumi_mocks
@@ -17,12 +18,16 @@ from pulumi.runtime import resource as pulumi_resource
 from pulumi.runtime import rpc, settings
 from pulumi.runtime.proto import resource_pb2, source_pb2
 from pulumi.runtime.stack import run_pulumi_func
-from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
+from pulumi.runtime.sync_await import _ensure_event_loop as _untyped_ensure_event_loop
+from pulumi.runtime.sync_await import _sync_await
 
 from regionkit.plan import mock_outputs, mocks_aws, mocks_gcp, mocks_k8s
 
 # the modules above register the mock outputs of their clouds' resource types on import
 _MOCK_MODULES = (mocks_aws, mocks_gcp, mocks_k8s)
+
+# the SDK leaves this private helper unannotated; it returns the thread's (possibly new) loop
+_ensure_event_loop = cast(Callable[[], asyncio.AbstractEventLoop], _untyped_ensure_event_loop)
 
 SECRET = "[secret]"
 

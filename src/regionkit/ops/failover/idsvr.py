@@ -37,7 +37,8 @@ def env_value(deployment: dict[str, Any], name: str) -> str | None:
         if container["name"] == CONTAINER:
             for var in container.get("env") or []:
                 if var["name"] == name:
-                    return var.get("value")
+                    value: str | None = var.get("value")
+                    return value
     return None
 
 

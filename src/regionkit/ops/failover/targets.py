@@ -9,9 +9,26 @@ commands need no Pulumi state to find what to promote.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from regionkit.spec.models import Deployment, Engine, RegionSpec, Scope
+
+
+class StoreGroupLike(Protocol):
+    """What a failover reads of the model's StoreGroup (ops sits beside the model, so it does not
+    import it; the frozen dataclass satisfies this structurally)."""
+
+    @property
+    def engine(self) -> Engine: ...
+
+    @property
+    def scope(self) -> Scope: ...
+
+    @property
+    def data_source_id(self) -> str: ...
+
+    @property
+    def env_prefix(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -20,7 +37,7 @@ class StoreTarget:
 
     deployment: Deployment
     #: the model's StoreGroup (ops sits beside the model, so it is passed in, not imported)
-    group: Any
+    group: StoreGroupLike
     index: int
     regions: tuple[str, ...]
     #: the writer region of the stack file
