@@ -219,11 +219,17 @@ def plan(
 
     def run() -> None:
         from regionkit.plan import render
+        from regionkit.plan.progress import PlanProgress
         from regionkit.plan.runner import plan_stack
 
         loaded = _load(stack)
         _stderr().print(f"planning {loaded.path} offline ...", markup=False)
-        document = plan_stack(loaded)
+        with PlanProgress(
+            _stderr(),
+            prefix=loaded.spec.name,
+            region_ids=[region.id for _, region in loaded.spec.all_regions()],
+        ) as progress:
+            document = plan_stack(loaded, on_register=progress.registered)
         if out is not None:
             from regionkit.failover import runbook_markdown
 

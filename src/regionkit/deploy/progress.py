@@ -23,6 +23,8 @@ from enum import StrEnum
 
 from pulumi.automation import events
 
+from regionkit.model.names import region_in_name
+
 STACK_TYPE = "pulumi:pulumi:Stack"
 
 # A replacement arrives as up to three steps on one URN; they are one logical change.
@@ -103,22 +105,6 @@ def urn_name(urn: str) -> str:
 def urn_type(urn: str) -> str:
     parts = urn.split("::", 3)
     return parts[2].rsplit("$", 1)[-1] if len(parts) == 4 else ""
-
-
-def region_in_name(name: str, prefix: str, region_ids: list[str]) -> str | None:
-    """The region id that appears as whole words in `name` after `<prefix>-`, if any.
-
-    The earliest match wins; at one position the longest id wins (`eu-west` over `eu`).
-    """
-    rest = name[len(prefix) + 1 :] if prefix and name.startswith(prefix + "-") else name
-    words = rest.split("-")
-    candidates = sorted(region_ids, key=lambda r: -len(r.split("-")))
-    for start in range(len(words)):
-        for region in candidates:
-            size = len(region.split("-"))
-            if "-".join(words[start : start + size]) == region:
-                return region
-    return None
 
 
 def refresh_outcome(meta: events.StepEventMetadata) -> tuple[str, tuple[str, ...]]:

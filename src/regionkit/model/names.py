@@ -70,3 +70,19 @@ def served_hostnames(deployment: Deployment, region_id: str) -> tuple[ServedHost
     if deployment.sub_cluster is not None and global_hostname is not None:
         names.append(ServedHostname("global", global_hostname))
     return tuple(names)
+
+
+def region_in_name(name: str, prefix: str, region_ids: list[str]) -> str | None:
+    """The region id that appears as whole words in `name` after `<prefix>-`, if any.
+
+    The earliest match wins; at one position the longest id wins (`eu-west` over `eu`).
+    """
+    rest = name[len(prefix) + 1 :] if prefix and name.startswith(prefix + "-") else name
+    words = rest.split("-")
+    candidates = sorted(region_ids, key=lambda r: -len(r.split("-")))
+    for start in range(len(words)):
+        for region in candidates:
+            size = len(region.split("-"))
+            if "-".join(words[start : start + size]) == region:
+                return region
+    return None

@@ -67,9 +67,14 @@ class PlanMocks(pulumi_mocks.Mocks):
 
 
 class RecordingMonitor(pulumi_mocks.MockMonitor):
-    def __init__(self, mocks: pulumi_mocks.Mocks):
+    def __init__(
+        self,
+        mocks: pulumi_mocks.Mocks,
+        on_register: Callable[[Registration], None] | None = None,
+    ):
         super().__init__(mocks)
         self.registrations: list[Registration] = []
+        self._on_register = on_register
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         urn = self.make_urn(request.parent, request.type, request.name)
@@ -91,6 +96,8 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 dependencies=tuple(sorted(set(request.dependencies))),
             )
         )
+        if self._on_register is not None:
+            self._on_register(self.registrations[-1])
         resource_args = pulumi_mocks.MockResourceArgs(
             typ=request.type,
             name=request.name,
@@ -134,28 +141,30 @@ def record(
     project: str,
     stack: str,
     mocks: pulumi_mocks.Mocks | None = None,
+    on_register: Callable[[Registration], None] | None = None,
 ) -> list[Registration]:
     """Run `program` under the mock monitor and return every resource it registered.
 
-    Exceptions raised by the program (or inside its outputs) propagate unchanged.
+    `on_register` hears of each registration as it happens (a progress display). Exceptions
+    raised by the program (or inside its outputs) propagate unchanged.
     """
     # Pulumi walks the whole Python stack of every resource to record where it was declared;
     # nothing shows the source positions of a mock run, and the walk was a fifth of a plan.
     capture_stack_trace = pulumi_resource._get_stack_trace
     pulumi_resource._get_stack_trace = _no_stack_trace
     try:
-        return _record(program, project=project, stack=stack, mocks=mocks or PlanMocks())
+        monitor = RecordingMonitor(mocks or PlanMocks(), on_register)
+        return _record(program, project=project, stack=stack, monitor=monitor)
     finally:
         pulumi_resource._get_stack_trace = capture_stack_trace
 
 
 def _record(
-    program: Callable[[], Any], *, project: str, stack: str, mocks: pulumi_mocks.Mocks
+    program: Callable[[], Any], *, project: str, stack: str, monitor: RecordingMonitor
 ) -> list[Registration]:
-    monitor = RecordingMonitor(mocks)
     settings.set_root_resource(None)  # type: ignore[arg-type]
     pulumi_mocks.set_mocks(
-        mocks,
+        monitor.mocks,
         project=project,
         stack=stack,
         preview=False,

@@ -18,11 +18,16 @@ if TYPE_CHECKING:
 TOPOLOGY_TOKEN_PREFIX = type_token("topology", "")
 
 
-def plan_stack(loaded: LoadedStack, *, program: Callable[[], Any] | None = None) -> dict[str, Any]:
+def plan_stack(
+    loaded: LoadedStack,
+    *,
+    program: Callable[[], Any] | None = None,
+    on_register: Callable[[Registration], None] | None = None,
+) -> dict[str, Any]:
     """The plan of `loaded`; StackInvalid (and nothing registered) when a check fails.
 
     `program` defaults to the stack's own program; pass another to plan a custom one against
-    the same stack file.
+    the same stack file. `on_register` hears of each resource as the program registers it.
     """
     # Imported here: the checks and the program pull in every component and provider SDK,
     # which commands that never plan (`regionkit --help`) should not pay for.
@@ -35,7 +40,10 @@ def plan_stack(loaded: LoadedStack, *, program: Callable[[], Any] | None = None)
     if has_errors(findings):
         raise StackInvalid(findings)
     registrations = record(
-        program or _stack_program(loaded), project=loaded.spec.name, stack=loaded.environment
+        program or _stack_program(loaded),
+        project=loaded.spec.name,
+        stack=loaded.environment,
+        on_register=on_register,
     )
     return build_plan(
         stack=loaded.environment,
