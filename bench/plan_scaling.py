@@ -45,6 +45,7 @@ import pulumi
 from pulumi import _types
 from pulumi.runtime import rpc
 
+from regionkit.catalog import curity_dynamodb
 from regionkit.catalog.regions import regions_of
 from regionkit.plan.recorder import SECRET, Registration, record
 from regionkit.plan.runner import plan_stack
@@ -66,7 +67,10 @@ _COMMON: dict[str, Any] = {
 
 
 def _aws_regions(n: int) -> list[dict[str, str]]:
-    known = [r for r in regions_of("aws") if r.partition is None]
+    # the commercial regions Curity's DynamoDB plugin can reach (checks refuse the others)
+    known = [
+        r for r in regions_of("aws") if r.partition is None and r.name in curity_dynamodb.REGIONS
+    ]
     if n > len(known):
         raise ValueError(f"only {len(known)} AWS regions are known, {n} asked for")
     return [

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
+import json
+import pickle
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -163,3 +165,39 @@ def test_differences_name_what_a_replay_got_wrong(
     assert bench.registration_differences([cluster], [protected], ignore=("protect",)) == []
     assert bench.registration_differences([cluster], []) == [f"missing {cluster.urn}"]
     assert bench.registration_differences([], [cluster]) == [f"extra {cluster.urn}"]
+
+
+WHOLE_PROCESS = BENCH.with_name("whole_process.py")
+
+
+@pytest.fixture(scope="module")
+def whole_process() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("whole_process", WHOLE_PROCESS)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_floor_process_registers_what_the_plan_registers(
+    whole_process: ModuleType, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stack = Path(__file__).resolve().parents[1] / "stacks" / "dev.yaml"
+    loaded, registrations = whole_process.registrations_of(stack)
+    prepared = tmp_path / "dev.pickle"
+    with prepared.open("wb") as handle:
+        pickle.dump(([], registrations, loaded.spec.name, loaded.environment), handle)
+    whole_process.floor(prepared)
+    out = capsys.readouterr()
+    replayed = [entry["urn"] for entry in json.loads(out.out)]
+    assert len(registrations) > 40
+    assert sorted(replayed) == sorted(reg.urn for reg in registrations)
+    assert "MODULES pulumi_aws" in out.err or "MODULES pulumi_kubernetes" in out.err
+
+
+def test_the_floor_imports_the_sdk_package_of_each_type(whole_process: ModuleType) -> None:
+    assert whole_process._package("aws:ec2/vpc:Vpc") == "aws"
+    assert whole_process._package("pulumi:providers:kubernetes") == "kubernetes"
+    assert whole_process._package("regionkit:topology:GlobalCluster") is None
+    assert whole_process._package("pulumi:pulumi:Stack") is None
