@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from regionkit import cli
 from regionkit.cli import app
 from tests.conftest import ROOT, example_stacks
 
@@ -134,10 +135,16 @@ def test_schema_errors_in_json_mode_are_one_document(tmp_path: Path) -> None:
 
 def test_plan_refuses_an_invalid_stack_and_plans_nothing(tmp_path: Path) -> None:
     path = write_variant(tmp_path, "idsvr:11.2", "idsvr:latest")
-    code, out, err = invoke("plan", str(path), "--format", "json")
+    code, out, err = invoke("plan", str(path))
     assert code == 2
     assert out == ""
     assert "nothing was planned or deployed" in err
+    for flags in (["--format", "json"], ["--json"]):  # the findings, as validate --json has them
+        code, out, _ = invoke("plan", str(path), *flags)
+        document = json.loads(out)
+        assert code == 2 and "resources" not in document
+        assert document["valid"] is False and document["file"] == str(path)
+        assert "security.image-unpinned" in [f["rule"] for f in document["findings"]]
 
 
 def test_schema_prints_one_json_document() -> None:
@@ -192,9 +199,10 @@ def test_cancel_asks_before_it_cancels(monkeypatch: pytest.MonkeyPatch) -> None:
         return "not confirmed: nothing was cancelled"
 
     monkeypatch.setattr(deploy, "cancel_stack", cancel_stack, raising=False)
-    code, _, err = invoke("cancel", str(DEV))
-    assert code == 0 and seen == {"stack": "dev", "answer": False}  # no input: declined
-    assert "nothing was cancelled" in err
+    monkeypatch.setattr(cli, "_interactive", lambda: True)
+    result = runner.invoke(app, ["cancel", str(DEV)], input="n\n")
+    assert result.exit_code == 0 and seen == {"stack": "dev", "answer": False}
+    assert "nothing was cancelled" in result.stderr
     invoke("cancel", str(DEV), "--yes")
     assert seen["answer"] is True
 

@@ -418,3 +418,53 @@ def test_a_refresh_without_drift_says_so():
     console = Console(record=True, width=200, force_terminal=False, color_system=None)
     show_result(console, progress, OperationResult("refresh", "dev", "acme-id", "file:///s"))
     assert "drift: none; every resource matches the state" in console.export_text()
+
+
+def update_meta(
+    diffs: list[str] | None, detailed: dict[str, events.PropertyDiff] | None
+) -> events.StepEventMetadata:
+    state = events.StepEventStateMetadata(
+        type=DEPLOYMENT, urn=RUNTIME_URN, id="x", parent=HOME_URN, provider=""
+    )
+    return events.StepEventMetadata(
+        op=events.OpType.UPDATE,
+        urn=RUNTIME_URN,
+        type=DEPLOYMENT,
+        provider="",
+        old=state,
+        new=state,
+        diffs=diffs,
+        detailed_diff=detailed,
+    )
+
+
+def test_diff_shows_the_changed_keys_of_each_update_never_values():
+    update = events.PropertyDiff(diff_kind=events.DiffKind.UPDATE, input_diff=True)
+    for diffs, detailed, expected in [
+        (
+            ["spec"],
+            {"spec.replicas": update, "spec.template.image": update},
+            ("spec.replicas", "spec.template.image"),
+        ),
+        (["spec", "metadata"], None, ("spec", "metadata")),  # no detailed diff: the top keys
+    ]:
+        progress = Progress(prefix="acme-id", region_ids=["home"])
+        feed = Feed()
+        meta_ = update_meta(diffs, detailed)
+        progress.handle(
+            feed._event(
+                1, resource_pre_event=events.ResourcePreEvent(metadata=meta_, planning=True)
+            )
+        )
+        (state,) = progress.resources()
+        assert state.changed_keys == expected
+        assert state.to_json()["changedKeys"] == list(expected)
+    console = recording_console()
+    show_result(
+        console, progress, OperationResult("preview", "dev", "acme-id", "file:///s"), diff=True
+    )
+    text = console.export_text()
+    assert "changed keys" in text and "spec, metadata" in text
+    plain = recording_console()
+    show_result(plain, progress, OperationResult("preview", "dev", "acme-id", "file:///s"))
+    assert "changed keys" not in plain.export_text()

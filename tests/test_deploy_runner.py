@@ -69,10 +69,18 @@ PASSPHRASE = {"PULUMI_CONFIG_PASSPHRASE": "correct horse"}
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
+def fresh_project(tmp_path: Path) -> Path:
+    """A project never deployed: no `.regionkit/` yet."""
     (tmp_path / "stacks").mkdir()
     (tmp_path / "stacks" / "dev.yaml").write_text(STACK_YAML)
     return tmp_path
+
+
+@pytest.fixture
+def project(fresh_project: Path) -> Path:
+    """A project deployed before: its default file backend's directory exists."""
+    (fresh_project / ".regionkit" / "state").mkdir(parents=True)
+    return fresh_project
 
 
 @pytest.fixture
@@ -156,10 +164,12 @@ class FakeStack:
         self.fail = fail or {}
         self.during = during or {}
         self.calls: list[str] = []
+        self.kwargs: dict[str, dict[str, Any]] = {}
         self.plans: dict[str, str | None] = {}
 
     def _start(self, op: str, kwargs: dict[str, Any]) -> None:
         self.calls.append(op)
+        self.kwargs[op] = kwargs
         assert kwargs["color"] == "never"
         if op in self.during:
             self.during[op]()
@@ -333,9 +343,35 @@ def test_pulumi_cloud_needs_no_passphrase():
     assert passphrase_env("https://api.pulumi.com", {}) == {}
 
 
-def test_missing_passphrase_stops_before_any_automation_call(no_automation, loaded, no_checks):
+def test_missing_passphrase_stops_before_any_automation_call(
+    no_automation, loaded, no_checks, cli_on_path
+):
     with pytest.raises(RegionkitError, match="PULUMI_CONFIG_PASSPHRASE"):
         run_operation("preview", loaded, options(environ={}))
+
+
+def test_preview_of_a_new_project_writes_nothing_when_it_fails(
+    monkeypatch, fresh_project: Path, no_checks, no_automation
+):
+    loaded = load_stack(fresh_project / "stacks" / "dev.yaml")
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    # no Pulumi CLI: said first, even with no passphrase either
+    with pytest.raises(RegionkitError, match="Pulumi CLI was not found"):
+        run_operation("preview", loaded, options(environ={}))
+    monkeypatch.setattr(shutil, "which", lambda name: f"/opt/bin/{name}")
+    with pytest.raises(RegionkitError, match="PULUMI_CONFIG_PASSPHRASE"):
+        run_operation("preview", loaded, options(environ={}))
+    # no state yet: nothing to preview, said without creating the state directory
+    with pytest.raises(RegionkitError, match="pass --create"):
+        run_operation("preview", loaded, options())
+    assert not (fresh_project / ".regionkit").exists()
+
+
+def test_up_of_a_new_project_creates_its_state_directory(fake_auto, fresh_project, no_checks):
+    loaded = load_stack(fresh_project / "stacks" / "dev.yaml")
+    run_operation("up", loaded, options(skip_preview=True))
+    assert (fresh_project / ".regionkit" / "state").is_dir()
+    assert fake_auto["opened"] == [("dev", "create")]
 
 
 def test_stack_is_opened_in_its_own_workspace(fake_auto, loaded, project: Path, no_checks):
@@ -582,8 +618,8 @@ def test_destroy_and_refresh_skip_the_checks(fake_auto, monkeypatch, loaded):
         pytest.fail("destroy/refresh must work for a stack whose file no longer passes")
 
     monkeypatch.setattr(runner, "validate_stack", must_not_validate)
-    assert run_operation("destroy", loaded, options(yes=True)).ok
-    assert run_operation("refresh", loaded, options(yes=True)).ok
+    assert run_operation("destroy", loaded, options(skip_preview=True)).ok
+    assert run_operation("refresh", loaded, options(skip_preview=True)).ok
     assert [s.calls for s in fake_auto["stacks"]] == [["destroy"], ["refresh"]]
 
 
@@ -762,7 +798,7 @@ def test_ctrl_c_lets_the_engine_cancel_and_never_runs_pulumi_cancel(
     console = quiet_console()
     handler_before = signal.getsignal(signal.SIGINT)
     with pytest.raises(DeployError) as caught:
-        run_operation(op, loaded, options(yes=True, console=console))
+        run_operation(op, loaded, options(skip_preview=True, console=console))
     assert fake_auto["stacks"][0].calls == [op]  # no "cancel"
     assert caught.value.exit_code == ExitCode.CANCELLED == 130
     assert caught.value.result.status == "cancelled"
@@ -776,7 +812,7 @@ def test_ctrl_c_lets_the_engine_cancel_and_never_runs_pulumi_cancel(
 def test_ctrl_c_three_times_stops_waiting(fake_auto, loaded, no_checks):
     fake_auto["settings"] = {"during": {"up": ctrl_c(3)}}
     with pytest.raises(DeployError) as caught:
-        run_operation("up", loaded, options(yes=True))
+        run_operation("up", loaded, options(skip_preview=True))
     assert caught.value.exit_code == ExitCode.CANCELLED
     assert "regionkit cancel dev" in str(caught.value)
     assert fake_auto["stacks"][0].calls == ["up"]
@@ -949,11 +985,33 @@ def test_destroy_of_an_empty_stack_does_not_ask(fake_auto, loaded):
     assert result.ok and result.operation == "destroy"
 
 
-def test_up_with_yes_skips_the_preview(fake_auto, loaded, no_checks):
-    result = run_operation("up", loaded, options(yes=True, show_secrets=True))
+def test_up_with_skip_preview_runs_at_once_and_asks_nothing(fake_auto, loaded, no_checks):
+    result = run_operation(
+        "up", loaded, options(skip_preview=True, show_secrets=True, confirm=pytest.fail)
+    )
     assert fake_auto["stacks"][0].calls == ["up"]
     assert fake_auto["stacks"][0].plans["up"] is None and not result.plan_applied
     assert result.outputs["adminPassword"] == "hunter2"
+
+
+def test_up_with_yes_previews_and_applies_that_plan_without_asking(fake_auto, loaded, no_checks):
+    result = run_operation("up", loaded, options(yes=True, confirm=pytest.fail))
+    stack = fake_auto["stacks"][0]
+    assert stack.calls == ["preview", "up"]  # as `pulumi up --yes`: a preview, no question
+    assert stack.plans["up"] is not None and result.plan_applied
+    assert result.preview is not None and result.preview.changes == {"create": 1}
+
+
+def test_targets_and_diff_reach_the_engine(fake_auto, loaded, no_checks):
+    console = quiet_console()
+    urn = HOME
+    run_operation("up", loaded, options(yes=True, diff=True, targets=(urn,), console=console))
+    stack = fake_auto["stacks"][0]
+    assert stack.kwargs["preview"]["target"] == [urn] and stack.kwargs["up"]["target"] == [urn]
+    assert stack.kwargs["preview"]["diff"] is True and stack.kwargs["up"]["diff"] is True
+    run_operation("preview", loaded, options())
+    assert "target" not in fake_auto["stacks"][1].kwargs["preview"]
+    assert "diff" not in fake_auto["stacks"][1].kwargs["preview"]
 
 
 def test_up_without_confirmation_callback_is_refused(fake_auto, loaded, no_checks):
@@ -1000,6 +1058,7 @@ def test_stack_outputs_mask_secrets(fake_auto, loaded):
     }
     assert fake_auto["opened"] == [("dev", "select")]
     assert not [e for e in fake_auto["events"] if e.startswith("plugin")]
+    assert stack_outputs(loaded, options(show_secrets=True))["adminPassword"] == "hunter2"
 
 
 def test_unknown_operation_is_invalid_input(loaded):

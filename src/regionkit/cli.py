@@ -1,7 +1,11 @@
 """The `regionkit` command: a thin typer layer over spec, checks, plan, deploy and ops.
 
 Data goes to stdout; progress and diagnostics to stderr. Heavy modules (Pulumi and its providers)
-are imported inside the commands that need them so `regionkit --help` stays fast.
+are imported inside the commands that need them so `regionkit --help` stays fast. Every command
+that prints data takes `--json` (exactly one JSON document); `validate` prints findings of every
+kind (schema and checks) on stdout, in one shape (`_findings_document`). Tables written to a file
+or a pipe are not wrapped at a terminal width. No command prompts without a terminal: it says
+which flag answers instead (exit 2); Ctrl-C or Ctrl-D at a prompt is a clean exit 130.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
@@ -22,7 +27,8 @@ app = typer.Typer(
     name="regionkit",
     help="Deploy an OAuth identity server in one or many regions, as Pulumi infrastructure as code.",
     no_args_is_help=True,
-    add_completion=False,
+    # --install-completion / --show-completion (bash, zsh, fish, powershell)
+    add_completion=True,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -37,7 +43,18 @@ StackArg = Annotated[
         show_default=False,
     ),
 ]
+StacksArg = Annotated[
+    list[str],
+    typer.Argument(
+        metavar="STACK...",
+        help="Stack files, globs (quoted, e.g. 'stacks/*.yaml') or environment names resolved to "
+        "stacks/<name>.yaml from any directory of the project.",
+        show_default=False,
+    ),
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print exactly one JSON document.")]
+#: what a table's width is when stdout is not a terminal: wide enough never to wrap a row
+UNWRAPPED_WIDTH = 100_000
 
 
 class PlanFormat(StrEnum):
@@ -70,9 +87,38 @@ def _stderr() -> Any:
 
 
 def _stdout() -> Any:
+    """Data on stdout; written to a file or a pipe, tables keep whole rows (no 80-column wrap)."""
     from rich.console import Console
 
-    return Console(highlight=False, soft_wrap=True)
+    console = Console(highlight=False, soft_wrap=True)
+    if not console.is_terminal:
+        console.width = UNWRAPPED_WIDTH
+    return console
+
+
+def _interactive() -> bool:
+    """Whether a question can be asked: stdin is a terminal."""
+    return sys.stdin.isatty()
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        from regionkit import __version__
+
+        sys.stdout.write(f"regionkit {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_show_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Deploy an OAuth identity server in one or many regions, as Pulumi infrastructure as code."""
 
 
 def _fail(message: str, code: ExitCode) -> NoReturn:
@@ -88,7 +134,7 @@ def _guard(fn: Callable[[], T], *, json_errors: bool = False) -> T:
         return fn()
     except StackInvalid as exc:
         if json_errors:
-            _print_json({"valid": False, "findings": [f.to_json() for f in exc.findings]})
+            _print_json(_findings_document(exc.findings))
         else:
             console = _stderr()
             for finding in exc.findings:
@@ -97,14 +143,13 @@ def _guard(fn: Callable[[], T], *, json_errors: bool = False) -> T:
             console.print(f"{errors} error(s): nothing was planned or deployed.", markup=False)
         raise typer.Exit(int(exc.exit_code)) from None
     except RegionkitError as exc:
-        if json_errors:
-            _print_json({"error": str(exc), "exitCode": int(exc.exit_code)})
-            raise typer.Exit(int(exc.exit_code)) from None
-        _fail(str(exc), exc.exit_code)
+        _stop(str(exc), exc.exit_code, json_errors)
     except typer.Exit:
         raise
+    except typer.Abort:  # Ctrl-C or Ctrl-D at a prompt: nothing was done yet
+        _stop("cancelled at the prompt: nothing was changed", ExitCode.CANCELLED, json_errors)
     except KeyboardInterrupt:
-        _fail("cancelled (Ctrl-C)", ExitCode.CANCELLED)
+        _stop("cancelled (Ctrl-C)", ExitCode.CANCELLED, json_errors)
     except Exception as exc:  # an internal error: say so, and how to report it
         if os.environ.get("REGIONKIT_DEBUG"):
             raise
@@ -113,14 +158,32 @@ def _guard(fn: Callable[[], T], *, json_errors: bool = False) -> T:
             "This is a bug in regionkit. Run again with REGIONKIT_DEBUG=1 for the traceback and "
             "report it with the stack file (secrets removed)."
         )
-        if json_errors:
-            _print_json({"error": message, "exitCode": int(ExitCode.FAILED)})
-            raise typer.Exit(int(ExitCode.FAILED)) from None
-        _fail(message, ExitCode.FAILED)
+        _stop(message, ExitCode.FAILED, json_errors)
+
+
+def _stop(message: str, code: ExitCode, json_errors: bool) -> NoReturn:
+    """End the command with `message`: one JSON document on stdout, or a line on stderr."""
+    if json_errors:
+        _print_json({"error": message, "exitCode": int(code)})
+        raise typer.Exit(int(code)) from None
+    _fail(message, code)
 
 
 def _print_json(document: Any) -> None:
     sys.stdout.write(json.dumps(document, indent=2) + "\n")
+
+
+def _findings_document(
+    findings: list[Any], *, stack: str | None = None, file: str | None = None
+) -> dict[str, Any]:
+    """The one JSON shape of findings, whether the schema or a check found them."""
+    file = file or next((f.file for f in findings if f.file), None)
+    return {
+        "stack": stack or (Path(file).stem if file else None),
+        "file": file,
+        "valid": not any(f.is_error for f in findings),
+        "findings": [f.to_json() for f in findings],
+    }
 
 
 def _load(stack: str) -> Any:
@@ -134,7 +197,7 @@ def _load(stack: str) -> Any:
 
 @app.command()
 def validate(
-    stack: StackArg,
+    stacks: StacksArg,
     json_output: JsonOpt = False,
     report: Annotated[
         ReportKind | None, typer.Option("--report", help="Also print a report: residency.")
@@ -143,58 +206,88 @@ def validate(
         ReportFormat, typer.Option("--format", help="Format of the --report output.")
     ] = ReportFormat.table,
 ) -> None:
-    """Check the stack file: schema, topology shape, security, residency, engines, DNS budget."""
+    """Check stack files: schema, topology shape, security, residency, engines, DNS budget.
+
+    Findings of every kind go to stdout. With several stacks, --json prints one document with
+    "valid" and "stacks", a list of the document of each stack.
+    """
 
     def run() -> None:
-        from regionkit.checks import validate as run_checks
-        from regionkit.checks.deploy import deploy_findings
-        from regionkit.findings import has_errors
+        from regionkit.spec.environments import expand
 
-        loaded = _load(stack)
-        findings = sorted(
-            run_checks(loaded) + deploy_findings(loaded),
-            key=lambda f: f.line if f.line is not None else 0,
-        )
-        failed = has_errors(findings)
-        residency = None
-        if report is ReportKind.residency:
-            import dataclasses
-
-            from regionkit.residency import analyse
-
-            residency = analyse(loaded.spec)
-            residency = dataclasses.replace(
-                residency, findings=tuple(loaded.locate(f) for f in residency.findings)
-            )
+        results = [_validate_one(stack, report is ReportKind.residency) for stack in expand(stacks)]
+        valid = all(r.document["valid"] for r in results)
         if json_output:
-            document: dict[str, Any] = {
-                "stack": loaded.environment,
-                "file": str(loaded.path),
-                "valid": not failed,
-                "findings": [f.to_json() for f in findings],
-            }
-            if residency is not None:
-                document["residency"] = residency.to_json()
-            _print_json(document)
-        else:
-            out = _stdout()
-            for finding in findings:
-                out.print(finding.format(), markup=False, highlight=False)
-            errors = sum(1 for f in findings if f.is_error)
-            warnings = len(findings) - errors
-            status = "invalid" if failed else "valid"
-            _stderr().print(
-                f"{loaded.path}: {status} ({errors} error(s), {warnings} warning(s))", markup=False
+            _print_json(
+                results[0].document
+                if len(results) == 1
+                else {"valid": valid, "stacks": [r.document for r in results]}
             )
-            if residency is not None:
-                from regionkit.residency import scenarios
-                from regionkit.residency.render import render_report
-
-                render_report(residency, str(report_format), out, scenarios(loaded.spec))
-        if failed:
+        else:
+            for result in results:
+                _show_validated(result, report_format)
+        if not valid:
             raise typer.Exit(int(ExitCode.INVALID_INPUT))
 
     _guard(run, json_errors=json_output)
+
+
+@dataclass(frozen=True)
+class _Validated:
+    """One stack file's findings: its JSON document, and what the text output needs."""
+
+    document: dict[str, Any]
+    findings: list[Any]
+    residency: Any = None
+    loaded: Any = None
+
+
+def _validate_one(stack: str, with_residency: bool) -> _Validated:
+    from regionkit.checks import validate as run_checks
+    from regionkit.checks.deploy import deploy_findings
+    from regionkit.spec.loader import resolve_stack_path
+
+    try:
+        loaded = _load(stack)
+    except StackInvalid as exc:  # the schema's findings: reported like the checks' findings
+        path = resolve_stack_path(stack)
+        return _Validated(_findings_document(exc.findings, file=str(path)), exc.findings)
+    findings = sorted(
+        run_checks(loaded) + deploy_findings(loaded),
+        key=lambda f: f.line if f.line is not None else 0,
+    )
+    document = _findings_document(findings, stack=loaded.environment, file=str(loaded.path))
+    if not with_residency:
+        return _Validated(document, findings, loaded=loaded)
+    import dataclasses
+
+    from regionkit.residency import analyse
+
+    residency = analyse(loaded.spec)
+    residency = dataclasses.replace(
+        residency, findings=tuple(loaded.locate(f) for f in residency.findings)
+    )
+    document["residency"] = residency.to_json()
+    return _Validated(document, findings, residency, loaded)
+
+
+def _show_validated(result: _Validated, report_format: ReportFormat) -> None:
+    """Findings on stdout, the verdict on stderr, then the report if one was asked for."""
+    out = _stdout()
+    for finding in result.findings:
+        out.print(finding.format(), markup=False, highlight=False)
+    errors = sum(1 for f in result.findings if f.is_error)
+    warnings = len(result.findings) - errors
+    status = "valid" if result.document["valid"] else "invalid"
+    _stderr().print(
+        f"{result.document['file']}: {status} ({errors} error(s), {warnings} warning(s))",
+        markup=False,
+    )
+    if result.residency is not None:
+        from regionkit.residency import scenarios
+        from regionkit.residency.render import render_report
+
+        render_report(result.residency, str(report_format), out, scenarios(result.loaded.spec))
 
 
 # --- plan -------------------------------------------------------------------------------------
@@ -202,50 +295,78 @@ def validate(
 
 @app.command()
 def plan(
-    stack: StackArg,
+    stacks: StacksArg,
     output_format: Annotated[
         PlanFormat, typer.Option("--format", "-f", help="How to print the plan.")
     ] = PlanFormat.table,
+    json_output: Annotated[
+        bool, typer.Option("--json", help="Print exactly one JSON document (--format json).")
+    ] = False,
     out: Annotated[
         Path | None,
         typer.Option(
             "--out",
             help="Also write plan.json, plan.md, topology.mmd, runbook.md and k8s/<region>/*.yaml "
-            "here.",
+            "here (with several stacks, in a directory per environment).",
         ),
     ] = None,
 ) -> None:
-    """Evaluate the whole Pulumi program offline and print every resource it would create."""
+    """Evaluate the whole Pulumi program offline and print every resource it would create.
+
+    With several stacks, --json prints one document whose "plans" lists the plan of each.
+    """
+    as_json = json_output or output_format is PlanFormat.json
 
     def run() -> None:
-        from regionkit.plan import render
         from regionkit.plan.progress import PlanProgress
         from regionkit.plan.runner import plan_stack
+        from regionkit.spec.environments import expand
 
-        loaded = _load(stack)
-        _stderr().print(f"planning {loaded.path} offline ...", markup=False)
-        with PlanProgress(
-            _stderr(),
-            prefix=loaded.spec.name,
-            region_ids=[region.id for _, region in loaded.spec.all_regions()],
-        ) as progress:
-            document = plan_stack(loaded, on_register=progress.registered)
-        if out is not None:
-            from regionkit.failover import runbook_markdown
+        files = expand(stacks)
+        documents = []
+        for stack in files:
+            loaded = _load(stack)
+            _stderr().print(f"planning {loaded.path} offline ...", markup=False)
+            with PlanProgress(
+                _stderr(),
+                prefix=loaded.spec.name,
+                region_ids=[region.id for _, region in loaded.spec.all_regions()],
+            ) as progress:
+                document = plan_stack(loaded, on_register=progress.registered)
+            if out is not None:
+                _write_plan(loaded, document, out if len(files) == 1 else out / loaded.environment)
+            documents.append(document)
+        _print_plans(documents, PlanFormat.json if as_json else output_format)
 
-            runbook = runbook_markdown(loaded.spec, loaded.environment)
-            written = render.write_outputs(document, out, runbook=runbook)
-            _stderr().print(f"wrote {len(written)} files to {out}", markup=False)
-        if output_format is PlanFormat.json:
-            _print_json(document)
-        elif output_format is PlanFormat.markdown:
+    _guard(run, json_errors=as_json)
+
+
+def _write_plan(loaded: Any, document: dict[str, Any], out: Path) -> None:
+    from regionkit.failover import runbook_markdown
+    from regionkit.plan import render
+
+    runbook = runbook_markdown(loaded.spec, loaded.environment)
+    written = render.write_outputs(document, out, runbook=runbook)
+    _stderr().print(f"wrote {len(written)} files to {out}", markup=False)
+
+
+def _print_plans(documents: list[dict[str, Any]], output_format: PlanFormat) -> None:
+    from regionkit.plan import render
+
+    if output_format is PlanFormat.json:
+        _print_json(
+            documents[0]
+            if len(documents) == 1
+            else {"apiVersion": "regionkit/v1", "plans": documents}
+        )
+        return
+    for document in documents:
+        if output_format is PlanFormat.markdown:
             sys.stdout.write(render.render_markdown(document))
         elif output_format is PlanFormat.mermaid:
             sys.stdout.write(render.render_mermaid(document))
         else:
             _stdout().print(render.render_table(document))
-
-    _guard(run)
 
 
 # --- simulate ---------------------------------------------------------------------------------
@@ -311,21 +432,25 @@ def diff(
     output_format: Annotated[
         DiffFormat, typer.Option("--format", "-f", help="text, json, or markdown for a PR comment.")
     ] = DiffFormat.text,
+    json_output: Annotated[
+        bool, typer.Option("--json", help="Print exactly one JSON document (--format json).")
+    ] = False,
 ) -> None:
     """Difference of two plans: added, removed and changed resources with the changed keys."""
+    as_json = json_output or output_format is DiffFormat.json
 
     def run() -> None:
         from regionkit.plan.diff import diff_plans, render_diff_markdown, render_diff_text
 
         result = diff_plans(_plan_document(old), _plan_document(new))
-        if output_format is DiffFormat.json:
+        if as_json:
             _print_json(result)
         elif output_format is DiffFormat.markdown:
             sys.stdout.write(render_diff_markdown(result))
         else:
             sys.stdout.write(render_diff_text(result))
 
-    _guard(run)
+    _guard(run, json_errors=as_json)
 
 
 def _plan_document(source: str) -> dict[str, Any]:
@@ -428,36 +553,68 @@ BackendOpt = Annotated[
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
 
 
-def _operation(
-    op: str,
-    stack: str,
-    *,
-    backend: str | None,
-    yes: bool,
-    json_output: bool,
-    detailed_exitcode: bool = False,
-    create: bool = False,
-) -> None:
+SkipPreviewOpt = Annotated[
+    bool,
+    typer.Option("--skip-preview", help="Run at once: no preview first, so nothing to confirm."),
+]
+DiffOpt = Annotated[
+    bool, typer.Option("--diff", help="Show the keys each updated or replaced resource changes.")
+]
+TargetOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--target",
+        metavar="URN",
+        help="Only the resources whose URN matches (repeatable, as pulumi's --target); the "
+        "others stay as they are.",
+    ),
+]
+
+
+@dataclass(frozen=True)
+class _Flags:
+    """The deploy commands' flags, as given."""
+
+    backend: str | None
+    yes: bool = False
+    json_output: bool = False
+    detailed_exitcode: bool = False
+    create: bool = False
+    skip_preview: bool = False
+    diff: bool = False
+    targets: tuple[str, ...] = ()
+
+
+def _operation(op: str, stack: str, flags: _Flags) -> None:
     def run() -> None:
         from regionkit.deploy import DeployOptions, run_operation
 
+        asks = op != "preview" and not (flags.yes or flags.skip_preview)
+        if asks and not _interactive():
+            raise InvalidInput(
+                f"`regionkit {op}` asks before it changes anything, but there is no terminal to "
+                f"ask: review `regionkit preview {stack}` and pass --yes"
+            )
         loaded = _load(stack)
         options = DeployOptions(
-            backend=backend,
-            yes=yes,
-            json_output=json_output,
-            detailed_exitcode=detailed_exitcode,
+            backend=flags.backend,
+            yes=flags.yes,
+            json_output=flags.json_output,
+            detailed_exitcode=flags.detailed_exitcode,
             confirm=_confirm,
-            create=create,
+            create=flags.create,
+            skip_preview=flags.skip_preview,
+            diff=flags.diff,
+            targets=flags.targets,
         )
         result = run_operation(op, loaded, options)  # type: ignore[arg-type]
-        if json_output:
+        if flags.json_output:
             _print_json(result.to_json())
         code = int(result.exit_code)
         if code:
             raise typer.Exit(code)
 
-    _guard(run, json_errors=json_output)
+    _guard(run, json_errors=flags.json_output)
 
 
 @app.command()
@@ -466,53 +623,86 @@ def preview(
     backend: BackendOpt = None,
     json_output: JsonOpt = False,
     detailed_exitcode: Annotated[
-        bool, typer.Option("--detailed-exitcode", help="Exit 3 when changes are pending.")
+        bool,
+        typer.Option(
+            "--detailed-exitcode",
+            help="Exit 3 when changes are pending (not 2 as in Terraform: 2 is invalid input).",
+        ),
     ] = False,
     create: Annotated[
         bool,
         typer.Option("--create", help="Create the stack in the backend when it does not exist."),
     ] = False,
+    diff: DiffOpt = False,
+    target: TargetOpt = None,
 ) -> None:
     """Preview the changes `up` would make (needs the Pulumi CLI and cloud credentials).
 
-    Only an existing stack is previewed unless --create is given.
+    Only an existing stack is previewed unless --create is given. Exit codes: 0 no error, 1 the
+    preview failed, 2 invalid input, 3 changes pending (with --detailed-exitcode), 4 locked.
     """
-    _operation(
-        "preview",
-        stack,
-        backend=backend,
+    flags = _Flags(
+        backend,
         yes=True,
         json_output=json_output,
         detailed_exitcode=detailed_exitcode,
         create=create,
+        diff=diff,
+        targets=tuple(target or ()),
     )
+    _operation("preview", stack, flags)
 
 
 @app.command()
 def up(
-    stack: StackArg, backend: BackendOpt = None, yes: YesOpt = False, json_output: JsonOpt = False
+    stack: StackArg,
+    backend: BackendOpt = None,
+    yes: YesOpt = False,
+    skip_preview: SkipPreviewOpt = False,
+    diff: DiffOpt = False,
+    target: TargetOpt = None,
+    json_output: JsonOpt = False,
 ) -> None:
     """Deploy the stack: preview, confirm, then apply exactly the confirmed plan.
 
-    Needs the Pulumi CLI and credentials. Ctrl-C cancels at a safe point (exit 130).
+    --yes previews and applies that plan without asking; --skip-preview applies at once. Needs
+    the Pulumi CLI and credentials. Ctrl-C cancels at a safe point (exit 130).
     """
-    _operation("up", stack, backend=backend, yes=yes, json_output=json_output)
+    flags = _Flags(
+        backend,
+        yes=yes,
+        json_output=json_output,
+        skip_preview=skip_preview,
+        diff=diff,
+        targets=tuple(target or ()),
+    )
+    _operation("up", stack, flags)
 
 
 @app.command()
 def destroy(
-    stack: StackArg, backend: BackendOpt = None, yes: YesOpt = False, json_output: JsonOpt = False
+    stack: StackArg,
+    backend: BackendOpt = None,
+    yes: YesOpt = False,
+    skip_preview: SkipPreviewOpt = False,
+    json_output: JsonOpt = False,
 ) -> None:
     """Delete every resource of the stack (needs the Pulumi CLI and credentials)."""
-    _operation("destroy", stack, backend=backend, yes=yes, json_output=json_output)
+    flags = _Flags(backend, yes=yes, json_output=json_output, skip_preview=skip_preview)
+    _operation("destroy", stack, flags)
 
 
 @app.command()
 def refresh(
-    stack: StackArg, backend: BackendOpt = None, yes: YesOpt = False, json_output: JsonOpt = False
+    stack: StackArg,
+    backend: BackendOpt = None,
+    yes: YesOpt = False,
+    skip_preview: SkipPreviewOpt = False,
+    json_output: JsonOpt = False,
 ) -> None:
     """Read the real state of every resource into the stack's state."""
-    _operation("refresh", stack, backend=backend, yes=yes, json_output=json_output)
+    flags = _Flags(backend, yes=yes, json_output=json_output, skip_preview=skip_preview)
+    _operation("refresh", stack, flags)
 
 
 @app.command()
@@ -522,6 +712,10 @@ def cancel(stack: StackArg, backend: BackendOpt = None, yes: YesOpt = False) -> 
     def run() -> None:
         from regionkit.deploy import DeployOptions, cancel_stack
 
+        if not yes and not _interactive():
+            raise InvalidInput(
+                "`regionkit cancel` asks first, but there is no terminal to ask: pass --yes"
+            )
         message = cancel_stack(
             _load(stack), DeployOptions(backend=backend, yes=yes, confirm=_confirm)
         )
@@ -531,22 +725,27 @@ def cancel(stack: StackArg, backend: BackendOpt = None, yes: YesOpt = False) -> 
 
 
 def _confirm(prompt: str) -> bool:
-    """Ask on stderr; no answer (end of input, as in CI) is a no."""
-    try:
-        return typer.confirm(prompt, default=False, err=True)
-    except typer.Abort:
-        return False
+    """Ask on stderr. Ctrl-C or Ctrl-D raise `typer.Abort` (exit 130, see `_guard`)."""
+    return typer.confirm(prompt, default=False, err=True)
 
 
 @app.command()
-def outputs(stack: StackArg, backend: BackendOpt = None, json_output: JsonOpt = False) -> None:
-    """The stack's outputs (needs the Pulumi CLI)."""
+def outputs(
+    stack: StackArg,
+    backend: BackendOpt = None,
+    json_output: JsonOpt = False,
+    show_secrets: Annotated[
+        bool, typer.Option("--show-secrets", help="Print secret values instead of \\[secret].")
+    ] = False,
+) -> None:
+    """The stack's outputs (needs the Pulumi CLI); secret values print as \\[secret]."""
 
     def run() -> None:
         from regionkit.deploy import DeployOptions, stack_outputs
 
         values = stack_outputs(
-            _load(stack), DeployOptions(backend=backend, json_output=json_output)
+            _load(stack),
+            DeployOptions(backend=backend, json_output=json_output, show_secrets=show_secrets),
         )
         if json_output:
             _print_json(values)
@@ -566,6 +765,7 @@ def init(
     directory: Annotated[Path, typer.Argument(help="Where to create the project.")],
     name: Annotated[str | None, typer.Option(help="Deployment name (prefix of resources).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite existing files.")] = False,
+    json_output: JsonOpt = False,
 ) -> None:
     """Scaffold a project: Pulumi.yaml, __main__.py, stacks/dev.yaml, a PR preview workflow."""
 
@@ -573,19 +773,26 @@ def init(
         from regionkit.scaffold import init_project
 
         written = init_project(directory, name=name, force=force)
-        for path in written:
-            sys.stdout.write(f"{path}\n")
+        if json_output:
+            _print_json({"directory": str(directory), "files": [str(p) for p in written]})
+        else:
+            for path in written:
+                sys.stdout.write(f"{path}\n")
         _stderr().print(
             f"created {len(written)} files; next: cd {directory} && regionkit plan dev",
             markup=False,
         )
 
-    _guard(run)
+    _guard(run, json_errors=json_output)
 
 
 @app.command()
-def schema() -> None:
-    """Print the JSON Schema of the stack file."""
+def schema(
+    json_output: Annotated[
+        bool, typer.Option("--json", help="Accepted for symmetry: the schema is JSON anyway.")
+    ] = False,
+) -> None:
+    """Print the JSON Schema of the stack file (one JSON document)."""
 
     def run() -> None:
         from regionkit.spec.schema import json_schema
@@ -599,18 +806,19 @@ def schema() -> None:
 
 
 # The command's options, named once here so its signature reads as a list of parameters.
+# Help texts are Rich markup: a backslash before "[env ...]" keeps it from being read as a tag.
 _Repository = Annotated[
     str | None,
-    typer.Option(help="Git repository of the configuration [env REGIONKIT_CONFIG_REPO]."),
+    typer.Option(help="Git repository of the configuration \\[env REGIONKIT_CONFIG_REPO]."),
 ]
 _Branch = Annotated[
-    str | None, typer.Option(help="Branch [env REGIONKIT_CONFIG_BRANCH; default main].")
+    str | None, typer.Option(help="Branch \\[env REGIONKIT_CONFIG_BRANCH; default main].")
 ]
 _RepoPath = Annotated[str | None, typer.Option(help="Directory of XML files in the repository.")]
 _RestconfUrl = Annotated[
     str | None,
     typer.Option(
-        help="Admin node base URL, e.g. https://idsvr-admin:6749 [env REGIONKIT_RESTCONF_URL]."
+        help="Admin node base URL, e.g. https://idsvr-admin:6749 \\[env REGIONKIT_RESTCONF_URL]."
     ),
 ]
 _User = Annotated[str | None, typer.Option("--user", help="RESTCONF user for basic auth.")]
@@ -725,7 +933,7 @@ def _move(stack: str, mode: str, to: str | None, yes: bool, json_output: bool) -
         loaded = _load(stack)
         deployments = resolve(loaded.spec).deployments
         operation = Operation(deployments, loaded.path, loaded.environment, Mode(mode), to)
-        if not yes and not sys.stdin.isatty():
+        if not yes and not _interactive():
             raise no_terminal()
         console = _stderr()
 
@@ -770,4 +978,6 @@ def switchback(stack: StackArg, yes: YesOpt = False, json_output: JsonOpt = Fals
 
 
 def main() -> None:
-    app()
+    # one program name however it is started (`regionkit` or `python -m regionkit`), so the
+    # script --show-completion prints completes the `regionkit` command
+    app(prog_name="regionkit")

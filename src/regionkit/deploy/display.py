@@ -65,7 +65,10 @@ def op_text(op: str) -> Text:
     return Text(f"{symbol} {op}", style=style)
 
 
-def resource_table(states: list[ResourceState], *, title: str | None = None) -> Table:
+def resource_table(
+    states: list[ResourceState], *, title: str | None = None, diff: bool = False
+) -> Table:
+    """One row per resource; with `diff`, a column of the keys each update or replace changes."""
     table = Table(title=title, show_edge=False, pad_edge=False, expand=False)
     table.add_column("region")
     table.add_column("op")
@@ -73,16 +76,21 @@ def resource_table(states: list[ResourceState], *, title: str | None = None) -> 
     table.add_column("type", style="dim", overflow="fold")
     table.add_column("status")
     table.add_column("time", justify="right")
+    if diff:
+        table.add_column("changed keys", overflow="fold")
     for state in states:
         duration = state.duration
-        table.add_row(
+        row: list[RenderableType] = [
             region_label(state.region),
             op_text(state.op),
             escape(state.name),
             escape(state.type),
             Text(str(state.status), style=STATUS_STYLE[state.status]),
             f"{duration}s" if duration is not None else "",
-        )
+        ]
+        if diff:
+            row.append(Text(", ".join(state.changed_keys)))
+        table.add_row(*row)
     return table
 
 
@@ -116,7 +124,9 @@ def summary_line(operation: str, changes: dict[str, int], seconds: float, status
     return f"{operation} {status} in {seconds:.1f}s: " + ", ".join(parts)
 
 
-def live_view(progress: Progress, operation: str, stack: str, started: float) -> RenderableType:
+def live_view(
+    progress: Progress, operation: str, stack: str, started: float, *, diff: bool = False
+) -> RenderableType:
     """The changing part of a run: active and failed first, then the latest finished steps."""
     states = [s for s in progress.resources() if s.changes or s.status is not Status.DONE]
     active = [s for s in states if s.status in (Status.RUNNING, Status.FAILED)]
@@ -129,7 +139,7 @@ def live_view(progress: Progress, operation: str, stack: str, started: float) ->
         f"  {time.monotonic() - started:.0f}s  {finished}/{len(progress.resources())} steps",
     )
     hidden = len(states) - len(shown)
-    parts: list[RenderableType] = [header, resource_table(shown)]
+    parts: list[RenderableType] = [header, resource_table(shown, diff=diff)]
     if hidden > 0:
         parts.append(Text(f"... and {hidden} more", style="dim"))
     return Group(*parts)
@@ -139,17 +149,25 @@ class Display:
     """Feeds engine events into `progress` and shows them while an operation runs.
 
     In a terminal a rich Live table; elsewhere (CI logs) one line per finished or failed step;
-    with `quiet` (JSON mode) nothing.
+    with `quiet` (JSON mode) nothing. With `diff`, each update or replace with its changed keys.
     """
 
     def __init__(
-        self, console: Console, progress: Progress, operation: str, stack: str, *, quiet: bool
+        self,
+        console: Console,
+        progress: Progress,
+        operation: str,
+        stack: str,
+        *,
+        quiet: bool,
+        diff: bool = False,
     ):
         self.console = console
         self.progress = progress
         self.operation = operation
         self.stack = stack
         self.quiet = quiet
+        self.diff = diff
         self.started = time.monotonic()
         self._live: Live | None = None
 
@@ -159,7 +177,7 @@ class Display:
             self._live = Live(
                 console=self.console,
                 get_renderable=lambda: live_view(
-                    self.progress, self.operation, self.stack, self.started
+                    self.progress, self.operation, self.stack, self.started, diff=self.diff
                 ),
                 transient=True,
                 redirect_stdout=False,
@@ -203,16 +221,20 @@ class Display:
         )
         if state.duration is not None:
             line.append(f" {state.duration}s")
+        if self.diff and state.changed_keys:
+            line.append(" changed: " + ", ".join(state.changed_keys))
         self.console.print(line)
 
 
-def show_result(console: Console, progress: Progress, result: OperationResult) -> None:
+def show_result(
+    console: Console, progress: Progress, result: OperationResult, *, diff: bool = False
+) -> None:
     """The end of an operation on stderr: the changes (for a preview), regions, failures, summary."""
     states = progress.resources()
     if result.operation == "preview":
         changed = [s for s in states if s.changes]
         if changed:
-            console.print(resource_table(changed, title=f"changes to {result.stack}"))
+            console.print(resource_table(changed, title=f"changes to {result.stack}", diff=diff))
     if result.by_region:
         console.print(region_table(result.by_region))
     drifted = [s for s in states if s.drifted]

@@ -27,8 +27,9 @@ class DeployOptions:
     `root` is the project directory that holds `.regionkit/` (state and workspaces); by default
     the parent of the `stacks/` directory the stack file is in, else the stack file's directory.
     `backend` is the `--backend` flag; without it PULUMI_BACKEND_URL, then the local file backend
-    `file://<root>/.regionkit/state`. Unless `yes`, `up`, `destroy` and `refresh` first show
-    their preview and then call `confirm(prompt)`; it returns True to go on. `json_output` turns
+    `file://<root>/.regionkit/state`. Unless `skip_preview`, `up`, `destroy` and `refresh` first
+    show their preview and then, unless `yes`, call `confirm(prompt)`; it returns True to go on
+    (it may raise to stop, e.g. at Ctrl-C). `json_output` turns
     the live display off (the caller prints `OperationResult.to_json()`). `program` replaces the
     regionkit program (tests use it). `preview` creates a missing stack only with `create`.
     `environ` is where PULUMI_* variables are read from (default: the process environment).
@@ -49,6 +50,12 @@ class DeployOptions:
     create: bool = False
     #: install the provider plugins the stack needs before the first engine call
     install_plugins: bool = True
+    #: run `up`, `destroy` or `refresh` with no preview first, and so no question (`--skip-preview`)
+    skip_preview: bool = False
+    #: show the changed keys of each changed resource (`--diff`)
+    diff: bool = False
+    #: only these resource URNs (`--target`, repeatable); empty: every resource
+    targets: tuple[str, ...] = ()
 
 
 @dataclass

@@ -67,6 +67,9 @@ class ResourceState:
     #: refresh only: the keys whose real value differs from the state ("drift"), or () when the
     #: resource is gone ("gone")
     drift: tuple[str, ...] = ()
+    #: an update or replacement: the keys whose value changes (detailed paths where the provider
+    #: gives them); never the values, which may be secret
+    changed_keys: tuple[str, ...] = ()
 
     @property
     def duration(self) -> int | None:
@@ -93,6 +96,7 @@ class ResourceState:
             "durationSeconds": self.duration,
             "messages": list(self.messages),
             "drift": list(self.drift),
+            "changedKeys": list(self.changed_keys),
         }
 
 
@@ -121,6 +125,11 @@ def refresh_outcome(meta: events.StepEventMetadata) -> tuple[str, tuple[str, ...
         before, after = meta.old.outputs or {}, meta.new.outputs or {}
         keys = sorted(k for k in {*before, *after} if before.get(k) != after.get(k))
     return ("drift", tuple(dict.fromkeys(keys))) if keys else ("refresh", ())
+
+
+def changed_keys(meta: events.StepEventMetadata) -> tuple[str, ...]:
+    """The keys an update or replacement changes: the detailed diff's paths, else `diffs`."""
+    return tuple(dict.fromkeys(meta.detailed_diff or {})) or tuple(dict.fromkeys(meta.diffs or []))
 
 
 def clean_message(message: str) -> str:
@@ -190,6 +199,11 @@ class Progress:
             started=previous.started if previous is not None else at,
             messages=previous.messages if previous is not None else (),
             drift=drift,
+            changed_keys=(
+                (changed_keys(meta) or (previous.changed_keys if previous is not None else ()))
+                if logical in ("update", "replace")
+                else ()
+            ),
         )
 
     def _finished(self, meta: events.StepEventMetadata, at: int) -> None:

@@ -13,10 +13,11 @@ longer passes). Then the binaries the clusters' kubeconfigs run are looked for, 
 plugins the stack needs are installed at the SDKs' versions, and a renamed `name:` is refused
 (`regionkit.deploy.identity`). `up` creates the stack; `preview` only with `create`.
 
-Flow: unless `yes`, `up`, `destroy` and `refresh` first run their preview (shown with its
-changes), then ask `confirm(prompt)`; with no changes they stop. The preview of `up` saves its
-plan, and the update applies exactly that plan: when the program would now do something else,
-the engine stops and `up` says so.
+Flow: unless `skip_preview`, `up`, `destroy` and `refresh` first run their preview (shown with
+its changes), then ask `confirm(prompt)` (not with `yes`, as `pulumi up --yes` previews and does
+not ask); with no changes they stop. The preview of `up` saves its plan, and the update applies
+exactly that plan: when the program would now do something else, the engine stops and `up` says
+so. `skip_preview` runs the operation at once, asking nothing (`pulumi up --skip-preview`).
 
 Outcomes: a finished operation returns an `OperationResult`: exit code 0; 3 for a preview with
 `detailed_exitcode` and pending changes; 1 with status "declined" when not confirmed. Everything
@@ -57,9 +58,11 @@ from regionkit.deploy.options import (
 )
 from regionkit.deploy.progress import Progress
 from regionkit.deploy.workspace import (
+    create_state_dir,
     project_root,
     require_pulumi_cli,
     resolve_backend,
+    state_dir,
     uses_passphrase,
     workspace_dir,
     workspace_env,
@@ -157,17 +160,17 @@ def run_operation(
     if not options.json_output:
         for finding in findings:
             console.print(Text(finding.format(), style="yellow"))
-    target = _target(loaded, options)
+    create = op == "up" or (op == "preview" and options.create)
+    target = _target(loaded, options, create=create, op=op)
     preflight.require_tools(loaded.spec)
     program_errors: list[RegionkitError] = []
     workspace = _workspace(target, _program(loaded, options, program_errors, environ))
     if options.install_plugins:
         _install_plugins(workspace, target, console, quiet=options.json_output)
-    create = op == "up" or (op == "preview" and options.create)
     stack = _open(workspace, target, create=create, op=op, console=console, options=options)
     session = _Session(stack, target, options, console, program_errors)
 
-    if op == "preview" or options.yes:
+    if op == "preview" or options.skip_preview:
         result = _run(session, op)
         result.findings = findings
         return result
@@ -190,9 +193,9 @@ def _previewed(
     if declined is not None:
         return declined
     if plan is not None and not session.options.json_output:
+        whose = "of the preview above" if session.options.yes else "you confirmed"
         session.console.print(
-            f"applying the plan you confirmed to {session.target.stack!r}: only the changes "
-            "shown above",
+            f"applying the plan {whose} to {session.target.stack!r}: only the changes shown above",
             markup=False,
         )
     result = _run(session, op, plan=plan)
@@ -216,6 +219,8 @@ def _confirm(
 ) -> OperationResult | None:
     """None to go on; else the "declined" result."""
     target, options, console = session.target, session.options, session.console
+    if options.yes:
+        return None
     if options.confirm is None:
         raise InvalidInput(f"`{op}` changes the stack: confirm interactively, or pass --yes")
     if options.confirm(_prompt(op, target.stack, preview.changes)):
@@ -244,7 +249,7 @@ def cancel_stack(loaded: LoadedStack, options: DeployOptions | None = None) -> s
     """`pulumi cancel` on the environment's stack, after the SDK's warning and a confirmation."""
     options = options or DeployOptions()
     console = options.console or Console(stderr=True)
-    target = _target(loaded, options)
+    target = _target(loaded, options, op="cancel")
     workspace = _workspace(target, None)
     stack = _open(workspace, target, create=False, op="cancel", console=console, options=options)
     where = (
@@ -277,7 +282,7 @@ def stack_outputs(loaded: LoadedStack, options: DeployOptions | None = None) -> 
     """The outputs of the environment's stack; secret values as "[secret]" unless `show_secrets`."""
     options = options or DeployOptions()
     console = options.console or Console(stderr=True)
-    target = _target(loaded, options)
+    target = _target(loaded, options, op="outputs")
     workspace = _workspace(target, None)
     stack = _open(workspace, target, create=False, op="outputs", console=console, options=options)
     return _outputs(stack, options.show_secrets)
@@ -290,7 +295,10 @@ def _environ(options: DeployOptions) -> Mapping[str, str]:
     return options.environ if options.environ is not None else os.environ
 
 
-def _target(loaded: LoadedStack, options: DeployOptions) -> _Target:
+def _target(
+    loaded: LoadedStack, options: DeployOptions, *, create: bool = False, op: str = "preview"
+) -> _Target:
+    """Where the environment's stack lives; `create`: the operation may create the stack."""
     if not _STACK_NAME.match(loaded.environment):
         raise InvalidInput(
             f"{loaded.path}: the environment name {loaded.environment!r} cannot name a Pulumi stack; "
@@ -298,9 +306,16 @@ def _target(loaded: LoadedStack, options: DeployOptions) -> _Target:
         )
     environ = _environ(options)
     root = project_root(loaded, options.root)
-    backend = resolve_backend(options.backend, root, environ)
-    env = workspace_env(backend, environ)
+    # What is missing is reported before anything is written: the CLI, then the passphrase;
+    # a file backend's directory is created only for an operation that may create the stack.
     require_pulumi_cli()
+    backend = resolve_backend(options.backend, root, environ, create=False)
+    env = workspace_env(backend, environ)
+    directory = state_dir(backend)
+    if directory is not None and not directory.is_dir():
+        if not create:
+            raise _no_stack(loaded.environment, loaded.spec.name, backend, op)
+        create_state_dir(backend)
     return _Target(loaded, root, backend, workspace_dir(root, loaded.environment), env)
 
 
@@ -390,16 +405,7 @@ def _open(
         select = auto.Stack.create_or_select if create else auto.Stack.select
         stack = select(target.stack, workspace)
     except auto.StackNotFoundError:
-        hint = (
-            " (pass --create to preview a new stack)"
-            if op == "preview"
-            else f". Deploy it with `regionkit up {target.stack}`, or pass the --backend it was "
-            "deployed to"
-        )
-        raise RegionkitError(
-            f"there is no stack {target.stack!r} of project {target.project!r} in {target.backend}: "
-            f"nothing to {op}{hint}"
-        ) from None
+        raise _no_stack(target.stack, target.project, target.backend, op) from None
     except auto.StackAlreadyExistsError:
         raise RegionkitError(
             f"stack {target.stack!r} of project {target.project!r} appeared in {target.backend} "
@@ -415,6 +421,17 @@ def _open(
         raise failures.not_installed() from None
     identity.write_record(target.workspace, target.identity)
     return stack
+
+
+def _no_stack(stack: str, project: str, backend: str, op: str) -> RegionkitError:
+    hint = (
+        " (pass --create to preview a new stack)"
+        if op == "preview"
+        else f". Deploy it with `regionkit up {stack}`, or pass the --backend it was deployed to"
+    )
+    return RegionkitError(
+        f"there is no stack {stack!r} of project {project!r} in {backend}: nothing to {op}{hint}"
+    )
 
 
 # --- running ----------------------------------------------------------------------------------
@@ -436,7 +453,9 @@ def _run(
     region_ids = [region.id for _, region in target.loaded.spec.all_regions()]
     progress = Progress(prefix=target.project, region_ids=region_ids)
     label: Operation = "preview" if preview_only else op
-    display = Display(console, progress, label, target.stack, quiet=options.json_output)
+    display = Display(
+        console, progress, label, target.stack, quiet=options.json_output, diff=options.diff
+    )
     result = target.result(label)
     started = time.monotonic()
     interrupts = Interrupts(console, label)
@@ -486,7 +505,7 @@ def _command_failed(
     if interrupts.interrupted:
         _finish(result, progress, started, "cancelled")
         if not options.json_output:
-            show_result(console, progress, result)
+            show_result(console, progress, result, diff=options.diff)
         return _cancelled(target, op, label, result, waited=True)
     if session.program_errors:
         return session.program_errors[0]
@@ -504,7 +523,7 @@ def _command_failed(
     )
     result.errors = [message]
     if not options.json_output:
-        show_result(console, progress, result)
+        show_result(console, progress, result, diff=options.diff)
     return DeployError(f"{label} of {target.stack!r} failed: {message}", result)
 
 
@@ -526,7 +545,7 @@ def _succeeded(
         if options.detailed_exitcode and result.changes_pending:
             result.exit_code = ExitCode.CHANGES_PENDING
     if not options.json_output:
-        show_result(console, progress, result)
+        show_result(console, progress, result, diff=options.diff)
         if interrupts.interrupted:
             console.print(f"Ctrl-C came after the engine had finished: the {label} completed")
     return result
@@ -566,6 +585,10 @@ def _call(
     common: dict[str, Any] = {"on_event": display.on_event, "color": "never"}
     if options.parallel is not None:
         common["parallel"] = options.parallel
+    if options.targets:
+        common["target"] = list(options.targets)
+    if options.diff:
+        common["diff"] = True
     if op == "preview" or preview_only:
         if op == "destroy":
             preview = stack.preview_destroy(**common)

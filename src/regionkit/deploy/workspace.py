@@ -44,18 +44,21 @@ def project_root(loaded: LoadedStack, root: Path | None = None) -> Path:
     return directory.parent if directory.name == "stacks" else directory
 
 
-def resolve_backend(option: str | None, root: Path, environ: Mapping[str, str]) -> str:
+def resolve_backend(
+    option: str | None, root: Path, environ: Mapping[str, str], *, create: bool = True
+) -> str:
     """`--backend`, else PULUMI_BACKEND_URL, else the local file backend under `root`.
 
-    A file backend's directory is created (relative paths are taken from `root`).
+    A file backend's directory is created unless `create` is false (relative paths are taken
+    from `root`); `create_state_dir` creates it later.
     """
     url = option or environ.get("PULUMI_BACKEND_URL") or ""
     if not url:
-        return _file_backend(root / STATE_DIR)
+        return _file_backend(root / STATE_DIR, create=create)
     scheme = urlparse(url).scheme
     if scheme == "file":
         path = Path(os.path.expanduser(url[len("file://") :]))
-        return _file_backend(path if path.is_absolute() else root / path)
+        return _file_backend(path if path.is_absolute() else root / path, create=create)
     if scheme not in DIY_SCHEMES + SERVICE_SCHEMES:
         raise InvalidInput(
             f"backend {url!r} is not a Pulumi backend URL; use file://<dir>, s3://<bucket>, "
@@ -64,12 +67,27 @@ def resolve_backend(option: str | None, root: Path, environ: Mapping[str, str]) 
     return url
 
 
-def _file_backend(path: Path) -> str:
+def state_dir(backend: str) -> Path | None:
+    """The directory of a file backend; None for any other backend."""
+    return Path(backend[len("file://") :]) if urlparse(backend).scheme == "file" else None
+
+
+def create_state_dir(backend: str) -> None:
+    """Create a file backend's directory (nothing for other backends)."""
+    directory = state_dir(backend)
+    if directory is None:
+        return
     try:
-        path.mkdir(parents=True, exist_ok=True)
+        directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise RegionkitError(f"cannot create the state directory {path}: {exc}") from None
-    return f"file://{path.resolve()}"
+        raise RegionkitError(f"cannot create the state directory {directory}: {exc}") from None
+
+
+def _file_backend(path: Path, *, create: bool) -> str:
+    backend = f"file://{path.resolve()}"
+    if create:
+        create_state_dir(backend)
+    return backend
 
 
 def uses_passphrase(backend: str) -> bool:

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from regionkit.errors import InvalidInput, StackInvalid
 from regionkit.findings import Finding, Level
+from regionkit.spec.environments import environment_file, is_environment_name, searched
 from regionkit.spec.models import StackSpec
 
 
@@ -40,11 +41,15 @@ class LoadedStack:
 
 
 def resolve_stack_path(stack: str | Path, root: Path | None = None) -> Path:
-    """A path to a stack file, or an environment name resolved to `stacks/<name>.yaml`."""
+    """A path to a stack file, or an environment name resolved to `stacks/<name>.yaml`: under
+    `root` when given, else found from the current directory up to the project root
+    (`regionkit.spec.environments`)."""
     candidate = Path(stack)
-    if candidate.suffix in (".yaml", ".yml") or candidate.exists() or "/" in str(stack):
+    if candidate.exists() or not is_environment_name(str(stack)):
         return candidate
-    return (root or Path.cwd()) / "stacks" / f"{stack}.yaml"
+    if root is not None:
+        return root / "stacks" / f"{stack}.yaml"
+    return environment_file(str(stack)) or Path("stacks") / f"{stack}.yaml"
 
 
 def load_stack(stack: str | Path, root: Path | None = None) -> LoadedStack:
@@ -52,6 +57,11 @@ def load_stack(stack: str | Path, root: Path | None = None) -> LoadedStack:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
+        if root is None and is_environment_name(str(stack)) and not Path(stack).exists():
+            raise InvalidInput(
+                f"no stack file for the environment {str(stack)!r}: looked for "
+                f"{searched(str(stack))}"
+            ) from None
         raise InvalidInput(f"{path}: no such stack file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InvalidInput(f"{path}: cannot read the stack file: {exc}") from None
