@@ -8,8 +8,10 @@ import os
 import pty
 import re
 import select
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -254,6 +256,9 @@ main()
 def _in_a_terminal(keys: bytes) -> tuple[int, str]:
     pid, fd = pty.fork()
     if pid == 0:  # the child: stdin, stdout and stderr are the terminal
+        # as in a shell's foreground job, even where this test runs with SIGINT ignored (a
+        # background job), which exec would pass on and Python would then respect
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
         os.execv(sys.executable, [sys.executable, "-c", _ASKING, str(DEV)])
     output = b""
     try:
@@ -270,9 +275,22 @@ def _in_a_terminal(keys: bytes) -> tuple[int, str]:
     except OSError:  # EIO: the child closed the terminal
         pass
     finally:
-        _, status = os.waitpid(pid, 0)
+        status = _reap(pid)
         os.close(fd)
     return os.waitstatus_to_exitcode(status), output.decode(errors="replace")
+
+
+def _reap(pid: int, grace: float = 10.0) -> int:
+    """The child's wait status; a child still running after `grace` seconds is killed."""
+    deadline = time.monotonic() + grace
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return status
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            return os.waitpid(pid, 0)[1]
+        time.sleep(0.05)
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs a POSIX pseudo-terminal")
