@@ -619,7 +619,20 @@ _State = Annotated[
     str | None,
     typer.Option(help="Where the applied hash is kept: file:PATH or configmap:[NS/]NAME."),
 ]
-_Timeout = Annotated[float | None, typer.Option(help="Seconds per request.")]
+_Timeout = Annotated[
+    float | None,
+    typer.Option(help="Seconds per attempt: connect, send, read the whole answer."),
+]
+_Deadline = Annotated[
+    float | None, typer.Option(help="Seconds per run, across all attempts [default 120].")
+]
+_ParametersDir = Annotated[
+    Path | None,
+    typer.Option(
+        help="Directory of #{VAR} values, one file per parameter (a mounted Secret); "
+        "without it they come from the environment."
+    ),
+]
 _Attempts = Annotated[
     int | None, typer.Option(help="Attempts per request on connection errors and 5xx.")
 ]
@@ -662,6 +675,8 @@ def config_sync(
     ca_file: _CaFile = None,
     state: _State = None,
     timeout: _Timeout = None,
+    deadline: _Deadline = None,
+    parameters_dir: _ParametersDir = None,
     attempts: _Attempts = None,
     reapply_after: _ReapplyAfter = None,
     force: _Force = False,
@@ -688,6 +703,8 @@ def config_sync(
             state=state,
             timeout=timeout,
             dry_run=dry_run,
+            deadline=deadline,
+            parameters_dir=parameters_dir,
             attempts=attempts,
             reapply_after=reapply_after,
             force=force,
