@@ -397,3 +397,30 @@ def test_without_the_admin_ca_verification_fails(
     assert without == 1
     assert "TLS verification of 127.0.0.1" in last and "system CAs" in last
     assert with_ca == 0 and len(server.requests) == 1
+
+
+def test_the_cli_takes_a_parameters_directory_and_a_run_deadline(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from regionkit.cli import app
+
+    password = tmp_path / "password"
+    password.write_text(PASSWORD)
+    result = CliRunner().invoke(
+        app,
+        [
+            "config-sync", "--repository", "file:///nowhere", "--restconf-url",
+            "https://127.0.0.1:9", "--password-file", str(password), "--parameters-dir",
+            str(tmp_path / "missing"), "--deadline", "5",
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "parameters directory" in result.output and "does not exist" in result.output
+    bad = CliRunner().invoke(
+        app,
+        [
+            "config-sync", "--repository", "file:///nowhere", "--restconf-url",
+            "https://127.0.0.1:9", "--password-file", str(password), "--deadline", "0",
+        ],
+    )  # fmt: skip
+    assert bad.exit_code == 2 and "deadline > 0" in bad.output

@@ -655,7 +655,8 @@ _Strip = Annotated[
 _Parameters = Annotated[
     bool,
     typer.Option(
-        "--parameters/--no-parameters", help="Fill #{VAR} parameters from the environment."
+        "--parameters/--no-parameters",
+        help="Fill #{VAR} parameters (from --parameters-dir, else the environment).",
     ),
 ]
 _DryRun = Annotated[
