@@ -267,6 +267,8 @@ def test_success_is_the_status_and_body_rfc_8040_defines_for_the_method() -> Non
     assert "errors" in (success_problem("PATCH", 200, js, errors_json) or "")
     assert "message-body" in (success_problem("PATCH", 200, xml, b"") or "")
     assert "no Content-Type" in (success_problem("PATCH", 200, "", b"<a/>") or "")
+    assert "not well-formed XML" in (success_problem("PATCH", 200, xml, b"<a>") or "")
+    assert "not well-formed JSON" in (success_problem("PATCH", 200, js, b"[1]") or "")
     nested = f'<data><errors xmlns="{RESTCONF}"/></data>'.encode()
     assert "errors" in (success_problem("PATCH", 200, xml, nested) or "")
 

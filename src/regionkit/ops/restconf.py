@@ -346,24 +346,27 @@ def success_problem(method: str, status: int, content_type: str, payload: bytes)
         return f"a 200 carries a yang-data message-body, not {shown} (a proxy or login page?)"
     if not payload.strip():
         return "a 200 carries a message-body (204 is the answer without one)"
-    if _is_errors_document(payload, media):
-        return "the body is an ietf-restconf:errors document"
-    return None
+    return _body_problem(payload, media)
 
 
-def _is_errors_document(payload: bytes, media: str) -> bool:
+def _body_problem(payload: bytes, media: str) -> str | None:
+    """Why a 200's yang-data body is not a success answer: malformed, or RESTCONF errors."""
+    errors_found = "the body is an ietf-restconf:errors document"
+    malformed = f"the body is not well-formed {media.rsplit('+', 1)[-1].upper()}"
     if media.endswith("json"):
         try:
             document = json.loads(payload)
         except ValueError:
-            return True  # not even JSON: not a RESTCONF answer
-        return not isinstance(document, dict) or "ietf-restconf:errors" in document
+            return malformed
+        if not isinstance(document, dict):
+            return malformed
+        return errors_found if "ietf-restconf:errors" in document else None
     try:
         root = ElementTree.fromstring(payload)
     except ElementTree.ParseError:
-        return True
+        return malformed
     errors = f"{{{RESTCONF_NS}}}errors"
-    return root.tag == errors or root.find(f".//{errors}") is not None
+    return errors_found if root.tag == errors or root.find(f".//{errors}") is not None else None
 
 
 def error_detail(payload: bytes, content_type: str, secrets: Iterable[str] = ()) -> str:
