@@ -219,7 +219,9 @@ class Script:
 
     statuses: list[int] = field(default_factory=list)
     hang: bool = False
+    #: the body of every answer but a 204, with its Content-Type
     error_body: bytes = b""
+    content_type: str = "application/yang-data+xml"
 
 
 class AdminServer:
@@ -243,7 +245,7 @@ class AdminServer:
                 self.send_response(status)
                 payload = b"" if status == 204 else server.script.error_body
                 if payload:
-                    self.send_header("Content-Type", "application/yang-data+xml")
+                    self.send_header("Content-Type", server.script.content_type)
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)
@@ -613,7 +615,7 @@ def test_a_server_that_never_answers_times_out_within_bounded_attempts(
     last = capsys.readouterr().err.strip().splitlines()[-1]
     assert code == 1
     assert len(server.requests) == 2
-    assert "no answer within 0.3s" in last and "2 attempt(s)" in last
+    assert "timed out: no complete answer within 0.3s" in last and "2 attempt(s)" in last
     assert not (tmp_path / "state.json").exists()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -10,9 +11,10 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pytest
 
-from regionkit.components.config_sync_job import ConfigSyncJob, ConfigSyncJobArgs
+from regionkit.components.config_sync_job import ConfigSyncJob, ConfigSyncJobArgs, used_parameters
 from regionkit.ops.config_sync import ENV
 from regionkit.plan.recorder import Registration, record
+from regionkit.plan.runner import plan_stack
 from regionkit.spec.loader import load_stack
 from regionkit.spec.models import ConfigSyncSpec, Deployment
 
@@ -212,3 +214,100 @@ def test_sub_cluster_objects_do_not_collide(deployment: Deployment) -> None:
     cron = _one(_record(sub), "kubernetes:batch/v1:CronJob")
     assert cron.inputs["metadata"]["name"] == f"{deployment.name}-eu-config-sync"
     assert _env(cron)[ENV["state"]] == f"configmap:{deployment.name}-eu-config-sync-state"
+
+
+# --- parameters as files, the admin node's CA ---------------------------------------------------
+
+
+def _pod(cron: Registration) -> dict[str, Any]:
+    pod: dict[str, Any] = cron.inputs["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    return pod
+
+
+def test_parameters_are_files_of_exactly_the_keys_the_configuration_uses(
+    deployment: Deployment,
+) -> None:
+    used = ("LICENSE_KEY", "SSO_COOKIE_KEY")
+    registrations = _record(
+        deployment, parameter_secret_name="acme-id-idsvr", parameters=used, ca_secret_name=None
+    )
+    cron = _one(registrations, "kubernetes:batch/v1:CronJob")
+    volumes = {v["name"]: v for v in _pod(cron)["volumes"]}
+    [source] = volumes["parameters"]["projected"]["sources"]
+    assert source["secret"] == {
+        "name": "acme-id-idsvr",
+        "items": [{"key": k, "path": k} for k in used],
+    }
+    mounts = {m["name"]: m for m in _container(cron)["volumeMounts"]}
+    assert mounts["parameters"]["readOnly"] is True
+    assert _env(cron)[ENV["parameters_dir"]] == mounts["parameters"]["mountPath"]
+    # no value in the environment, where git and every other child would inherit it
+    assert "envFrom" not in _container(cron)
+    assert not any("valueFrom" in e for e in _container(cron)["env"])
+    kubernetes_validate.validate(cron.inputs, KUBERNETES_VERSION, strict=True)
+
+
+def test_without_parameters_the_directory_is_empty_not_the_environment(
+    deployment: Deployment,
+) -> None:
+    cron = _one(_record(deployment), "kubernetes:batch/v1:CronJob")
+    volumes = {v["name"]: v for v in _pod(cron)["volumes"]}
+    assert "emptyDir" in volumes["parameters"] and "projected" not in volumes["parameters"]
+    # the directory is always given, so the command never falls back to its environment
+    assert _env(cron)[ENV["parameters_dir"]]
+    with pytest.raises(ValueError, match="parameter_secret_name"):
+        _record(deployment, parameters=("LICENSE_KEY",))
+
+
+def test_used_parameters_are_those_the_configuration_names_and_the_secret_holds() -> None:
+    files = {
+        "a.xml": "<x>#{LICENSE_KEY}</x><y>#{ SSO_COOKIE_KEY }</y>",
+        "b.xml": "<z>#{IDSVR_BASE_URL}</z><w>#{OPTIONAL|fallback}</w>",
+    }
+    held = ("ADMIN_PASSWORD", "LICENSE_KEY", "OPTIONAL", "SSO_COOKIE_KEY", "SIGNING_KEY_PEM")
+    assert used_parameters(files, held) == ("LICENSE_KEY", "OPTIONAL", "SSO_COOKIE_KEY")
+    assert used_parameters({}, held) == ()
+
+
+def test_the_stack_s_job_trusts_the_generated_admin_ca_and_gets_only_used_parameters(
+    tmp_path: Path,
+) -> None:
+    stacks = tmp_path / "stacks"
+    shutil.copytree(STACKS / "idsvr-config-split", stacks / "idsvr-config-split")
+    shutil.copy(STACKS / "aws-ap.yaml", stacks / "aws-ap.yaml")
+    (stacks / "idsvr-config-split" / "zz-parameters.xml").write_text(
+        '<config xmlns="http://tail-f.com/ns/config/1.0">'
+        '<environments xmlns="https://curity.se/ns/conf/base"><environment><services><zones>'
+        "<default-zone><symmetric-key>#{SSO_COOKIE_KEY}</symmetric-key></default-zone>"
+        "</zones></services></environment></environments></config>\n"
+    )
+    plan = plan_stack(load_stack(stacks / "aws-ap.yaml"))
+    [cron] = [r for r in plan["resources"] if r["type"] == "kubernetes:batch/v1:CronJob"]
+    assert cron["region"] == "us-west"
+    pod = cron["inputs"]["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    assert volumes["ca"]["secret"]["secretName"] == "idsvr-keys"
+    assert volumes["ca"]["secret"]["items"] == [{"key": "ADMIN_TLS_CA_PEM", "path": "ca.crt"}]
+    [source] = volumes["parameters"]["projected"]["sources"]
+    assert source["secret"]["items"] == [{"key": "SSO_COOKIE_KEY", "path": "SSO_COOKIE_KEY"}]
+    [container] = pod["containers"]
+    env = {e["name"]: e.get("value") for e in container["env"]}
+    assert env[ENV["ca_file"]].endswith("/ca.crt")
+    # the admin node serves the certificate that CA signed, from the same Secret
+    admins = [
+        r
+        for r in plan["resources"]
+        if r["type"] == "kubernetes:apps/v1:Deployment" and r["name"].endswith("-admin")
+    ]
+    assert len(admins) == 2
+    for admin in admins:
+        admin_volumes = {
+            v["name"]: v for v in admin["inputs"]["spec"]["template"]["spec"]["volumes"]
+        }
+        assert admin_volumes["admin-tls"]["secret"]["items"] == [
+            {"key": "ADMIN_TLS_KEY_PEM", "path": "tls.key"},
+            {"key": "ADMIN_TLS_CERT_PEM", "path": "tls.crt"},
+        ]
+        [prepare] = admin["inputs"]["spec"]["template"]["spec"]["initContainers"]
+        script = prepare["command"][-1]
+        assert "regionkit-admin-tls.xml" in script and "<ssl-server-keystore>" in script

@@ -833,7 +833,20 @@ _State = Annotated[
     str | None,
     typer.Option(help="Where the applied hash is kept: file:PATH or configmap:[NS/]NAME."),
 ]
-_Timeout = Annotated[float | None, typer.Option(help="Seconds per request.")]
+_Timeout = Annotated[
+    float | None,
+    typer.Option(help="Seconds per attempt: connect, send, read the whole answer."),
+]
+_Deadline = Annotated[
+    float | None, typer.Option(help="Seconds per run, across all attempts [default 120].")
+]
+_ParametersDir = Annotated[
+    Path | None,
+    typer.Option(
+        help="Directory of #{VAR} values, one file per parameter (a mounted Secret); "
+        "without it they come from the environment."
+    ),
+]
 _Attempts = Annotated[
     int | None, typer.Option(help="Attempts per request on connection errors and 5xx.")
 ]
@@ -856,7 +869,8 @@ _Strip = Annotated[
 _Parameters = Annotated[
     bool,
     typer.Option(
-        "--parameters/--no-parameters", help="Fill #{VAR} parameters from the environment."
+        "--parameters/--no-parameters",
+        help="Fill #{VAR} parameters (from --parameters-dir, else the environment).",
     ),
 ]
 _DryRun = Annotated[
@@ -876,6 +890,8 @@ def config_sync(
     ca_file: _CaFile = None,
     state: _State = None,
     timeout: _Timeout = None,
+    deadline: _Deadline = None,
+    parameters_dir: _ParametersDir = None,
     attempts: _Attempts = None,
     reapply_after: _ReapplyAfter = None,
     force: _Force = False,
@@ -902,6 +918,8 @@ def config_sync(
             state=state,
             timeout=timeout,
             dry_run=dry_run,
+            deadline=deadline,
+            parameters_dir=parameters_dir,
             attempts=attempts,
             reapply_after=reapply_after,
             force=force,

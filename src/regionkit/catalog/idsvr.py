@@ -64,8 +64,15 @@ CLUSTER_XML = f"{INIT_DIR}/cluster.xml"
 ENVIRONMENT_FILE = "regionkit-environment.xml"
 DATA_SOURCES_FILE = "regionkit-data-sources.xml"
 SIGNING_KEY_FILE = "regionkit-signing-key.xml"
+ADMIN_TLS_FILE = "regionkit-admin-tls.xml"
 CLUSTER_FILE = CLUSTER_XML.rsplit("/", 1)[1]
-GENERATED_FILES = (ENVIRONMENT_FILE, DATA_SOURCES_FILE, SIGNING_KEY_FILE, CLUSTER_FILE)
+GENERATED_FILES = (
+    ENVIRONMENT_FILE,
+    DATA_SOURCES_FILE,
+    SIGNING_KEY_FILE,
+    CLUSTER_FILE,
+    ADMIN_TLS_FILE,
+)
 #: a path below etc/init that is safe as a file name and, with `/` as `__`, a ConfigMap key
 INIT_FILE_PATH = r"^[A-Za-z0-9_][A-Za-z0-9_.-]*(/[A-Za-z0-9_][A-Za-z0-9_.-]*)*$"
 #: scripts run on every committed configuration change

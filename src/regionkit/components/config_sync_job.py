@@ -3,13 +3,17 @@
 Runs `regionkit config-sync` (src/regionkit/ops/config_sync.py) on `configSync.schedule`. The
 job reaches the admin node through its Service on 6749 with the `admin` password of the
 identity server's Secret, mounted as a file (never an environment variable, which every child
-process such as git would inherit), and remembers the last applied hash in one ConfigMap that
-its Role may read and write. Options travel as `REGIONKIT_*` environment variables, which the
-command reads for every flag not given, so the job does not depend on flag spelling.
+process such as git would inherit), verifies the admin node's certificate against the CA that
+signed it (mounted from its Secret), and remembers the last applied hash in one ConfigMap that
+its Role may read and write. The `#{PARAMETER}` values the configuration uses, and only those,
+are files of a projected Secret volume. Options travel as `REGIONKIT_*` environment variables,
+which the command reads for every flag not given, so the job does not depend on flag spelling;
+none of them is a secret.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -19,12 +23,14 @@ import pulumi_kubernetes as k8s
 from regionkit.catalog.idsvr import ADMIN_PORT
 from regionkit.model import type_token
 from regionkit.ops.config_sync import ENV
+from regionkit.ops.curity_xml import PARAMETER
 from regionkit.spec.models import ConfigSyncSpec, Deployment, RegionSpec
 
 #: the job image's user (Dockerfile); any non-root id works with a read-only root filesystem
 RUN_AS_USER = 10001
 ADMIN_SECRET_DIR = "/var/run/regionkit/admin"
 CA_DIR = "/var/run/regionkit/ca"
+PARAMETERS_DIR = "/var/run/regionkit/parameters"
 GIT_CREDENTIALS_DIR = "/var/run/regionkit/git"
 SCRATCH_DIR = "/tmp"
 #: a sync is a clone and one PATCH; anything longer is stuck and blocks the next run (Forbid)
@@ -46,13 +52,16 @@ class ConfigSyncJobArgs:
     admin_secret_name: pulumi.Input[str]
     admin_password_key: str
     #: a Secret with the CA of the admin node's TLS certificate; None trusts the system CAs
-    ca_secret_name: str | None = None
+    ca_secret_name: pulumi.Input[str] | None = None
     ca_key: str = "ca.crt"
     admin_user: str = "admin"
     #: labels of the admin pods: with them, NetworkPolicies let the job reach 6749 only there
     admin_pod_labels: dict[str, str] | None = None
-    #: Secrets whose keys resolve the configuration's `#{PARAMETER}`s (as on the admin node)
-    parameter_secret_names: tuple[pulumi.Input[str], ...] = ()
+    #: the Secret whose keys resolve the configuration's `#{PARAMETER}`s (as on the admin node)
+    parameter_secret_name: pulumi.Input[str] | None = None
+    #: the keys of that Secret the configuration uses (`used_parameters`): each one, and no
+    #: other, is a file of the job's parameters directory
+    parameters: tuple[str, ...] = ()
 
 
 class ConfigSyncJob(pulumi.ComponentResource):
@@ -76,6 +85,8 @@ class ConfigSyncJob(pulumi.ComponentResource):
             )
         if args.region.id not in {r.id for r in args.deployment.regions}:
             raise ValueError(f"region {args.region.id!r} is not a region of this deployment")
+        if args.parameters and args.parameter_secret_name is None:
+            raise ValueError("parameters need the Secret they come from (parameter_secret_name)")
         super().__init__(self.TOKEN, name, {"region": args.region.id}, opts)
 
         rid = args.region.id
@@ -249,6 +260,35 @@ def object_name(deployment: Deployment) -> str:
     return "-".join(p for p in parts if p)
 
 
+def used_parameters(config_files: Mapping[str, str], available: Iterable[str]) -> tuple[str, ...]:
+    """The `#{PARAMETER}`s the configuration names that `available` (a Secret's keys) holds."""
+    named = {m.group(1) for text in config_files.values() for m in PARAMETER.finditer(text)}
+    return tuple(sorted(named & set(available)))
+
+
+def _parameters_volume(args: ConfigSyncJobArgs) -> k8s.core.v1.VolumeArgs:
+    """Exactly the parameters the configuration uses, as files; an empty directory if none."""
+    if not args.parameters:
+        return k8s.core.v1.VolumeArgs(
+            name="parameters",
+            empty_dir=k8s.core.v1.EmptyDirVolumeSourceArgs(medium="Memory", size_limit="1Mi"),
+        )
+    return k8s.core.v1.VolumeArgs(
+        name="parameters",
+        projected=k8s.core.v1.ProjectedVolumeSourceArgs(
+            default_mode=0o440,
+            sources=[
+                k8s.core.v1.VolumeProjectionArgs(
+                    secret=k8s.core.v1.SecretProjectionArgs(
+                        name=args.parameter_secret_name,
+                        items=[k8s.core.v1.KeyToPathArgs(key=k, path=k) for k in args.parameters],
+                    )
+                )
+            ],
+        ),
+    )
+
+
 def _files_and_env(
     args: ConfigSyncJobArgs,
     sync: ConfigSyncSpec,
@@ -271,9 +311,11 @@ def _files_and_env(
             ),
         ),
     ]
+    volumes.append(_parameters_volume(args))
     mounts = [
         k8s.core.v1.VolumeMountArgs(name="scratch", mount_path=SCRATCH_DIR),
         k8s.core.v1.VolumeMountArgs(name="admin", mount_path=ADMIN_SECRET_DIR, read_only=True),
+        k8s.core.v1.VolumeMountArgs(name="parameters", mount_path=PARAMETERS_DIR, read_only=True),
     ]
     values: dict[str, pulumi.Input[str]] = {
         ENV["repository"]: sync.repository,
@@ -285,6 +327,7 @@ def _files_and_env(
         ENV["state"]: f"configmap:{state_name}",
         ENV["attempts"]: str(RESTCONF_ATTEMPTS),
         ENV["work_dir"]: SCRATCH_DIR,
+        ENV["parameters_dir"]: PARAMETERS_DIR,
         "HOME": SCRATCH_DIR,
         "PYTHONDONTWRITEBYTECODE": "1",
     }
@@ -344,13 +387,6 @@ def _pod_spec(
                 image=sync.image,
                 command=["regionkit", "config-sync"],
                 env=env,
-                env_from=[
-                    k8s.core.v1.EnvFromSourceArgs(
-                        secret_ref=k8s.core.v1.SecretEnvSourceArgs(name=secret)
-                    )
-                    for secret in args.parameter_secret_names
-                ]
-                or None,
                 volume_mounts=mounts,
                 resources=k8s.core.v1.ResourceRequirementsArgs(
                     requests={"cpu": "50m", "memory": "128Mi"},

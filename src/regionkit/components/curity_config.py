@@ -31,6 +31,8 @@ NS_DYNAMODB = "https://curity.se/ns/ext-conf/dynamodb"
 
 #: the signing key's id; token issuers name it in `jwt-issuer-settings/signing-key-id`
 SIGNING_KEY_ID = "regionkit-signing-key"
+#: the admin node's TLS server key (`facilities/crypto/ssl/server-keystore`)
+ADMIN_TLS_KEYSTORE_ID = "regionkit-admin-tls"
 
 #: environment variables the generated configuration reads
 BASE_URL_ENV = "IDSVR_BASE_URL"
@@ -201,6 +203,38 @@ def data_sources_xml(connections: Sequence[DataConnection]) -> str | None:
         )
     body = "<data-sources>\n" + _indent("\n".join(sources), 2) + "</data-sources>"
     return _document("facilities", body)
+
+
+def admin_tls_xml(keystore: str) -> str:
+    """The admin node's TLS key, and the admin service (6749) serving with it.
+
+    `keystore` is the server's `convertks` output of the certificate regionkit generated or the
+    one the stack names; without `admin-service/http/ssl-server-keystore` the installer's own
+    self-signed key (`default-admin-ssl-key`) would serve, whose CA nobody knows in advance.
+    """
+    key = (
+        "<crypto>\n"
+        "  <ssl>\n"
+        "    <server-keystore>\n"
+        f"      {_element('id', ADMIN_TLS_KEYSTORE_ID)}\n"
+        f"      <keystore>{keystore}</keystore>\n"
+        "    </server-keystore>\n"
+        "  </ssl>\n"
+        "</crypto>"
+    )
+    service = (
+        "<environment>\n"
+        "  <admin-service>\n"
+        "    <http>\n"
+        f"      {_element('ssl-server-keystore', ADMIN_TLS_KEYSTORE_ID)}\n"
+        "    </http>\n"
+        "  </admin-service>\n"
+        "</environment>"
+    )
+    facilities = _document("facilities", key).splitlines(keepends=True)
+    environments = _document("environments", service).splitlines(keepends=True)
+    # one document, both roots: <config> ... </config>
+    return "".join(facilities[:-1] + environments[1:])
 
 
 def signing_key_xml(keystore: str) -> str:

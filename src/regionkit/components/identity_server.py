@@ -144,6 +144,10 @@ class IdentityServer(pulumi.ComponentResource):
     admin_password_key: str = pods.ADMIN_PASSWORD
     #: labels selecting the admin node's pods (for NetworkPolicies of jobs that call it)
     admin_pod_labels: dict[str, str]
+    #: where the admin node's certificate and its CA are (what RESTCONF clients trust)
+    admin_tls: pods.TlsSecret
+    #: the keys of `secret_name`: the `#{PARAMETER}`s it can resolve for another job
+    secret_keys: tuple[str, ...]
 
     def __init__(
         self, name: str, args: IdentityServerArgs, opts: pulumi.ResourceOptions | None = None
@@ -199,6 +203,8 @@ class IdentityServer(pulumi.ComponentResource):
         self.runtime_service_name = workload.runtime_service_name
         self.secret_name = keys.secret_name
         self.admin_pod_labels = pods.selector(ns_name, pods.ADMIN)
+        self.admin_tls = pods.admin_tls_secret(deployment.identity_server.admin)
+        self.secret_keys = keys.secret_keys
         self.endpoint = RegionEndpoint(
             region=region,
             address=gateway.address,
@@ -323,6 +329,7 @@ def _workload(
             service_account_annotations=service_account_annotations(args.data),
             service_monitor=args.service_monitor,
             wait_for=wait_for,
+            admin_tls=pods.admin_tls_secret(deployment.identity_server.admin),
         ),
         opts,
     )

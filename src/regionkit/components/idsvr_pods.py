@@ -6,7 +6,8 @@ How a node starts under a read-only root filesystem: an init container (the serv
 seeds empty writable volumes for `etc/init` and `var` from the image, copies the startup
 configuration (the ConfigMap) and the region's `cluster.xml` into `etc/init`, and turns the
 shared PEM signing key into the server's keystore format with the vendor's `convertks` (the only
-form in which the server loads a private key from XML). The server then starts on those volumes.
+form in which the server loads a private key from XML), and the admin node's TLS certificate
+likewise. The server then starts on those volumes.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from regionkit.catalog import idsvr
 from regionkit.components import curity_config as cc
 from regionkit.components.protocols import DataConnection
 from regionkit.model import WORKLOAD_SERVICE_ACCOUNT, env_prefix
-from regionkit.spec.models import RuntimeSpec
+from regionkit.spec.models import AdminSpec, RuntimeSpec
 
 APP_NAME = "curity-idsvr"
 ADMIN = "admin"
@@ -49,6 +50,10 @@ ADMIN_PASSWORD = "ADMIN_PASSWORD"
 SIGNING_KEY_PEM = "SIGNING_KEY_PEM"
 SIGNING_CERT_PEM = "SIGNING_CERT_PEM"
 SIGNING_KEYSTORE_PASSWORD = "SIGNING_KEYSTORE_PASSWORD"
+#: the admin node's TLS key and certificate, and the CA that config-sync trusts (generated)
+ADMIN_TLS_KEY_PEM = "ADMIN_TLS_KEY_PEM"
+ADMIN_TLS_CERT_PEM = "ADMIN_TLS_CERT_PEM"
+ADMIN_TLS_CA_PEM = "ADMIN_TLS_CA_PEM"
 #: the server's unattended setup reads the admin password from this variable
 PASSWORD_ENV = "PASSWORD"
 
@@ -59,11 +64,13 @@ ADMIN_SERVICE_ROLE = "admin"
 _STAGE = "/run/regionkit"
 _CONFIG_DIR = f"{_STAGE}/config"
 _KEYS_DIR = f"{_STAGE}/keys"
+_ADMIN_TLS_DIR = f"{_STAGE}/admin-tls"
 _CLUSTER_DIR = f"{_STAGE}/cluster"
 _INIT_OUT = f"{_STAGE}/init"
 _VAR_OUT = f"{_STAGE}/var"
 _VAR_DIR = f"{idsvr.HOME_DIR}/var"
 _SIGNING_ALIAS = "regionkit-signing"
+_ADMIN_TLS_ALIAS = "regionkit-admin-tls"
 _CONVERTKS = f"{idsvr.HOME_DIR}/bin/convertks"
 
 _FILE_PATH = re.compile(idsvr.INIT_FILE_PATH)
@@ -178,8 +185,51 @@ def content_hash(files: Mapping[str, str]) -> str:
 AWS_CONFIG_NAME = "aws-config"
 
 
+@dataclass(frozen=True)
+class TlsSecret:
+    """Where a TLS certificate, its key and its CA are: a Secret and its keys."""
+
+    secret_name: str
+    cert_key: str
+    key_key: str
+    ca_key: str
+
+
+#: the admin certificate regionkit generates (`shared_keys`), in the nodes' keys Secret
+GENERATED_ADMIN_TLS = TlsSecret(
+    KEYS_SECRET, ADMIN_TLS_CERT_PEM, ADMIN_TLS_KEY_PEM, ADMIN_TLS_CA_PEM
+)
+
+
+def admin_tls_secret(admin: AdminSpec) -> TlsSecret:
+    """The admin node's certificate: the stack's `identityServer.admin.tls` Secret (in
+    cert-manager's form) or the one regionkit generates."""
+    if admin.tls is None:
+        return GENERATED_ADMIN_TLS
+    return TlsSecret(admin.tls.secret_name, "tls.crt", "tls.key", "ca.crt")
+
+
+def _keystore_lines(alias: str, pem_key: str, pem_cert: str, variable: str) -> list[str]:
+    """Shell lines that put `convertks`' keystore of a PEM key and certificate in `$variable`.
+
+    The PKCS#12 between the two only lives in the init container's memory-backed /tmp.
+    """
+    p12 = f"/tmp/{alias}.p12"
+    return [
+        f"openssl pkcs12 -export -name {alias} -inkey {pem_key} -in {pem_cert} "
+        f"-passout env:{SIGNING_KEYSTORE_PASSWORD} -out {p12}",
+        f"openssl base64 -A -in {p12} -out {p12}-b64",
+        f'{variable}="$({_CONVERTKS} --in-file {p12}-b64 '
+        f'--in-alias {alias} --in-password "${SIGNING_KEYSTORE_PASSWORD}" '
+        f'--in-entry-password "${SIGNING_KEYSTORE_PASSWORD}")"',
+        f'test -n "${variable}"',
+        f"rm -f {p12} {p12}-b64",
+    ]
+
+
 def prepare_script(files: Sequence[ConfigFile]) -> str:
-    """The init container's script: seed writable dirs, copy config, build the signing key."""
+    """The init container's script: seed writable dirs, copy config, build the signing key and
+    the admin node's TLS key."""
     copies = []
     for f in files:
         target = f"{_INIT_OUT}/{f.path}"
@@ -196,17 +246,17 @@ def prepare_script(files: Sequence[ConfigFile]) -> str:
         *copies,
         f"cp {_CLUSTER_DIR}/{idsvr.CLUSTER_FILE} {_INIT_OUT}/{idsvr.CLUSTER_FILE}",
         "# the shared signing key, in the keystore format the server loads from XML",
-        f"openssl pkcs12 -export -name {_SIGNING_ALIAS} -inkey {pem_key} -in {pem_cert} "
-        f"-passout env:{SIGNING_KEYSTORE_PASSWORD} -out /tmp/signing.p12",
-        "openssl base64 -A -in /tmp/signing.p12 -out /tmp/signing.p12-b64",
-        f'KEYSTORE="$({_CONVERTKS} --in-file /tmp/signing.p12-b64 '
-        f'--in-alias {_SIGNING_ALIAS} --in-password "${SIGNING_KEYSTORE_PASSWORD}" '
-        f'--in-entry-password "${SIGNING_KEYSTORE_PASSWORD}")"',
-        'test -n "$KEYSTORE"',
+        *_keystore_lines(_SIGNING_ALIAS, pem_key, pem_cert, "KEYSTORE"),
         f"cat > {_INIT_OUT}/{idsvr.SIGNING_KEY_FILE} <<EOF",
         cc.signing_key_xml("${KEYSTORE}").rstrip("\n"),
         "EOF",
-        "rm -f /tmp/signing.p12 /tmp/signing.p12-b64",
+        "# the admin node's TLS key: RESTCONF clients verify it against its known CA",
+        *_keystore_lines(
+            _ADMIN_TLS_ALIAS, f"{_ADMIN_TLS_DIR}/tls.key", f"{_ADMIN_TLS_DIR}/tls.crt", "ADMIN_TLS"
+        ),
+        f"cat > {_INIT_OUT}/{idsvr.ADMIN_TLS_FILE} <<EOF",
+        cc.admin_tls_xml("${ADMIN_TLS}").rstrip("\n"),
+        "EOF",
         "# the IRSA role as an AWS profile: EKS injects AWS_ROLE_ARN and the token file",
         'if [ -n "${AWS_ROLE_ARN:-}" ]; then',
         f"  printf '[profile {cc.IRSA_PROFILE}]\\nrole_arn = %s\\nweb_identity_token_file = %s\\n' "
@@ -379,6 +429,7 @@ class NodeInputs:
     connections: tuple[DataConnection, ...]
     config_hash: str
     secret_hash: pulumi.Input[str]
+    admin_tls: TlsSecret = GENERATED_ADMIN_TLS
 
 
 def _ports(component: str) -> list[k8s.core.v1.ContainerPortArgs]:
@@ -424,7 +475,7 @@ def _node_env(inputs: NodeInputs) -> list[k8s.core.v1.EnvVarArgs]:
     return env
 
 
-def _volumes(files: Sequence[ConfigFile]) -> list[k8s.core.v1.VolumeArgs]:
+def _volumes(files: Sequence[ConfigFile], admin_tls: TlsSecret) -> list[k8s.core.v1.VolumeArgs]:
     read_only = 0o440  # group-readable: the nodes run in the fsGroup
     return [
         k8s.core.v1.VolumeArgs(
@@ -442,6 +493,17 @@ def _volumes(files: Sequence[ConfigFile]) -> list[k8s.core.v1.VolumeArgs]:
                 items=[
                     k8s.core.v1.KeyToPathArgs(key=SIGNING_KEY_PEM, path="signing-key.pem"),
                     k8s.core.v1.KeyToPathArgs(key=SIGNING_CERT_PEM, path="signing-cert.pem"),
+                ],
+                default_mode=read_only,
+            ),
+        ),
+        k8s.core.v1.VolumeArgs(
+            name="admin-tls",
+            secret=k8s.core.v1.SecretVolumeSourceArgs(
+                secret_name=admin_tls.secret_name,
+                items=[
+                    k8s.core.v1.KeyToPathArgs(key=admin_tls.key_key, path="tls.key"),
+                    k8s.core.v1.KeyToPathArgs(key=admin_tls.cert_key, path="tls.crt"),
                 ],
                 default_mode=read_only,
             ),
@@ -481,6 +543,7 @@ def _prepare_container(inputs: NodeInputs) -> k8s.core.v1.ContainerArgs:
         volume_mounts=[
             _mount("config", _CONFIG_DIR, read_only=True),
             _mount("keys", _KEYS_DIR, read_only=True),
+            _mount("admin-tls", _ADMIN_TLS_DIR, read_only=True),
             _mount("cluster", _CLUSTER_DIR, read_only=True),
             _mount("etc-init", _INIT_OUT),
             _mount("var", _VAR_OUT),
@@ -537,7 +600,7 @@ def pod_template(inputs: NodeInputs) -> k8s.core.v1.PodTemplateSpecArgs:
             security_context=pod_security_context(),
             init_containers=[_prepare_container(inputs)],
             containers=[container],
-            volumes=_volumes(inputs.files),
+            volumes=_volumes(inputs.files, inputs.admin_tls),
             topology_spread_constraints=[
                 k8s.core.v1.TopologySpreadConstraintArgs(
                     max_skew=1,

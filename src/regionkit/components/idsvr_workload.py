@@ -133,6 +133,8 @@ class WorkloadArgs:
     service_account_annotations: dict[str, pulumi.Input[str]]
     #: also create a Prometheus Operator ServiceMonitor (its CRD must be installed)
     service_monitor: bool = False
+    #: the admin node's TLS certificate (generated, or the stack's `identityServer.admin.tls`)
+    admin_tls: pods.TlsSecret = pods.GENERATED_ADMIN_TLS
     #: what the nodes wait for besides their own objects (keys Secret, cluster job, policies)
     wait_for: tuple[pulumi.Resource, ...] = ()
 
@@ -205,6 +207,7 @@ class Workload(pulumi.ComponentResource):
                 connections=args.connections,
                 config_hash=pods.content_hash(args.contents),
                 secret_hash=args.secret_hash,
+                admin_tls=args.admin_tls,
             )
         )
 

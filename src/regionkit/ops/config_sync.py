@@ -6,12 +6,19 @@ hash with the last applied one. When it changed (or the last apply is older than
 `reapply_after`, which repairs an admin node that restarted from its startup configuration),
 PATCH it onto the admin node's RESTCONF data resource in one request, then record the hash.
 Nothing is sent unless every file is valid, and the hash is recorded only after success.
+
+`#{PARAMETER}` values come from a directory of files, one per parameter (in the cluster: a
+projected Secret volume holding exactly the parameters the configuration uses), never from
+environment variables that every child process would inherit; git runs with an environment
+of its own (`git_source`). Every value resolved into the document is redacted from every
+message.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Callable, Mapping
@@ -37,6 +44,8 @@ ENV = {
     "ca_file": "REGIONKIT_RESTCONF_CA_FILE",
     "state": "REGIONKIT_CONFIG_SYNC_STATE",
     "timeout": "REGIONKIT_CONFIG_SYNC_TIMEOUT",
+    "deadline": "REGIONKIT_CONFIG_SYNC_DEADLINE",
+    "parameters_dir": "REGIONKIT_CONFIG_PARAMETERS_DIR",
     "attempts": "REGIONKIT_CONFIG_SYNC_ATTEMPTS",
     "reapply_after": "REGIONKIT_CONFIG_SYNC_REAPPLY_AFTER",
     "git_credentials_dir": "REGIONKIT_GIT_CREDENTIALS_DIR",
@@ -62,8 +71,8 @@ class SyncOptions:
     #: where the clone goes (a writable emptyDir in the job); default the system temp dir
     work_dir: Path | None = None
     strip: tuple[curity_xml.StripRule, ...] = curity_xml.DEFAULT_STRIP
-    #: values of `#{PARAMETER}`s; None sends them unresolved
-    parameters: Mapping[str, str] | None = field(default_factory=lambda: dict(os.environ))
+    #: values of `#{PARAMETER}`s (see `read_parameters`); None sends them unresolved
+    parameters: Mapping[str, str] | None = field(default_factory=dict)
     #: re-apply an unchanged configuration once the last apply is this old (0: every run,
     #: None: never); an admin node that restarted runs its startup configuration again
     reapply_after: float | None = DEFAULT_REAPPLY_AFTER
@@ -139,7 +148,7 @@ def sync(options: SyncOptions, *, log: Callable[[str], None] = lambda _: None) -
         log(f"dry run: would PATCH {len(template)} bytes ({digest[:19]}) to {client.url}")
         return replace(result, action="dry-run")
     body = template if options.parameters is None else config.resolved(options.parameters)
-    patched = client.patch(body)
+    patched = client.patch(body, secrets=resolved_values(config, options.parameters))
     log(
         f"applied {digest[:19]} to {client.url}: {patched.status} after {patched.attempts} attempt(s)"
     )
@@ -158,6 +167,48 @@ def sync(options: SyncOptions, *, log: Callable[[str], None] = lambda _: None) -
             "the next run applies it again"
         ) from None
     return replace(result, action="applied", status=patched.status, attempts=patched.attempts)
+
+
+def resolved_values(
+    config: curity_xml.MergedConfig, parameters: Mapping[str, str] | None
+) -> tuple[str, ...]:
+    """The values that resolving `config` puts into the document: redacted from messages."""
+    if parameters is None:
+        return ()
+    return tuple(parameters[name] for name in config.parameters if name in parameters)
+
+
+PARAMETER_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+#: a parameter file is a key, a password or a PEM: anything larger is not one
+MAX_PARAMETER_BYTES = 64 * 1024
+
+
+def read_parameters(directory: Path) -> dict[str, str]:
+    """`#{PARAMETER}` values from a directory: each file's name is a parameter, its content the
+    value, exactly as stored (a Secret volume writes the bytes it holds).
+
+    Kubernetes' bookkeeping entries of a Secret volume (`..data`, `..2026_...`) are skipped.
+    """
+    if not directory.is_dir():
+        raise InvalidInput(f"parameters directory {directory} does not exist")
+    values = {}
+    for path in sorted(directory.iterdir()):
+        if path.name.startswith("..") or not path.is_file():
+            continue
+        if not PARAMETER_NAME.match(path.name):
+            raise InvalidInput(f"parameters directory {directory}: {path.name!r} is no name")
+        try:
+            data = path.read_bytes()[: MAX_PARAMETER_BYTES + 1]
+            if len(data) > MAX_PARAMETER_BYTES:
+                raise InvalidInput(
+                    f"parameter file {path} is over {MAX_PARAMETER_BYTES} bytes: not a value"
+                )
+            values[path.name] = data.decode("utf-8")
+        except OSError as exc:
+            raise InvalidInput(f"cannot read the parameter file {path}: {exc.strerror}") from None
+        except UnicodeDecodeError:
+            raise InvalidInput(f"parameter file {path} is not UTF-8 text") from None
+    return values
 
 
 def _still_current(previous: AppliedState | None, digest: str, reapply_after: float | None) -> bool:
@@ -182,6 +233,8 @@ def run_from_cli(
     timeout: float | None,
     dry_run: bool = False,
     *,
+    deadline: float | None = None,
+    parameters_dir: Path | None = None,
     attempts: int | None = None,
     reapply_after: float | None = None,
     force: bool = False,
@@ -196,6 +249,8 @@ def run_from_cli(
     Every argument left None is read from its environment variable (`ENV`). A dry run prints
     the merged configuration (parameters unresolved) on stdout and changes nothing. A negative
     `reapply_after` never re-applies an unchanged configuration; 0 re-applies on every run.
+    Parameters come from `parameters_dir` when one is given, else (outside a cluster) from the
+    environment; `resolve_parameters=False` sends them unresolved.
     """
     env = os.environ if environ is None else environ
 
@@ -215,6 +270,8 @@ def run_from_cli(
             ca_file=ca_file,
             state=state,
             timeout=timeout,
+            deadline=deadline,
+            parameters_dir=parameters_dir,
             attempts=attempts,
             reapply_after=reapply_after,
             force=force,
@@ -252,6 +309,8 @@ def _options(
     ca_file: Path | None,
     state: str | None,
     timeout: float | None,
+    deadline: float | None,
+    parameters_dir: Path | None,
     attempts: int | None,
     reapply_after: float | None,
     force: bool,
@@ -283,16 +342,10 @@ def _options(
         raise InvalidInput(f"no configuration repository: give --repository or {ENV['repository']}")
     if not url:
         raise InvalidInput(f"no RESTCONF URL: give --restconf-url or {ENV['restconf_url']}")
-    password = file(password_file, "password_file")
-    token = file(token_file, "token_file")
-    if password_file is not None and token_file is None:
-        token = None  # an explicit flag wins over the other kind from the environment
-    if token_file is not None and password_file is None:
-        password = None
-    auth = RestconfAuth(
-        user=text(auth_user, "auth_user") or ("admin" if password else None),
-        password_file=password,
-        token_file=token,
+    auth = _auth(
+        text(auth_user, "auth_user"),
+        (password_file, file(password_file, "password_file")),
+        (token_file, file(token_file, "token_file")),
     )
     credentials_dir = file(git_credentials_dir, "git_credentials_dir")
     reapply = number(reapply_after, "reapply_after", DEFAULT_REAPPLY_AFTER)
@@ -308,14 +361,42 @@ def _options(
         retry=RetryPolicy(
             attempts=int(number(attempts, "attempts", defaults.attempts)),
             timeout=number(timeout, "timeout", defaults.timeout),
+            deadline=number(deadline, "deadline", defaults.deadline),
         ),
         git_credentials=(
             git_source.GitCredentials.from_dir(credentials_dir) if credentials_dir else None
         ),
         work_dir=file(work_dir, "work_dir"),
         strip=curity_xml.DEFAULT_STRIP + tuple(curity_xml.StripRule.parse(s) for s in strip),
-        parameters=dict(env) if resolve_parameters else None,
+        parameters=_parameters(env, file(parameters_dir, "parameters_dir"), resolve_parameters),
         reapply_after=reapply if reapply >= 0 else None,
         force=force,
         dry_run=dry_run,
     )
+
+
+def _auth(
+    user: str | None,
+    password: tuple[Path | None, Path | None],
+    token: tuple[Path | None, Path | None],
+) -> RestconfAuth:
+    """Credentials from (flag, flag-or-environment) pairs: an explicit flag wins over the
+    other kind from the environment."""
+    (password_flag, password_file), (token_flag, token_file) = password, token
+    if password_flag is not None and token_flag is None:
+        token_file = None
+    if token_flag is not None and password_flag is None:
+        password_file = None
+    return RestconfAuth(
+        user=user or ("admin" if password_file else None),
+        password_file=password_file,
+        token_file=token_file,
+    )
+
+
+def _parameters(
+    env: Mapping[str, str], directory: Path | None, resolve: bool
+) -> dict[str, str] | None:
+    if not resolve:
+        return None
+    return read_parameters(directory) if directory is not None else dict(env)

@@ -44,3 +44,13 @@ def _private_key(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
 @mock_outputs.register("tls:index/selfSignedCert:SelfSignedCert")
 def _self_signed_cert(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
     return {"certPem": _pem("CERTIFICATE", name), "readyForRenewal": False}
+
+
+@mock_outputs.register("tls:index/certRequest:CertRequest")
+def _cert_request(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    return {"certRequestPem": _pem("CERTIFICATE REQUEST", name)}
+
+
+@mock_outputs.register("tls:index/locallySignedCert:LocallySignedCert")
+def _locally_signed_cert(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    return {"certPem": _pem("CERTIFICATE", name), "readyForRenewal": False}

@@ -114,10 +114,27 @@ class RuntimeSpec(Model):
         return self
 
 
+class AdminTlsSpec(Model):
+    secret_name: Annotated[
+        str,
+        Field(
+            pattern=r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$",
+            description="An existing Secret in the deployment's namespace of every region, "
+            "with tls.crt, tls.key and ca.crt (cert-manager's form): the admin node serves "
+            "tls.crt, and config-sync trusts ca.crt.",
+        ),
+    ]
+
+
 class AdminSpec(Model):
     allowed_cidrs: list[str] = Field(
         default_factory=list,
         description="Networks that may reach the Admin UI and RESTCONF on 6749.",
+    )
+    tls: AdminTlsSpec | None = Field(
+        None,
+        description="The admin node's TLS certificate; default: regionkit generates a CA and "
+        "a certificate for the admin Service's DNS names.",
     )
 
     @field_validator("allowed_cidrs")

@@ -113,7 +113,7 @@ class DeploymentTopology(pulumi.ComponentResource):
         self.stores = self._stores(name, deployment, resolved.store_groups, args.settings, child)
         self.servers, self.region_endpoints = self._servers(name, deployment, config_files, child)
 
-        self._config_sync(name, deployment, child)
+        self._config_sync(name, deployment, config_files, child)
 
         self.timing = resolved.timing
         from regionkit.components.gslb import gslb_for
@@ -197,7 +197,11 @@ class DeploymentTopology(pulumi.ComponentResource):
         return servers, tuple(endpoints)
 
     def _config_sync(
-        self, name: str, deployment: Deployment, child: pulumi.ResourceOptions
+        self,
+        name: str,
+        deployment: Deployment,
+        config_files: dict[str, str],
+        child: pulumi.ResourceOptions,
     ) -> None:
         """A config-sync CronJob in every region that follows git rather than an operator."""
         if deployment.config_sync is None:
@@ -207,7 +211,11 @@ class DeploymentTopology(pulumi.ComponentResource):
         )
         if not targets:
             return
-        from regionkit.components.config_sync_job import ConfigSyncJob, ConfigSyncJobArgs
+        from regionkit.components.config_sync_job import (
+            ConfigSyncJob,
+            ConfigSyncJobArgs,
+            used_parameters,
+        )
 
         for region in targets:
             server = self.servers[region.id]
@@ -221,9 +229,11 @@ class DeploymentTopology(pulumi.ComponentResource):
                     admin_service=server.admin_service_name,
                     admin_secret_name=server.secret_name,
                     admin_password_key=server.admin_password_key,
-                    ca_secret_name=None,
+                    ca_secret_name=server.admin_tls.secret_name,
+                    ca_key=server.admin_tls.ca_key,
                     admin_pod_labels=server.admin_pod_labels,
-                    parameter_secret_names=(server.secret_name,),
+                    parameter_secret_name=server.secret_name,
+                    parameters=used_parameters(config_files, server.secret_keys),
                 ),
                 pulumi.ResourceOptions(parent=server),
             )
