@@ -26,7 +26,7 @@ from regionkit.components.protocols import (
 from regionkit.components.settings import StackSettings
 from regionkit.errors import InvalidInput, StackInvalid
 from regionkit.model import StoreGroup, resolve
-from regionkit.spec.models import Deployment, Engine, Role, StackSpec, Topology
+from regionkit.spec.models import Deployment, Engine, RegionSpec, Role, StackSpec, Topology
 
 if TYPE_CHECKING:
     from regionkit.components.identity_server import IdentityServer
@@ -111,6 +111,7 @@ class DeploymentTopology(pulumi.ComponentResource):
         self.keys = SharedKeys(f"{name}-keys", SharedKeysArgs(deployment), child)
 
         self.stores = self._stores(name, deployment, resolved.store_groups, args.settings, child)
+        self.dns_primary = _recorded_dns_primary(deployment, args.settings)
         self.servers, self.region_endpoints = self._servers(name, deployment, config_files, child)
 
         self._config_sync(name, deployment, child)
@@ -133,6 +134,13 @@ class DeploymentTopology(pulumi.ComponentResource):
 
     def endpoint_role(self, deployment: Deployment, role: Role) -> Any:
         return "active"
+
+    def _dns_role(self, region: RegionSpec) -> Role:
+        """The region's role in DNS: the stack file's, unless a failover pinned DNS elsewhere
+        (roles.json), which the next `up` keeps rather than reverting."""
+        if self.dns_primary is None:
+            return region.role
+        return Role.ACTIVE if region.id == self.dns_primary else Role.PASSIVE
 
     def _stores(
         self,
@@ -190,7 +198,7 @@ class DeploymentTopology(pulumi.ComponentResource):
                     address=server.endpoint.address,
                     address_kind=server.endpoint.address_kind,
                     alias_zone_id=server.endpoint.alias_zone_id,
-                    role=self.endpoint_role(deployment, region.role),
+                    role=self.endpoint_role(deployment, self._dns_role(region)),
                     depends_on=(server,),
                 )
             )
@@ -227,6 +235,11 @@ class DeploymentTopology(pulumi.ComponentResource):
                 ),
                 pulumi.ResourceOptions(parent=server),
             )
+
+
+def _recorded_dns_primary(deployment: Deployment, settings: StackSettings) -> str | None:
+    recorded = settings.dns_primaries.get(deployment.hostname)
+    return recorded if recorded in {r.id for r in deployment.regions} else None
 
 
 def _addresses_by_region(endpoints: Sequence[RegionEndpoint]) -> pulumi.Output[dict[str, str]]:

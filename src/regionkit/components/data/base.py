@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 import pulumi
 
 from regionkit.components.protocols import DataConnection, StoreArgs
-from regionkit.model import StoreGroup, data_source_id
+from regionkit.model import StoreGroup, data_source_id, placement_key
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,15 @@ class Placement:
 
     index: int
     regions: tuple[str, ...]
+    #: the stack file's writer region: where the store was created and keeps its structure
     writer: str
+    #: the region that writes now: `writer` unless a failover moved it (roles.json)
+    current: str = ""
+
+    @property
+    def writes(self) -> str:
+        """The region whose nodes connect read-write."""
+        return self.current or self.writer
 
 
 class MultiRegionStore(pulumi.ComponentResource):
@@ -41,7 +49,9 @@ class MultiRegionStore(pulumi.ComponentResource):
         for index, (regions, writer) in enumerate(
             zip(group.placements, group.writers, strict=True)
         ):
-            self._connections.update(self.place(name, args, Placement(index, regions, writer)))
+            current = current_writer(args, index)
+            placement = Placement(index, regions, writer, current if current in regions else writer)
+            self._connections.update(self.place(name, args, placement))
         self.register_outputs(self.outputs())
 
     def check(self, args: StoreArgs) -> None:
@@ -62,3 +72,8 @@ class MultiRegionStore(pulumi.ComponentResource):
                 f"region '{region_id}' is not served by the {self.group.engine.value} store "
                 f"{self.source_id}"
             ) from None
+
+
+def current_writer(args: StoreArgs, index: int) -> str:
+    """The recorded writer of placement `index` of `args.group` ("" when none is recorded)."""
+    return args.settings.current_writers.get(placement_key(args.deployment, args.group, index), "")
