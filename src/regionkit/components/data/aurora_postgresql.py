@@ -211,6 +211,7 @@ class AuroraPostgresql(MultiRegionStore):
     """The Aurora stores of one `StoreGroup`: one regional or global cluster per placement."""
 
     TOKEN: ClassVar[str] = TOKEN
+    SINGLE_WRITER: ClassVar[bool] = True
 
     def __init__(self, name: str, args: StoreArgs, opts: pulumi.ResourceOptions | None = None):
         self.regions: dict[str, AuroraPostgresqlRegion] = {}

@@ -16,6 +16,9 @@ import pulumi
 from regionkit.components.protocols import DataConnection, StoreArgs
 from regionkit.model import StoreGroup, data_source_id, placement_key
 
+#: the input of a single-writer store component listing each placement's writer
+WRITERS_INPUT = "writers"
+
 
 @dataclass(frozen=True)
 class Placement:
@@ -38,21 +41,44 @@ class MultiRegionStore(pulumi.ComponentResource):
     """Base of the data-store components, one subclass per engine."""
 
     TOKEN: ClassVar[str]
+    #: one writer per placement, which a failover moves (Aurora, Cloud SQL, CloudNativePG)
+    SINGLE_WRITER: ClassVar[bool] = False
 
     def __init__(self, name: str, args: StoreArgs, opts: pulumi.ResourceOptions | None = None):
         self.check(args)
-        super().__init__(self.TOKEN, name, {}, opts)
-        self.group: StoreGroup = args.group
-        self.source_id = data_source_id(args.group.data_classes)
-        self._connections: dict[str, DataConnection] = {}
         group = args.group
+        placements = []
         for index, (regions, writer) in enumerate(
             zip(group.placements, group.writers, strict=True)
         ):
             current = current_writer(args, index)
-            placement = Placement(index, regions, writer, current if current in regions else writer)
+            placements.append(
+                Placement(index, regions, writer, current if current in regions else writer)
+            )
+        # registered, so a plan shows the writers deployed (and where they come from)
+        props = {WRITERS_INPUT: self._writers(args, placements)} if self.SINGLE_WRITER else {}
+        super().__init__(self.TOKEN, name, props, opts)
+        self.group: StoreGroup = group
+        self.source_id = data_source_id(group.data_classes)
+        self._connections: dict[str, DataConnection] = {}
+        for placement in placements:
             self._connections.update(self.place(name, args, placement))
         self.register_outputs(self.outputs())
+
+    @staticmethod
+    def _writers(args: StoreArgs, placements: list[Placement]) -> list[dict[str, Any]]:
+        return [
+            {
+                "key": placement_key(args.deployment, args.group, p.index),
+                "engine": args.group.engine.value,
+                "regions": list(p.regions),
+                "writer": p.writes,
+                "stackFileWriter": p.writer,
+                "source": "recorded" if p.writes != p.writer else "stack file",
+            }
+            for p in placements
+            if len(p.regions) > 1
+        ]
 
     def check(self, args: StoreArgs) -> None:
         """Reject a group the engine cannot hold, before any resource is registered."""

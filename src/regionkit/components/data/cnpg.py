@@ -169,6 +169,7 @@ class Cnpg(MultiRegionStore):
     """The CloudNativePG clusters of one store group; `connection(region_id)`."""
 
     TOKEN: ClassVar[str] = type_token("data", "Cnpg")
+    SINGLE_WRITER: ClassVar[bool] = True
 
     def __init__(self, name: str, args: StoreArgs, opts: pulumi.ResourceOptions | None = None):
         self._namespace = store_namespace(
