@@ -33,14 +33,7 @@ READER_WEST = "acme-ap-accounts-audit-us-west.cluster-ro-abc.us-west-2.rds.amazo
 NO_SLEEP = Clock(sleep=lambda _: None, now=lambda: 0.0)
 
 
-@pytest.fixture(autouse=True)
-def _credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    for key, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(key, value)
+pytestmark = pytest.mark.usefixtures("aws_credentials")
 
 
 def global_clusters(writer: str) -> dict[str, Any]:
