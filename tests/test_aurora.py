@@ -13,8 +13,9 @@ from regionkit.components.data.aurora_postgresql import (
 )
 from regionkit.components.platform.aws import EksPlatform
 from regionkit.components.protocols import DataConnection, PlatformArgs, StoreArgs
+from regionkit.components.settings import StackSettings
 from regionkit.errors import InvalidInput
-from regionkit.model import StoreGroup, store_groups
+from regionkit.model import StoreGroup, placement_key, store_groups
 from regionkit.plan.recorder import Registration
 from regionkit.spec.models import Deployment, Engine, Scope
 from tests.aws_fixtures import (
@@ -38,7 +39,10 @@ ALL_AURORA = (
 
 
 def build(
-    dep: Deployment, connections: dict[str, DataConnection] | None = None, eks: bool = False
+    dep: Deployment,
+    connections: dict[str, DataConnection] | None = None,
+    eks: bool = False,
+    settings: StackSettings | None = None,
 ) -> list[Registration]:
     def program() -> None:
         if eks:
@@ -49,7 +53,9 @@ def build(
         else:
             platforms = minimal_platforms(dep)
         (group,) = [g for g in store_groups(dep) if g.engine is Engine.AURORA_POSTGRESQL]
-        store = AuroraPostgresql("acme-id-db", StoreArgs(dep, group, platforms))
+        store = AuroraPostgresql(
+            "acme-id-db", StoreArgs(dep, group, platforms, settings or StackSettings())
+        )
         for rid in (r.id for r in dep.regions):
             connection = store.connection(rid)
             if connections is not None:
@@ -236,12 +242,13 @@ def test_regional_clusters_are_not_global_members() -> None:
     assert options.ignore_changes is None and options.protect is True
 
 
-def test_writer_connects_to_the_cluster_endpoint_and_secondaries_read_only() -> None:
+def test_writer_connects_to_the_global_writer_endpoint_and_secondaries_read_only() -> None:
     connections: dict[str, DataConnection] = {}
     regs = build(active_passive(), connections)
     writer, reader = sunk(regs, "us-east-jdbc"), sunk(regs, "us-west-jdbc")
-    assert writer.startswith("jdbc:postgresql://acme-id-db-us-east.cluster-")
-    assert ".cluster-ro-" not in writer and ":5432/idsvr" in writer
+    # GlobalCluster.endpoint: Aurora keeps it pointing at the current primary's writer
+    assert writer.startswith("jdbc:postgresql://acme-id-db-global.global-")
+    assert ".global.rds.amazonaws.com:5432/idsvr" in writer
     assert reader.startswith("jdbc:postgresql://acme-id-db-us-west.cluster-ro-")
     assert (connections["us-east"].read_only, connections["us-west"].read_only) == (False, True)
     for rid in ("us-east", "us-west"):
@@ -315,3 +322,26 @@ def test_regions_off_aws_are_rejected() -> None:
     )
     with pytest.raises(InvalidInput, match="runs on AWS only; region 'eu'"):
         build(dep)
+
+
+def test_a_recorded_writer_moves_the_connections_not_the_clusters() -> None:
+    dep = active_passive()
+    (group,) = store_groups(dep)
+    key = placement_key(dep, group, 0)
+    assert key == "acme-id-tokens-accounts-audit"
+    connections: dict[str, DataConnection] = {}
+    moved = build(dep, connections, settings=StackSettings(current_writers={key: "us-west"}))
+    # us-west writes now, through the global writer endpoint; us-east reads its reader
+    assert sunk(moved, "us-west-jdbc").startswith("jdbc:postgresql://acme-id-db-global.global-")
+    assert sunk(moved, "us-east-jdbc").startswith(
+        "jdbc:postgresql://acme-id-db-us-east.cluster-ro-"
+    )
+    assert (connections["us-east"].read_only, connections["us-west"].read_only) == (True, False)
+    # the clusters keep the structure they were created with: nothing is replaced
+    home = build(dep)
+    clusters = {c.name: c.inputs for c in of_type(home, "aws:rds/cluster:Cluster")}
+    assert {c.name: c.inputs for c in of_type(moved, "aws:rds/cluster:Cluster")} == clusters
+    assert "masterUsername" in clusters["acme-id-db-us-east-cluster"]
+    # a recorded region outside the placement is ignored
+    build(dep, connections, settings=StackSettings(current_writers={key: "mars"}))
+    assert connections["us-east"].read_only is False

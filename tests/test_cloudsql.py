@@ -20,8 +20,9 @@ from regionkit.components.platform.gcp import (
     shared_network,
 )
 from regionkit.components.protocols import DataConnection, PlatformArgs, RegionPlatform, StoreArgs
+from regionkit.components.settings import StackSettings
 from regionkit.errors import InvalidInput
-from regionkit.model import store_groups
+from regionkit.model import placement_key, store_groups
 from regionkit.plan import mock_outputs
 from regionkit.plan.recorder import Registration, record
 from regionkit.spec import load_stack_text
@@ -53,7 +54,10 @@ PASSIVE = "{id: us-west, cloud: gcp, location: us-west1, jurisdiction: US, role:
 
 
 def with_store(
-    d: Deployment, connections: dict[str, DataConnection], values: dict[str, Any]
+    d: Deployment,
+    connections: dict[str, DataConnection],
+    values: dict[str, Any],
+    settings: StackSettings | None = None,
 ) -> Callable[[], Any]:
     def program() -> Any:
         network = shared_network("acme-id-network", d)
@@ -67,7 +71,9 @@ def with_store(
             for r in d.regions
         }
         (group,) = store_groups(d)
-        store = CloudSqlPostgresql("acme-id-db", StoreArgs(d, group, platforms))
+        store = CloudSqlPostgresql(
+            "acme-id-db", StoreArgs(d, group, platforms, settings or StackSettings())
+        )
         outputs: dict[str, Any] = {}
         for r in d.regions:
             connections[r.id] = connection = store.connection(r.id)
@@ -258,3 +264,16 @@ def test_unknown_region_connection_is_a_key_error() -> None:
     assert store[0].connection("us-east").read_only is False
     with pytest.raises(KeyError, match="eu-west"):
         store[0].connection("eu-west")
+
+
+def test_a_recorded_writer_makes_its_region_read_write_and_keeps_the_instances() -> None:
+    d = deployment("active-passive", [ACTIVE, PASSIVE])
+    (group,) = store_groups(d)
+    settings = StackSettings(current_writers={placement_key(d, group, 0): "us-west"})
+    connections: dict[str, DataConnection] = {}
+    moved = run(with_store(d, connections, {}, settings))
+    assert (connections["us-east"].read_only, connections["us-west"].read_only) == (True, False)
+    home = run(with_store(d, {}, {}))
+    assert {n: r.inputs for n, r in instances(moved).items()} == {
+        n: r.inputs for n, r in instances(home).items()
+    }

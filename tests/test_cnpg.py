@@ -31,7 +31,7 @@ from regionkit.components.protocols import (
     StoreArgs,
 )
 from regionkit.components.settings import CnpgBackupTarget, StackSettings
-from regionkit.model import store_groups
+from regionkit.model import placement_key, store_groups
 from regionkit.plan import mock_outputs
 from regionkit.plan.recorder import Registration, record
 from regionkit.spec import load_stack_text
@@ -221,12 +221,16 @@ def test_passive_region_on_another_cloud_gets_a_replica_cluster() -> None:
     replica = found["tokens-accounts-audit-eu-aws"]
     spec = replica.inputs["spec"]
     source = "tokens-accounts-audit-eu-gcp"
-    assert spec["replica"] == {"enabled": True, "source": source}
+    # CloudNativePG's distributed topology: the stack file's writer is the primary
+    assert spec["replica"] == {"primary": source, "source": source}
+    assert primary["replica"] == {"primary": source, "source": "tokens-accounts-audit-eu-aws"}
     assert spec["bootstrap"] == {"recovery": {"source": source}}
-    (external,) = spec["externalClusters"]
-    assert external["name"] == source
+    external, own = spec["externalClusters"]
+    assert (external["name"], own["name"]) == (source, "tokens-accounts-audit-eu-aws")
     archive = external["barmanObjectStore"]
     assert archive["serverName"] == source
+    assert own["barmanObjectStore"]["serverName"] == "tokens-accounts-audit-eu-aws"
+    assert [e["name"] for e in primary["externalClusters"]] == [source, own["name"]]
     assert archive["destinationPath"] == primary["backup"]["barmanObjectStore"]["destinationPath"]
     # outside GKE: a service account key in a Secret of the replica's namespace
     credentials = archive["googleCredentials"]["applicationCredentials"]
@@ -238,7 +242,10 @@ def test_passive_region_on_another_cloud_gets_a_replica_cluster() -> None:
     assert secret.inputs["metadata"]["name"] == credentials["name"]
     assert secret.inputs["data"] == "[secret]"
     assert len([r for r in regs if r.type == "gcp:serviceaccount/key:Key"]) == 1
-    assert "backup" not in spec and "initdb" not in spec["bootstrap"]
+    # the replica archives too (under its own name): once promoted, the others replay it
+    assert "serverName" not in spec["backup"]["barmanObjectStore"]
+    assert spec["backup"]["barmanObjectStore"]["destinationPath"] == archive["destinationPath"]
+    assert "initdb" not in spec["bootstrap"] and "managed" not in spec
     assert replica.retain_on_delete is True
     by_urn = {r.urn: r for r in regs}
     assert by_urn[replica.parent or ""].inputs == {"region": "eu-aws"}
@@ -391,3 +398,24 @@ def test_namespaces_are_kept_when_removed_from_the_program() -> None:
     namespaces = [r for r in regs if r.type == "kubernetes:core/v1:Namespace"]
     assert {n.inputs["metadata"]["name"] for n in namespaces} == {NAMESPACE}
     assert len(namespaces) == 2 and all(n.retain_on_delete for n in namespaces)
+
+
+def test_a_recorded_writer_moves_the_primary_of_the_distributed_topology() -> None:
+    d = deployment("active-passive", [GKE, AWS_PASSIVE])
+    (group,) = store_groups(d)
+    settings = StackSettings(current_writers={placement_key(d, group, 0): "eu-aws"})
+    connections: dict[str, DataConnection] = {}
+    home = clusters(run(with_stores(d)))
+    moved = clusters(run(with_stores(d, connections, settings=settings)))
+    gcp, aws = "tokens-accounts-audit-eu-gcp", "tokens-accounts-audit-eu-aws"
+    # what a switchover or failover patched: the next `up` keeps it
+    assert moved[aws].inputs["spec"]["replica"] == {"primary": aws, "source": gcp}
+    assert moved[gcp].inputs["spec"]["replica"] == {"primary": aws, "source": aws}
+    assert connections["tokens-accounts-audit/eu-aws"].read_only is False
+    assert connections["tokens-accounts-audit/eu-gcp"].read_only is True
+    # bootstrap, roles and backups stay as created: CloudNativePG reads bootstrap only once
+    for name in (gcp, aws):
+        before, after = home[name].inputs["spec"], moved[name].inputs["spec"]
+        assert {k: v for k, v in after.items() if k != "replica"} == {
+            k: v for k, v in before.items() if k != "replica"
+        }

@@ -27,19 +27,13 @@ EAST, WEST = (
     ARN.format(region="us-west-2", rid="us-west"),
 )
 VAR = "DS_ACCOUNTS_AUDIT_JDBC_URL"
-WRITER_WEST = "acme-ap-accounts-audit-us-west.cluster-abc.us-west-2.rds.amazonaws.com"
+#: the global writer endpoint: one name whichever region is primary
+WRITER = "acme-ap-accounts-audit-global.global-abc.global.rds.amazonaws.com"
 READER_WEST = "acme-ap-accounts-audit-us-west.cluster-ro-abc.us-west-2.rds.amazonaws.com"
 NO_SLEEP = Clock(sleep=lambda _: None, now=lambda: 0.0)
 
 
-@pytest.fixture(autouse=True)
-def _credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    for key, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(key, value)
+pytestmark = pytest.mark.usefixtures("aws_credentials")
 
 
 def global_clusters(writer: str) -> dict[str, Any]:
@@ -47,6 +41,7 @@ def global_clusters(writer: str) -> dict[str, Any]:
         "GlobalClusters": [
             {
                 "GlobalClusterIdentifier": GLOBAL,
+                "Endpoint": WRITER,
                 "GlobalClusterMembers": [
                     {"DBClusterArn": EAST, "IsWriter": writer == "us-east"},
                     {"DBClusterArn": WEST, "IsWriter": writer == "us-west"},
@@ -54,10 +49,6 @@ def global_clusters(writer: str) -> dict[str, Any]:
             }
         ]
     }
-
-
-def clusters() -> dict[str, Any]:
-    return {"DBClusters": [{"Endpoint": WRITER_WEST, "ReaderEndpoint": READER_WEST}]}
 
 
 def make_zone(route53: Any) -> str:
@@ -169,11 +160,12 @@ def test_failover_promotes_aurora_repoints_the_nodes_pins_dns_and_reruns_as_no_o
             global_clusters("us-west"),
             {"GlobalClusterIdentifier": GLOBAL},
         )
+        # the identity server step: its URL (the global writer endpoint), before and after
         for _ in range(3):
             stub.add_response(
-                "describe_db_clusters",
-                clusters(),
-                {"DBClusterIdentifier": "acme-ap-accounts-audit-us-west"},
+                "describe_global_clusters",
+                global_clusters("us-west"),
+                {"GlobalClusterIdentifier": GLOBAL},
             )
         with stub:
             run = run_steps(world.steps(Mode.FAILOVER), lambda _: None, NO_SLEEP)
@@ -188,7 +180,7 @@ def test_failover_promotes_aurora_repoints_the_nodes_pins_dns_and_reruns_as_no_o
         assert {p[1] for p in world.apps.patches} == {"idsvr-admin", "idsvr-runtime"}
         env = world.apps.patches[0][2]["spec"]["template"]["spec"]["containers"][0]["env"]
         assert env == [
-            {"name": VAR, "value": f"jdbc:postgresql://{WRITER_WEST}:5432/idsvr?sslmode=require"}
+            {"name": VAR, "value": f"jdbc:postgresql://{WRITER}:5432/idsvr?sslmode=require"}
         ]
         assert set(world.contexts) == {"us-west"}
 
@@ -199,9 +191,9 @@ def test_failover_promotes_aurora_repoints_the_nodes_pins_dns_and_reruns_as_no_o
             {"GlobalClusterIdentifier": GLOBAL},
         )
         stub.add_response(
-            "describe_db_clusters",
-            clusters(),
-            {"DBClusterIdentifier": "acme-ap-accounts-audit-us-west"},
+            "describe_global_clusters",
+            global_clusters("us-west"),
+            {"GlobalClusterIdentifier": GLOBAL},
         )
         with stub:
             again = run_steps(world.steps(Mode.FAILOVER), lambda _: None, NO_SLEEP)

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from regionkit.cli import app
 from regionkit.ops.failover.clients import MissingExtra, require
-from regionkit.ops.failover.roles import read_writers, record_writers
+from regionkit.ops.failover.roles import read_roles, read_writers, record_writers
 
 STACKS = Path(__file__).resolve().parent.parent / "stacks"
 
@@ -44,3 +44,34 @@ def test_roles_file_keeps_only_writers_away_from_the_stack_file(tmp_path: Path) 
     assert read_writers(path) == {"acme-ap-accounts-audit": "us-west"}
     # a switchback puts it home: the entry goes
     assert record_writers(path, {"acme-ap-accounts-audit": "us-east"}, home) == {}
+
+
+def test_roles_file_records_dns_pins_and_a_switchback_removes_it(tmp_path: Path) -> None:
+    path = tmp_path / "roles.json"
+    home, home_dns = {"acme-ap-accounts-audit": "us-east"}, {"login.example.com": "us-east"}
+    record_writers(
+        path,
+        {"acme-ap-accounts-audit": "us-west"},
+        home,
+        dns={"login.example.com": "us-west"},
+        home_dns=home_dns,
+    )
+    roles = read_roles(path)
+    assert roles.dns == {"login.example.com": "us-west"} and roles.path == path
+    record_writers(
+        path,
+        {"acme-ap-accounts-audit": "us-east"},
+        home,
+        dns={"login.example.com": "us-east"},
+        home_dns=home_dns,
+    )
+    assert not path.exists() and not read_roles(path)
+
+
+def test_a_roles_file_that_is_not_one_is_invalid_input(tmp_path: Path) -> None:
+    from regionkit.errors import InvalidInput
+
+    path = tmp_path / "roles.json"
+    path.write_text('{"writers": ["us-west"]}')
+    with pytest.raises(InvalidInput, match="not a roles file"):
+        read_roles(path)

@@ -93,7 +93,8 @@ def test_runbook_names_the_exact_commands_and_what_each_step_waits_for() -> None
     assert "SwitchoverGlobalCluster" in text
     assert "waits until DescribeGlobalClusters lists" in text
     assert "dynamodb (tokens): nothing: every replica table already accepts writes" in text
-    assert "writer endpoint, a rollout of the runtime nodes" in text
+    assert "global writer endpoint (GlobalCluster.endpoint" in text
+    assert "a rollout of the runtime nodes" in text
 
 
 def test_runbook_of_multi_writer_and_single_region_stacks() -> None:

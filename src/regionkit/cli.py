@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -596,6 +597,8 @@ def _operation(op: str, stack: str, flags: _Flags) -> None:
                 f"ask: review `regionkit preview {stack}` and pass --yes"
             )
         loaded = _load(stack)
+        if op in ("preview", "up"):
+            _announce_roles(loaded)
         options = DeployOptions(
             backend=flags.backend,
             yes=flags.yes,
@@ -615,6 +618,21 @@ def _operation(op: str, stack: str, flags: _Flags) -> None:
             raise typer.Exit(code)
 
     _guard(run, json_errors=flags.json_output)
+
+
+def _announce_roles(loaded: Any) -> None:
+    """Say on stderr which writers and DNS primaries a failover recorded: the deployment keeps
+    them (the program reads roles.json) instead of the stack file's."""
+    from regionkit.program import recorded_roles
+
+    roles = recorded_roles(loaded)
+    for what, where in [*roles.writers.items(), *roles.dns.items()]:
+        _stderr().print(
+            f"{what}: keeps the writer region '{where}' recorded by a failover in {roles.path} "
+            "(`regionkit switchback` returns to the stack file's roles)",
+            markup=False,
+            highlight=False,
+        )
 
 
 @app.command()
@@ -993,6 +1011,48 @@ def switchover(
 def switchback(stack: StackArg, yes: YesOpt = False, json_output: JsonOpt = False) -> None:
     """Planned: return every store's writer and the traffic to the roles of the stack file."""
     _move(stack, "switchback", None, yes, json_output)
+
+
+#: seconds between two tables of `regionkit status --watch`
+WATCH_SECONDS = 10.0
+
+
+@app.command()
+def status(
+    stack: StackArg,
+    json_output: JsonOpt = False,
+    watch: Annotated[
+        bool, typer.Option("--watch", help="Refresh the table every 10 s until Ctrl-C.")
+    ] = False,
+) -> None:
+    """Per region: DNS answer, health check, /serving, ready replicas; per store: role and
+    replication lag from the cloud's metric. A source that cannot be read shows as unknown."""
+
+    def run() -> None:
+        from regionkit.model import resolve
+        from regionkit.ops.failover.clients import Clients
+        from regionkit.ops.status.report import render_status, status_document
+
+        if watch and json_output:
+            raise InvalidInput("--watch refreshes a table; --json prints one document: pick one")
+        loaded = _load(stack)
+        deployments = resolve(loaded.spec).deployments
+        clients = Clients()
+        if json_output:
+            _print_json(status_document(deployments, clients, loaded.environment))
+            return
+        try:
+            while True:
+                _stdout().print(
+                    render_status(status_document(deployments, clients, loaded.environment))
+                )
+                if not watch:
+                    return
+                time.sleep(WATCH_SECONDS)
+        except KeyboardInterrupt:
+            return  # the end of a watch, not a failure
+
+    _guard(run, json_errors=json_output)
 
 
 def main() -> None:

@@ -3,18 +3,23 @@
 The program is the one place that turns what the stack file says and refers to (the Google
 Cloud project, environment variables holding the keys of a region's `backups` object store) into
 the `StackSettings` components take through their args; nothing is read from hidden per-machine
-Pulumi configuration.
+Pulumi configuration. The one thing read besides the stack file is what the failover commands
+recorded next to it (`.regionkit/workspaces/<environment>/roles.json`): the writer of each store
+and the DNS primary as a failover left them, so the next `up` keeps them instead of reverting.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping
+from types import MappingProxyType
 
 import pulumi
 
 from regionkit.components.settings import CnpgBackupTarget, StackSettings
 from regionkit.errors import InvalidInput
+from regionkit.ops.failover.roles import RecordedRoles, read_roles, roles_path
 from regionkit.spec.loader import LoadedStack
 from regionkit.spec.models import StackSpec, Topology
 
@@ -66,24 +71,43 @@ def read_settings(spec: StackSpec, environ: Mapping[str, str], *, required: bool
     return StackSettings(gcp_project=gcp.project if gcp else None, cnpg_backups=backups)
 
 
+def recorded_roles(loaded: LoadedStack) -> RecordedRoles:
+    """What the failover commands recorded for the stack's environment (none without a file)."""
+    if loaded.path is None:
+        return RecordedRoles()
+    return read_roles(roles_path(loaded.path, loaded.environment))
+
+
+def with_roles(settings: StackSettings, roles: RecordedRoles) -> StackSettings:
+    """`settings` with the recorded writers and DNS primaries the components follow."""
+    return dataclasses.replace(
+        settings,
+        current_writers=MappingProxyType(dict(roles.writers)),
+        dns_primaries=MappingProxyType(dict(roles.dns)),
+    )
+
+
 def stack_program(
     loaded: LoadedStack,
     *,
     validate: bool = False,
     environ: Mapping[str, str] | None = None,
     deploying: bool = True,
+    roles: RecordedRoles | None = None,
 ) -> pulumi.ComponentResource:
     """Instantiate the stack's topology component and export its outputs.
 
     The CLI runs the checks before calling this; `validate=True` runs them here (for a
     hand-written `__main__.py`). Every environment variable the stack file names must be set,
     unless `deploying=False` (the offline plan), where unset ones stand in as empty secrets.
+    `roles` defaults to the roles file of the stack's environment (`recorded_roles`).
     """
     from regionkit.topologies import DEPLOYABLE, TopologyArgs
     from regionkit.topologies.sub_clusters import SubClusters
 
     spec = loaded.spec
     settings = read_settings(spec, os.environ if environ is None else environ, required=deploying)
+    settings = with_roles(settings, recorded_roles(loaded) if roles is None else roles)
     args = TopologyArgs(spec, config_dir=loaded.base_dir, validate=validate, settings=settings)
     if spec.topology is Topology.SUB_CLUSTERS:
         sub = SubClusters(spec.name, args)

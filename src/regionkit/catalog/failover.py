@@ -150,7 +150,8 @@ FAILOVER: dict[Engine, EngineFailover] = {
         switchover_action="SwitchoverGlobalCluster: waits until the secondary has every write, "
         "then swaps the roles (no data loss)",
         identity_server="its nodes read the secondary cluster's reader endpoint: the command "
-        "points them at the promoted cluster's writer endpoint, a rollout of the runtime nodes",
+        "points them at the global writer endpoint (GlobalCluster.endpoint, which Aurora keeps "
+        "on the current primary), a rollout of the runtime nodes",
         needs_rollout=True,
         other_replicas="the other secondary clusters follow the new primary",
         done_when="DescribeGlobalClusters lists the target region's cluster as the writer",
@@ -210,14 +211,15 @@ FAILOVER: dict[Engine, EngineFailover] = {
             ),
         ),
         failover_action="promote the replica cluster in the target region "
-        "(spec.replica.enabled: false)",
+        "(spec.replica.primary set to itself, no token; spec.replica.enabled: false for a "
+        "standalone replica)",
         switchover_action="demote the writer (spec.replica.primary set to the target), read its "
         "demotion token, then promote the target with spec.replica.promotionToken (no data loss)",
         identity_server="none: its nodes connect to the -rw service, which follows the promoted "
         "primary",
         needs_rollout=False,
-        other_replicas="other replica clusters still restore from the lost writer's object "
-        "store: point them at the new writer's",
+        other_replicas="other replica clusters are pointed at the new primary (spec.replica."
+        "primary and source), whose WAL archive they replay",
         done_when="the Cluster's status names its own instance as the current primary",
     ),
     Engine.DYNAMODB: EngineFailover(

@@ -39,3 +39,8 @@ class StackSettings:
     cnpg_backups: Mapping[str, CnpgBackupTarget] = field(
         default_factory=lambda: MappingProxyType({})
     )
+    #: where a failover, switchover or switchback moved a store placement's writer, by
+    #: placement key (`model.placement_key`); the stack file's writer where absent
+    current_writers: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    #: the region a failover pinned a failover hostname's DNS to, by hostname
+    dns_primaries: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))

@@ -19,7 +19,13 @@ from regionkit.model.names import (
     workload_service_account,
 )
 from regionkit.model.resolve import ResolvedDeployment, ResolvedStack, resolve
-from regionkit.model.stores import StoreGroup, placements_for, store_groups
+from regionkit.model.stores import (
+    StoreGroup,
+    placement_key,
+    placement_label,
+    placements_for,
+    store_groups,
+)
 from regionkit.model.timing import (
     FailoverTiming,
     TimingTerm,
@@ -42,6 +48,8 @@ __all__ = [
     "failover_timing",
     "meets_budget",
     "minimum_budget",
+    "placement_key",
+    "placement_label",
     "placements_for",
     "regional_hostname",
     "resolve",

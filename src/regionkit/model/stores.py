@@ -70,3 +70,27 @@ def _writer(deployment: Deployment, placement: tuple[str, ...]) -> str:
     """The region holding the writer: the first active region of the placement."""
     roles = {r.id: r.role for r in deployment.regions}
     return next((rid for rid in placement if roles[rid] is Role.ACTIVE), placement[0])
+
+
+def placement_label(deployment: Deployment, group: StoreGroup, index: int) -> str:
+    """A stable name part for a placement that survives a change of writer region: none for
+    global scope, the jurisdiction (lower case) or the region id."""
+    placement = group.placements[index]
+    if group.scope is Scope.GLOBAL:
+        return ""
+    if group.scope is Scope.JURISDICTION:
+        jurisdiction = next(r.jurisdiction for r in deployment.regions if r.id == placement[0])
+        return jurisdiction.lower()
+    return placement[0]
+
+
+def placement_key(deployment: Deployment, group: StoreGroup, index: int) -> str:
+    """Names one store placement where its writer is recorded (roles.json):
+    `<name>[-<sub-cluster>]-<data source id>[-<label>]`, as the failover commands name it."""
+    parts = (
+        deployment.name,
+        deployment.sub_cluster or "",
+        group.data_source_id,
+        placement_label(deployment, group, index),
+    )
+    return "-".join(p for p in parts if p)

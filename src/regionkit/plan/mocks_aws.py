@@ -73,6 +73,8 @@ def _global_cluster(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
     return {
         "arn": f"arn:aws:rds::{ACCOUNT}:global-cluster:{identifier}",
         "globalClusterResourceId": f"cluster-{digest(name, 26)}",
+        # the global writer endpoint: a name Aurora keeps pointing at the current primary
+        "endpoint": f"{identifier}.global-{digest(name, 12)}.global.rds.amazonaws.com",
     }
 
 

@@ -67,12 +67,16 @@ def build_plan(
     failover: dict[str, Any] | None,
     scenarios: list[dict[str, Any]] | None = None,
     latency: dict[str, Any] | None = None,
+    roles: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The plan document of `registrations` recorded from the program of `spec`.
 
     `scenarios` are the article's three test scenarios per reroute (an extension of DESIGN
     section 4: login, session and refresh verdicts for each region a user can be sent to).
     `latency` is the latency map of the stack's users (`regionkit.latency`), another extension.
+    `roles` is the writer of every single-writer store placement and the primary of every
+    failover DNS record as the program deployed them, each with its source: "stack file", or
+    "recorded" where a failover, switchover or switchback left it elsewhere (roles.json).
     """
     regions = region_rows(spec)
     by_urn = {r.urn: r for r in registrations}
@@ -106,6 +110,7 @@ def build_plan(
         "scenarios": [normalize(s) for s in scenarios or []],
         "summary": summarize(resources, regions),
         **({"latency": normalize(latency)} if latency is not None else {}),
+        **({"roles": normalize(roles)} if roles is not None else {}),
     }
 
 

@@ -137,7 +137,42 @@ def render_table(plan: Plan) -> RenderableType:
     for label, timing in _failover_rows(plan):
         prefix = f"DNS failover {label}: " if label else "DNS failover: "
         parts.append(Text(prefix + _failover_sentence(timing)))
+    parts.extend(Text(line, style="yellow") for line in recorded_role_lines(plan))
     return Group(*parts)
+
+
+def _role_rows(roles: Mapping[str, Any]) -> list[tuple[str, str, str, str]]:
+    """(what, writer or primary, the stack file's, source) of every store and DNS record."""
+    rows = [
+        (f"{s['engine']} {s['key']}", s["writer"], s["stackFileWriter"], s["source"])
+        for s in roles.get("stores") or []
+    ]
+    rows += [
+        (f"DNS {d['hostname']}", d["region"] or "", d["stackFileRegion"] or "", d["source"])
+        for d in roles.get("dns") or []
+    ]
+    return rows
+
+
+def recorded_role_lines(plan: Plan) -> list[str]:
+    """One line per writer or DNS primary a failover left away from the stack file's."""
+    return [
+        f"{what}: {now} (recorded by a failover; the stack file says {home}; "
+        "`regionkit switchback` restores it)"
+        for what, now, home, source in _role_rows(plan.get("roles") or {})
+        if source == "recorded"
+    ]
+
+
+def roles_section(roles: Mapping[str, Any]) -> list[str]:
+    """Who writes: every single-writer store's writer and failover DNS record's primary."""
+    rows = _role_rows(roles)
+    if not rows:
+        return []
+    lines = ["### Writers", "", "| store or record | writer | stack file | source |"]
+    lines.append("|---|---|---|---|")
+    lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
+    return [*lines, ""]
 
 
 def render_text(plan: Plan, *, width: int = 120) -> str:
@@ -214,6 +249,7 @@ def render_markdown(plan: Plan, *, limit: int = COMMENT_LIMIT) -> str:
         worst = max((timing for _, timing in rows), key=lambda t: t["worstCaseSeconds"])
         failover += _failover_terms(worst) or [""]
         sections.append(failover)
+    sections.append(roles_section(plan.get("roles") or {}))
     sections.append(scenarios_section(plan.get("scenarios") or []))
     if plan.get("latency"):
         from regionkit.latency.render import markdown_lines

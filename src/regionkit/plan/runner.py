@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 
 #: the type tokens of the topology components start so
 TOPOLOGY_TOKEN_PREFIX = type_token("topology", "")
+#: and those of the data-store components
+DATA_TOKEN_PREFIX = type_token("data", "")
 
 
 def plan_stack(
@@ -54,6 +56,7 @@ def plan_stack(
         # with writes: a scenario whose writes fail is never reported as working
         scenarios=[s.to_json() for s in scenarios(loaded.spec, loaded.environment)],
         latency=latency_map(loaded.spec).to_json(),
+        roles=roles_summary(registrations),
     )
 
 
@@ -66,6 +69,25 @@ def _stack_program(loaded: LoadedStack) -> Callable[[], None]:
         stack_program(loaded, deploying=False)
 
     return program
+
+
+def roles_summary(registrations: Sequence[Registration]) -> dict[str, Any]:
+    """The writers and DNS primaries the program registered (the stores' and topologies'
+    inputs), each with its source: the stack file, or recorded by a failover (roles.json)."""
+    from regionkit.components.data.base import WRITERS_INPUT
+    from regionkit.topologies.base import DNS_PRIMARY_INPUT
+
+    stores: list[dict[str, Any]] = []
+    dns: list[dict[str, Any]] = []
+    for reg in registrations:
+        if reg.type.startswith(DATA_TOKEN_PREFIX):
+            stores.extend(reg.inputs.get(WRITERS_INPUT) or [])
+        elif reg.type.startswith(TOPOLOGY_TOKEN_PREFIX) and DNS_PRIMARY_INPUT in reg.inputs:
+            dns.append(reg.inputs[DNS_PRIMARY_INPUT])
+    return {
+        "stores": sorted(stores, key=lambda s: str(s["key"])),
+        "dns": sorted(dns, key=lambda d: str(d["hostname"])),
+    }
 
 
 def failover_summary(registrations: Sequence[Registration]) -> dict[str, Any] | None:

@@ -26,7 +26,15 @@ from regionkit.components.protocols import (
 from regionkit.components.settings import StackSettings
 from regionkit.errors import InvalidInput, StackInvalid
 from regionkit.model import StoreGroup, resolve
-from regionkit.spec.models import Deployment, Engine, Role, StackSpec, Topology
+from regionkit.spec.models import (
+    Deployment,
+    Engine,
+    RegionSpec,
+    Role,
+    Routing,
+    StackSpec,
+    Topology,
+)
 
 if TYPE_CHECKING:
     from regionkit.components.identity_server import IdentityServer
@@ -34,6 +42,8 @@ if TYPE_CHECKING:
 
 #: the input under which a topology registers the failover timing its GSLB configures
 FAILOVER_INPUT = "failover"
+#: the input naming the region a failover DNS record answers with first
+DNS_PRIMARY_INPUT = "dnsPrimary"
 
 
 @dataclass(frozen=True)
@@ -88,6 +98,7 @@ class DeploymentTopology(pulumi.ComponentResource):
             _validate(args.spec, args)
         config_files = read_config_files(deployment, args.config_dir)
         resolved = resolve(deployment)
+        self.dns_primary = _recorded_dns_primary(deployment, args.settings)
         # the failover timing is an input, so a plan reads what the GSLB was configured with
         super().__init__(
             self.TOKEN,
@@ -96,6 +107,7 @@ class DeploymentTopology(pulumi.ComponentResource):
                 "topology": str(deployment.topology),
                 "subCluster": deployment.sub_cluster,
                 FAILOVER_INPUT: resolved.timing.to_json(),
+                **self._dns_input(deployment),
             },
             opts,
         )
@@ -133,6 +145,28 @@ class DeploymentTopology(pulumi.ComponentResource):
 
     def endpoint_role(self, deployment: Deployment, role: Role) -> Any:
         return "active"
+
+    def _dns_input(self, deployment: Deployment) -> dict[str, Any]:
+        """The failover record's primary region, registered for the plan: the stack file's
+        active region, or where a failover pinned it."""
+        if deployment.routing is not Routing.FAILOVER:
+            return {}
+        active = next((r.id for r in deployment.regions if r.role is Role.ACTIVE), None)
+        return {
+            DNS_PRIMARY_INPUT: {
+                "hostname": deployment.hostname,
+                "region": self.dns_primary or active,
+                "stackFileRegion": active,
+                "source": "recorded" if self.dns_primary else "stack file",
+            }
+        }
+
+    def _dns_role(self, region: RegionSpec) -> Role:
+        """The region's role in DNS: the stack file's, unless a failover pinned DNS elsewhere
+        (roles.json), which the next `up` keeps rather than reverting."""
+        if self.dns_primary is None:
+            return region.role
+        return Role.ACTIVE if region.id == self.dns_primary else Role.PASSIVE
 
     def _stores(
         self,
@@ -190,7 +224,7 @@ class DeploymentTopology(pulumi.ComponentResource):
                     address=server.endpoint.address,
                     address_kind=server.endpoint.address_kind,
                     alias_zone_id=server.endpoint.alias_zone_id,
-                    role=self.endpoint_role(deployment, region.role),
+                    role=self.endpoint_role(deployment, self._dns_role(region)),
                     depends_on=(server,),
                 )
             )
@@ -237,6 +271,11 @@ class DeploymentTopology(pulumi.ComponentResource):
                 ),
                 pulumi.ResourceOptions(parent=server),
             )
+
+
+def _recorded_dns_primary(deployment: Deployment, settings: StackSettings) -> str | None:
+    recorded = settings.dns_primaries.get(deployment.hostname)
+    return recorded if recorded in {r.id for r in deployment.regions} else None
 
 
 def _addresses_by_region(endpoints: Sequence[RegionEndpoint]) -> pulumi.Output[dict[str, str]]:

@@ -4,6 +4,11 @@ A placement of one region is a regional cluster. A placement of several is a glo
 the primary cluster in the writer region (which holds the master credentials) and a secondary
 cluster in each other region, replicated by Aurora's storage (lag typically under a second).
 Secondaries are read-only: the identity server there gets the reader endpoint and `read_only`.
+The region that writes connects through the global database's writer endpoint
+(`GlobalCluster.endpoint`), a name Aurora keeps pointing at the current primary's writer, so a
+switchover or failover leaves its URL as it is. Which region writes is the stack file's writer
+unless a failover recorded another (`StackSettings.current_writers`): the clusters keep the
+structure they were created with (the primary holds the credentials), only the connections move.
 
 The master user is the database's admin only: the schema job in the writer region's cluster
 (`components/data/schema.py`) makes the owner role (DDL) and the runtime role (data access) with
@@ -25,8 +30,8 @@ from regionkit.components.data.schema import WriterSchema, admin_schema_job
 from regionkit.components.platform.aws import AwsRegion, aws_region
 from regionkit.components.protocols import DataConnection, EgressRule, StoreArgs
 from regionkit.errors import InvalidInput
-from regionkit.model import StoreGroup, type_token
-from regionkit.spec.models import Deployment, Engine, Scope
+from regionkit.model import StoreGroup, placement_label, type_token
+from regionkit.spec.models import Engine
 
 TOKEN = type_token("data", "AuroraPostgresql")
 REGION_TOKEN = type_token("data", "AuroraPostgresqlRegion")
@@ -52,17 +57,6 @@ def check_group(group: StoreGroup) -> None:
                 f"{len(placement)} regions ({', '.join(placement)}): an Aurora global database has "
                 f"one primary and at most {MAX_SECONDARIES} secondary regions"
             )
-
-
-def placement_label(deployment: Deployment, group: StoreGroup, index: int) -> str:
-    """A stable name part for a placement that survives a change of writer region ("" for one)."""
-    placement = group.placements[index]
-    if group.scope is Scope.GLOBAL:
-        return ""
-    if group.scope is Scope.JURISDICTION:
-        jurisdiction = next(r.jurisdiction for r in deployment.regions if r.id == placement[0])
-        return jurisdiction.lower()
-    return placement[0]
 
 
 def _join(*parts: str) -> str:
@@ -217,6 +211,7 @@ class AuroraPostgresql(MultiRegionStore):
     """The Aurora stores of one `StoreGroup`: one regional or global cluster per placement."""
 
     TOKEN: ClassVar[str] = TOKEN
+    SINGLE_WRITER: ClassVar[bool] = True
 
     def __init__(self, name: str, args: StoreArgs, opts: pulumi.ResourceOptions | None = None):
         self.regions: dict[str, AuroraPostgresqlRegion] = {}
@@ -276,20 +271,25 @@ class AuroraPostgresql(MultiRegionStore):
             admin_password=secret,
             egress=(EgressRule(port=PORT, cidrs=(primary.vpc_cidr,)),),
         )
-        connections = {writer: self._connection(primary, schema, writer=True)}
         for rid in placement.regions:
             if rid == writer:
                 continue
-            secondary = AuroraPostgresqlRegion(
+            self.regions[rid] = AuroraPostgresqlRegion(
                 f"{name}-{rid}",
                 AuroraRegionArgs(
                     regions[rid], False, global_cluster, None, after=tuple(primary.instances)
                 ),
                 pulumi.ResourceOptions(parent=self),
             )
-            self.regions[rid] = secondary
-            connections[rid] = self._connection(secondary, schema, writer=False)
-        return connections
+        return {
+            rid: self._connection(
+                self.regions[rid],
+                schema,
+                writer=rid == placement.writes,
+                global_cluster=global_cluster,
+            )
+            for rid in placement.regions
+        }
 
     def outputs(self) -> dict[str, Any]:
         return {
@@ -298,9 +298,17 @@ class AuroraPostgresql(MultiRegionStore):
         }
 
     def _connection(
-        self, regional: AuroraPostgresqlRegion, schema: WriterSchema, *, writer: bool
+        self,
+        regional: AuroraPostgresqlRegion,
+        schema: WriterSchema,
+        *,
+        writer: bool,
+        global_cluster: aws.rds.GlobalCluster | None,
     ) -> DataConnection:
-        endpoint = regional.cluster.endpoint if writer else regional.cluster.reader_endpoint
+        endpoint = regional.cluster.reader_endpoint
+        if writer:
+            # the global writer endpoint follows the primary through switchovers and failovers
+            endpoint = global_cluster.endpoint if global_cluster else regional.cluster.endpoint
         return DataConnection(
             engine=Engine.AURORA_POSTGRESQL,
             data_classes=self.group.data_classes,

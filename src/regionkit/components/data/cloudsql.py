@@ -7,6 +7,11 @@ Replicas follow the primary with `master_instance_name`; they serve reads in the
 are what a regional failover promotes. A replica lives on its primary's network, which is why
 the Google Cloud regions of a deployment share one network (`platform.gcp.GcpNetwork`).
 
+A promotion or switchover (`regionkit failover`/`switchover`) moves `masterInstanceName`
+between instances, so no instance of a placement of several regions has it reconciled; the
+instances keep their names and the region the failover recorded as writer
+(`StackSettings.current_writers`) is the one whose nodes write: `up` after a failover keeps it.
+
 Identity server nodes connect with the JDBC driver to the private IP of their region's instance
 (read-only in replica regions), as the runtime role. The built-in user `idsvr` is the database's
 admin only (Cloud SQL makes API users members of `cloudsqlsuperuser`, too much for the nodes):
@@ -38,6 +43,8 @@ from regionkit.model import type_token
 from regionkit.spec.models import Cloud, Engine
 
 DATABASE_VERSION = "POSTGRES_16"
+#: what a promotion or switchover changes on an instance, never reconciled back
+ROLE_FIELDS = ["masterInstanceName"]
 #: PostgreSQL 16 defaults to Enterprise Plus, which takes only performance-optimized tiers
 EDITION = "ENTERPRISE_PLUS"
 TIER = "db-perf-optimized-N-2"
@@ -59,6 +66,7 @@ class CloudSqlPostgresql(MultiRegionStore):
     """The Cloud SQL primaries and replicas of one store group; `connection(region_id)`."""
 
     TOKEN: ClassVar[str] = type_token("data", "CloudSqlPostgresql")
+    SINGLE_WRITER: ClassVar[bool] = True
 
     def __init__(self, name: str, args: StoreArgs, opts: pulumi.ResourceOptions | None = None):
         self.instances: dict[str, gcp.sql.DatabaseInstance] = {}
@@ -80,6 +88,7 @@ class CloudSqlPostgresql(MultiRegionStore):
         child = pulumi.ResourceOptions(parent=scope, provider=primary_platform.cloud_provider)
         network = _private_network(facts)
         protected = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(protect=True))
+        replicated = len(placement.regions) > 1
 
         primary = gcp.sql.DatabaseInstance(
             f"{name}-{writer}-primary",
@@ -87,7 +96,10 @@ class CloudSqlPostgresql(MultiRegionStore):
             region=primary_platform.region.location,
             settings=_settings(network, primary=True),
             deletion_protection=True,
-            opts=protected,
+            opts=pulumi.ResourceOptions.merge(
+                protected,
+                pulumi.ResourceOptions(ignore_changes=ROLE_FIELDS if replicated else None),
+            ),
         )
         database = gcp.sql.Database(
             f"{name}-{writer}-database",
@@ -129,13 +141,14 @@ class CloudSqlPostgresql(MultiRegionStore):
             admin_password=secret,
             egress=(EgressRule(port=PORT, cidrs=(cidr,)),),
         )
-        connections = {writer: self._connection(primary, schema, cidr, read_only=False)}
-
+        instances = {writer: primary}
         for rid in placement.regions:
             if rid != writer:
-                replica = self._replica(name, platforms[rid], primary, network)
-                connections[rid] = self._connection(replica, schema, cidr, read_only=True)
-        return connections
+                instances[rid] = self._replica(name, platforms[rid], primary, network)
+        return {
+            rid: self._connection(instance, schema, cidr, read_only=rid != placement.writes)
+            for rid, instance in instances.items()
+        }
 
     def _replica(
         self,
@@ -159,7 +172,10 @@ class CloudSqlPostgresql(MultiRegionStore):
             settings=_settings(network, primary=False),
             deletion_protection=True,
             opts=pulumi.ResourceOptions(
-                parent=region_scope, provider=platform.cloud_provider, protect=True
+                parent=region_scope,
+                provider=platform.cloud_provider,
+                protect=True,
+                ignore_changes=ROLE_FIELDS,
             ),
         )
         self.instances[rid] = replica

@@ -31,10 +31,19 @@ once its cluster is Ready; the identity server connects as `idsvr_runtime`, a ma
 (`spec.managed.roles`, password in a `kubernetes.io/basic-auth` Secret) that the job grants data
 access only. Replica clusters receive both roles and the schema by replication.
 
+A placement of several regions is CloudNativePG's distributed topology (its "Replica clusters"
+documentation): every cluster archives WAL to the object store under its own name, lists every
+cluster of the placement in `externalClusters`, and says in `spec.replica` which one is the
+`primary` and which one it replicates from (`source`). Moving the primary is then a change of
+`primary` alone: a switchover demotes the primary (which publishes a demotion token) and
+promotes a replica with that token, with no data loss and no rebuild. The primary is the stack
+file's writer unless a failover recorded another (`StackSettings.current_writers`); the
+clusters keep how they were bootstrapped (`initdb` in the stack file's writer, `recovery` in
+the others), which CloudNativePG reads only when it creates a cluster.
+
 Identity server nodes connect to `<cluster>-rw.<namespace>.svc`. In a replica cluster that
-service reaches the designated primary, which is read-only until the cluster is promoted
-(`spec.replica.enabled: false`); pointing at `-rw` everywhere means a promotion needs no change
-on the identity server side.
+service reaches the designated primary, which is read-only until the cluster is promoted;
+pointing at `-rw` everywhere means a promotion needs no change on the identity server side.
 """
 
 from __future__ import annotations
@@ -160,6 +169,7 @@ class Cnpg(MultiRegionStore):
     """The CloudNativePG clusters of one store group; `connection(region_id)`."""
 
     TOKEN: ClassVar[str] = type_token("data", "Cnpg")
+    SINGLE_WRITER: ClassVar[bool] = True
 
     def __init__(self, name: str, args: StoreArgs, opts: pulumi.ResourceOptions | None = None):
         self._namespace = store_namespace(
@@ -189,6 +199,7 @@ class Cnpg(MultiRegionStore):
 
         primary = regions[writer]
         store = self._object_store(name, args, writer, regions)
+        clusters = {rid: region.cluster for rid, region in regions.items()}
         owner = self._login(name, writer, primary, "owner", OWNER)
         runtime = self._login(name, writer, primary, "runtime", postgres.RUNTIME_ROLE)
         waits = [*(store.resources if store else [])]
@@ -198,12 +209,15 @@ class Cnpg(MultiRegionStore):
             api_version=API_VERSION,
             kind="Cluster",
             metadata={**metadata, "annotations": WAIT_FOR_READY},
-            spec=primary_spec(
-                owner_secret=f"{primary.cluster}-owner",
-                runtime_secret=f"{primary.cluster}-runtime",
-                store=store,
-                region_id=writer,
-            ),
+            spec={
+                **primary_spec(
+                    owner_secret=f"{primary.cluster}-owner",
+                    runtime_secret=f"{primary.cluster}-runtime",
+                    store=store,
+                    region_id=writer,
+                ),
+                **distributed(store, clusters, placement, writer),
+            },
             opts=primary.opts(
                 primary.operator, primary.namespace, owner[0], runtime[0], *waits, retain=True
             ),
@@ -234,7 +248,10 @@ class Cnpg(MultiRegionStore):
                     api_version=API_VERSION,
                     kind="Cluster",
                     metadata=self._metadata(region.cluster, rid),
-                    spec=replica_spec(source=primary.cluster, store=store, region_id=rid),
+                    spec={
+                        **replica_spec(source=primary.cluster, store=store, region_id=rid),
+                        **distributed(store, clusters, placement, rid),
+                    },
                     opts=region.opts(region.operator, region.namespace, *waits, retain=True),
                 )
             connections[rid] = DataConnection(
@@ -247,7 +264,7 @@ class Cnpg(MultiRegionStore):
                     "DB_PASSWORD": runtime[1],
                 },
                 egress=(self._egress(region.cluster),),
-                read_only=rid != writer,
+                read_only=rid != placement.writes,
                 ready=(job,),
             )
         return connections
@@ -695,14 +712,46 @@ def primary_spec(
 
 
 def replica_spec(*, source: str, store: ObjectStore, region_id: str) -> dict[str, Any]:
-    """A replica cluster: restored from the writer's object store, replaying its WAL archive."""
+    """A replica cluster: restored from the writer's object store (`source`, one of the
+    external clusters `distributed` lists), then replaying the primary's WAL archive."""
     spec = _base_spec(store, region_id)
     spec["bootstrap"] = {"recovery": {"source": source}}
-    spec["replica"] = {"enabled": True, "source": source}
-    spec["externalClusters"] = [
-        {"name": source, "barmanObjectStore": store.barman(region_id, server_name=source)}
-    ]
     return spec
+
+
+def replica_stanza(
+    clusters: dict[str, str], primary: str, home: str, region_id: str
+) -> dict[str, str]:
+    """`spec.replica` of the cluster in `region_id` in a distributed topology whose primary is
+    in region `primary`: replicas follow the primary; the primary names the cluster it would be
+    demoted to follow (the stack file's writer `home` when it is not the primary itself, else
+    the first other region of the placement)."""
+    if region_id != primary:
+        return {"primary": clusters[primary], "source": clusters[primary]}
+    other = home if home != primary else next(rid for rid in clusters if rid != primary)
+    return {"primary": clusters[primary], "source": clusters[other]}
+
+
+def distributed(
+    store: ObjectStore | None, clusters: dict[str, str], placement: Placement, region_id: str
+) -> dict[str, Any]:
+    """What the cluster in `region_id` adds to take part in the placement's distributed
+    topology: nothing for a store of one region; else `spec.replica` (who is primary),
+    every cluster as an external cluster, and a WAL archive of its own, which the others
+    replay once it is promoted. Merged over the cluster's spec (these keys replace)."""
+    if store is None or len(clusters) < 2:
+        return {}
+    return {
+        "replica": replica_stanza(clusters, placement.writes, placement.writer, region_id),
+        "externalClusters": [
+            {"name": name, "barmanObjectStore": store.barman(region_id, server_name=name)}
+            for name in clusters.values()
+        ],
+        "backup": {
+            "retentionPolicy": RETENTION,
+            "barmanObjectStore": {**store.barman(region_id), "data": {"compression": "gzip"}},
+        },
+    }
 
 
 def _operator(platform: RegionPlatform) -> pulumi.Resource:

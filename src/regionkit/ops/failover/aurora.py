@@ -81,7 +81,17 @@ def promote_step(clients: Clients, target: StoreTarget, to: str, mode: Mode) -> 
 
 
 def endpoint(clients: Clients, target: StoreTarget, region_id: str, *, writer: bool) -> str:
-    """A regional cluster's writer (or reader) endpoint, as the components' JDBC URLs use them."""
+    """The endpoint the components give a region's nodes: the global database's writer endpoint
+    where the region writes (`GlobalCluster.endpoint`, which Aurora keeps pointing at the current
+    primary), else the region's cluster's reader endpoint."""
     rds = clients.aws_client("rds", target.location(region_id))
+    if writer:
+        answer = rds.describe_global_clusters(GlobalClusterIdentifier=target.aurora_global_id)
+        found = answer.get("GlobalClusters") or [{}]
+        if not found[0].get("Endpoint"):
+            raise StepFailed(
+                f"Aurora global cluster '{target.aurora_global_id}' reports no writer endpoint"
+            )
+        return str(found[0]["Endpoint"])
     answer = rds.describe_db_clusters(DBClusterIdentifier=target.aurora_cluster_id(region_id))
-    return str(answer["DBClusters"][0]["Endpoint" if writer else "ReaderEndpoint"])
+    return str(answer["DBClusters"][0]["ReaderEndpoint"])

@@ -14,6 +14,9 @@ from typing import Any
 
 from regionkit.errors import RegionkitError
 
+#: seconds a DNS query or an HTTP probe of `regionkit status` may take
+HTTP_TIMEOUT = 5.0
+
 
 class MissingExtra(RegionkitError):
     """A cloud client library is not installed."""
@@ -38,6 +41,14 @@ class Clients:
     aws: Any = None
     #: () -> a Cloud SQL Admin API resource (googleapiclient), and the project id
     sqladmin: Any = None
+    #: () -> a Cloud DNS API v1 resource (googleapiclient)
+    clouddns: Any = None
+    #: () -> a Cloud Monitoring API v3 resource (googleapiclient), for `regionkit status`
+    monitoring: Any = None
+    #: (hostname) -> its A addresses (dnspython), for `regionkit status`
+    resolve: Any = None
+    #: (url) -> the HTTP status code of a GET (urllib), for `regionkit status`
+    http_status: Any = None
     gcp_project: str | None = None
     #: (context) -> kubernetes CustomObjectsApi / AppsV1Api
     k8s_custom: Any = None
@@ -54,6 +65,22 @@ class Clients:
         if "sql" not in self._cache:
             self._cache["sql"] = self.sqladmin() if self.sqladmin else _sqladmin()
         return self._cache["sql"]
+
+    def dns(self) -> Any:
+        if "dns" not in self._cache:
+            self._cache["dns"] = self.clouddns() if self.clouddns else _clouddns()
+        return self._cache["dns"]
+
+    def cloud_monitoring(self) -> Any:
+        if "monitoring" not in self._cache:
+            self._cache["monitoring"] = self.monitoring() if self.monitoring else _monitoring()
+        return self._cache["monitoring"]
+
+    def addresses(self, hostname: str) -> list[str]:
+        return sorted((self.resolve or _resolve)(hostname))
+
+    def get_status(self, url: str) -> int:
+        return int((self.http_status or _http_status)(url))
 
     def project(self) -> str:
         if self.gcp_project is None:
@@ -81,6 +108,32 @@ def _boto3_client(service: str, region: str) -> Any:
 def _sqladmin() -> Any:
     discovery = require("googleapiclient.discovery", "ops-gcp")
     return discovery.build("sqladmin", "v1", cache_discovery=False, static_discovery=True)
+
+
+def _clouddns() -> Any:
+    discovery = require("googleapiclient.discovery", "ops-gcp")
+    return discovery.build("dns", "v1", cache_discovery=False, static_discovery=True)
+
+
+def _monitoring() -> Any:
+    discovery = require("googleapiclient.discovery", "ops-gcp")
+    return discovery.build("monitoring", "v3", cache_discovery=False, static_discovery=True)
+
+
+def _resolve(hostname: str) -> list[str]:
+    resolver = require("dns.resolver", "ops-dns")
+    return [str(r.address) for r in resolver.resolve(hostname, "A", lifetime=HTTP_TIMEOUT)]
+
+
+def _http_status(url: str) -> int:
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=HTTP_TIMEOUT) as answer:
+            return int(answer.status)
+    except urllib.error.HTTPError as exc:
+        return int(exc.code)
 
 
 def _gcp_project() -> str:

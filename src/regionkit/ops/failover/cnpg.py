@@ -1,22 +1,27 @@
 """CloudNativePG replica clusters: promotion, and demotion with the demotion token.
 
-JSON merge patches on `postgresql.cnpg.io/v1` `Cluster` objects, in each region's cluster
-(CloudNativePG's "Replica clusters" documentation):
-- failover, a cluster as the components create it (`spec.replica.enabled: true` + `source`):
-  `{"spec": {"replica": {"enabled": false}}}` promotes its designated primary. Irreversible: the
-  former primary must be rebuilt as a replica of the new one.
-- failover in a distributed topology (`spec.replica.primary`, CloudNativePG 1.24+): naming itself
-  as `primary` without a token promotes it (the former primary is rebuilt as well).
-- switchover (distributed topology only): the current primary is demoted by naming the target as
-  `primary`; once it archived its shutdown checkpoint it publishes `status.demotionToken`; the
-  target is then promoted with `primary` and `promotionToken` in one patch: no data loss, and
-  the former primary keeps replaying as a replica.
+JSON merge patches (the Kubernetes client's content type for custom objects) on
+`postgresql.cnpg.io/v1` `Cluster` objects, in each region's cluster, following CloudNativePG's
+"Replica clusters" documentation. The components create the distributed topology
+(`components/data/cnpg.py`): every cluster says in `spec.replica` which cluster is `primary`
+and which it replicates from (`source`), lists every cluster in `externalClusters` and archives
+its own WAL.
+- switchover: the primary is demoted by naming the target as `primary` and `source`; once it
+  archived its shutdown checkpoint it publishes `status.demotionToken`; the target is then
+  promoted with `primary` and `promotionToken` in one patch: no data loss, and the former
+  primary keeps replaying as a replica. Any other replica is pointed at the new primary.
+- failover: the target names itself `primary` without a token, which promotes it at once
+  (the former primary must be rebuilt as a replica if it comes back).
+- a standalone replica cluster (`spec.replica.enabled: true`, what regionkit created before
+  the distributed topology) can only be promoted (`enabled: false`, irreversible); a
+  switchover of it fails before patching anything and says to run `regionkit up` first.
 Done means the spec says so and the cluster reports "Cluster in healthy state". The identity
 server connects to `<cluster>-rw`, which follows the designated primary: no change there.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from regionkit.ops.failover.clients import Clients
@@ -102,48 +107,96 @@ def promote_steps(
                 writer=(target.key, to),
             )
         ]
-    old = target.cnpg_cluster(current)
-    token: dict[str, str] = {}
-
-    def demoted() -> bool:
-        cluster = get_cluster(clients, target, current)
-        if not distributed(cluster):
-            raise StepFailed(
-                f"{target.cnpg_namespace}/{old} uses spec.replica.enabled, not CloudNativePG's "
-                "distributed topology (spec.replica.primary/self with each cluster in the "
-                "other's externalClusters): a switchover needs the demotion token of that "
-                "topology; use `regionkit failover` (promotion, the former primary rebuilt)"
-            )
-        value = (cluster.get("status") or {}).get("demotionToken")
-        if replica_spec(cluster).get("primary") == name and value:
-            token["value"] = str(value)
-            return True
-        return False
+    demote, token = _demote_step(clients, target, to, current, done)
 
     def promote() -> None:
         cluster = get_cluster(clients, target, to)
-        patch_cluster(clients, target, to, promotion_patch(cluster, name, token["value"]))
+        patch_cluster(clients, target, to, promotion_patch(cluster, name, token()))
 
+    others = [rid for rid in target.regions if rid not in (to, current)]
     return [
-        Step(
-            id=f"cnpg/{old}/demote",
-            title=f"CloudNativePG {target.cnpg_namespace}/{old} in {current}: demote, wait for "
-            "its demotion token",
-            done=demoted,
-            act=lambda: patch_cluster(
-                clients, target, current, {"spec": {"replica": {"primary": name}}}
-            ),
-            timeout_seconds=TIMEOUT_SECONDS,
-        ),
+        demote,
         Step(
             id=f"cnpg/{name}/promote",
             title=f"{where}: promote with the demotion token (no data loss)",
-            done=lambda: demoted() and done(),
+            done=done,
             act=promote,
             timeout_seconds=TIMEOUT_SECONDS,
             writer=(target.key, to),
         ),
+        *(_follow_step(clients, target, rid, name) for rid in others),
     ]
+
+
+def _demote_step(
+    clients: Clients, target: StoreTarget, to: str, current: str, promoted: Callable[[], bool]
+) -> tuple[Step, Callable[[], str]]:
+    """Demote the primary in `current` in favour of `to`; and the reader of its token."""
+    name, old = target.cnpg_cluster(to), target.cnpg_cluster(current)
+    found: dict[str, str] = {}
+
+    def token() -> str:
+        if "value" not in found and not demoted():
+            raise StepFailed(f"{target.cnpg_namespace}/{old} published no demotion token yet")
+        return found["value"]
+
+    def demoted() -> bool:
+        cluster = get_cluster(clients, target, current)
+        _require_distributed(cluster, target, old, name)
+        value = (cluster.get("status") or {}).get("demotionToken")
+        if replica_spec(cluster).get("primary") == name and value:
+            found["value"] = str(value)
+            return True
+        return False
+
+    def done() -> bool:
+        # once the target is the primary the demotion is behind us (a re-run after success)
+        return promoted() or demoted()
+
+    step = Step(
+        id=f"cnpg/{old}/demote",
+        title=f"CloudNativePG {target.cnpg_namespace}/{old} in {current}: demote, wait for "
+        "its demotion token",
+        done=done,
+        act=lambda: patch_cluster(clients, target, current, demotion_patch(name)),
+        timeout_seconds=TIMEOUT_SECONDS,
+    )
+    return step, token
+
+
+def demotion_patch(new_primary: str) -> dict[str, Any]:
+    """The merge patch that demotes a primary to follow `new_primary`."""
+    return {"spec": {"replica": {"primary": new_primary, "source": new_primary}}}
+
+
+def _require_distributed(cluster: dict[str, Any], target: StoreTarget, old: str, new: str) -> None:
+    externals = {e.get("name") for e in cluster.get("spec", {}).get("externalClusters") or []}
+    if distributed(cluster) and new in externals:
+        return
+    raise StepFailed(
+        f"{target.cnpg_namespace}/{old} is a standalone replica setup (spec.replica.enabled, "
+        f"no external cluster '{new}'): CloudNativePG can only promote such a replica, not "
+        "switch over to it. Run `regionkit up` first: it moves the clusters to the distributed "
+        "topology (spec.replica.primary), which a switchover needs; or use `regionkit failover` "
+        "(promotion; the former primary is rebuilt)"
+    )
+
+
+def _follow_step(clients: Clients, target: StoreTarget, region_id: str, primary: str) -> Step:
+    """Point another replica cluster of the placement at the new primary."""
+    name = target.cnpg_cluster(region_id)
+
+    def done() -> bool:
+        return replica_spec(get_cluster(clients, target, region_id)).get("primary") == primary
+
+    return Step(
+        id=f"cnpg/{name}/follow",
+        title=f"CloudNativePG {target.cnpg_namespace}/{name} in {region_id}: replicate from "
+        f"the new primary {primary}",
+        done=done,
+        act=lambda: patch_cluster(clients, target, region_id, demotion_patch(primary)),
+        timeout_seconds=300.0,
+    )
 
 
 def writer_region(clients: Clients, target: StoreTarget) -> str | None:

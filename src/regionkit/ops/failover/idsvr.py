@@ -2,7 +2,9 @@
 
 The components give each region's nodes the data source's JDBC URL as a plain environment
 variable of the `idsvr` container (`DS_<SOURCE>_JDBC_URL`) in the admin and runtime Deployments:
-an Aurora secondary region gets its cluster's reader endpoint. Changing it is a strategic merge
+an Aurora secondary region gets its cluster's reader endpoint, the writing region the global
+writer endpoint (the same name whichever region is primary, so `regionkit up` after a failover
+gives the nodes the URL this step set, and no restart). Changing it is a strategic merge
 patch of both Deployments, which Kubernetes rolls out as a restart of the nodes (runtime: one
 surge pod at a time; admin: recreated). Cloud SQL (a promoted replica keeps its address) and
 CloudNativePG (`<cluster>-rw` follows the designated primary) need no change.

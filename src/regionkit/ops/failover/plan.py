@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from regionkit.errors import InvalidInput
-from regionkit.ops.failover import aurora, cloudsql, cnpg, route53
+from regionkit.ops.failover import aurora, cloud_dns, cloudsql, cnpg, route53
 from regionkit.ops.failover.clients import Clients
 from regionkit.ops.failover.idsvr import jdbc_step
 from regionkit.ops.failover.steps import Mode, Step
@@ -54,6 +54,15 @@ def build_steps(resolved: Sequence[Any], request: Request, clients: Clients) -> 
 def home_writers(resolved: Sequence[Any]) -> dict[str, str]:
     """The writer of every placement as the stack file gives it, by key."""
     return {t.key: t.home_writer for d in resolved for t in store_targets(d)}
+
+
+def home_dns(resolved: Sequence[Any]) -> dict[str, str]:
+    """The region each failover hostname answers with first, as the stack file gives it."""
+    return {
+        d.deployment.hostname: next(rid for rid, role in d.roles.items() if role is Role.ACTIVE)
+        for d in resolved
+        if d.deployment.routing is Routing.FAILOVER
+    }
 
 
 def _store_steps(
@@ -141,10 +150,11 @@ def _dns_steps(resolved: Any, request: Request, clients: Clients) -> list[Step]:
             route53.pin_step(clients, zone=deployment.dns.zone, hostname=deployment.hostname, to=to)
         ]
     return [
-        Step(
-            id=f"dns/{deployment.hostname}",
-            title=f"Cloud DNS {deployment.hostname}: primary_backup follows the health checks "
-            f"(not pinned to {to}: change the routing policy by hand after a partial failure)",
-            informational=True,
+        cloud_dns.pin_step(
+            clients,
+            zone=deployment.dns.zone,
+            hostname=deployment.hostname,
+            regional=resolved.regional_hostname(to),
+            to=to,
         )
     ]

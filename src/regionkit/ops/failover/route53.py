@@ -85,4 +85,5 @@ def pin_step(clients: Clients, *, zone: str, hostname: str, to: str) -> Step:
         done=done,
         act=act,
         timeout_seconds=300.0,
+        pin=(hostname, to),
     )

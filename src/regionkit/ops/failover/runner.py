@@ -9,7 +9,7 @@ from typing import Any
 
 from regionkit.errors import InvalidInput, RegionkitError
 from regionkit.ops.failover.clients import Clients
-from regionkit.ops.failover.plan import Request, build_steps, home_writers
+from regionkit.ops.failover.plan import Request, build_steps, home_dns, home_writers
 from regionkit.ops.failover.roles import read_writers, record_writers, roles_path
 from regionkit.ops.failover.steps import Clock, Mode, Outcome, Run, Step, run_steps
 
@@ -75,15 +75,18 @@ def execute(
 
 
 def _record(operation: Operation, run: Run) -> dict[str, str]:
-    made = {
-        r.step.writer[0]: r.step.writer[1]
-        for r in run.results
-        if r.step.writer and r.outcome in (Outcome.DONE, Outcome.ALREADY)
-    }
-    home = home_writers(operation.deployments)
-    if not made and not operation.roles_file.is_file():
+    succeeded = [r.step for r in run.results if r.outcome in (Outcome.DONE, Outcome.ALREADY)]
+    made = dict(s.writer for s in succeeded if s.writer)
+    pinned = dict(s.pin for s in succeeded if s.pin)
+    if not made and not pinned and not operation.roles_file.is_file():
         return {}
-    return record_writers(operation.roles_file, made, home)
+    return record_writers(
+        operation.roles_file,
+        made,
+        home_writers(operation.deployments),
+        dns=pinned,
+        home_dns=home_dns(operation.deployments),
+    )
 
 
 def no_terminal() -> InvalidInput:

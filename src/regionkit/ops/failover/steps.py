@@ -64,6 +64,8 @@ class Step:
     note: str = ""
     #: the region whose writer this step makes, for recording roles
     writer: tuple[str, str] | None = None
+    #: (hostname, region id) the step pins a failover record to, for recording roles
+    pin: tuple[str, str] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "title": self.title, "note": self.note or None}
