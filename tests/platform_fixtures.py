@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from regionkit.components.facts import AwsFacts, GcpFacts
 
+#: the service account token issuer of a GKE cluster (its OIDC discovery is public)
+GKE_ISSUER = (
+    "https://container.googleapis.com/v1/projects/{project}/locations/europe-west1/clusters/gke"
+)
+
 
 def gcp_facts(project: str = "acme-prod") -> GcpFacts:
     """What a GKE platform regionkit created gives its consumers (plain values)."""
@@ -18,6 +23,7 @@ def gcp_facts(project: str = "acme-prod") -> GcpFacts:
         pods_cidr="10.4.0.0/14",
         services_cidr="10.1.0.0/20",
         workload_pool=f"{project}.svc.id.goog",
+        oidc_issuer_url=GKE_ISSUER.format(project=project),
     )
 
 

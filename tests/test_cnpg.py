@@ -36,7 +36,7 @@ from regionkit.plan import mock_outputs
 from regionkit.plan.recorder import Registration, record
 from regionkit.spec import load_stack_text
 from regionkit.spec.models import Cloud, Deployment
-from tests.platform_fixtures import aws_facts, gcp_facts
+from tests.platform_fixtures import GKE_ISSUER, aws_facts, gcp_facts
 
 CLUSTER = "kubernetes:postgresql.cnpg.io/v1:Cluster"
 RELEASE = "kubernetes:helm.sh/v3:Release"
@@ -145,12 +145,30 @@ def test_primary_cluster_bootstraps_the_database_and_backs_up_to_its_clouds_buck
         "owner": "idsvr",
         "secret": {"name": "tokens-accounts-audit-eu-gcp-owner"},
     }
-    (bucket,) = [r for r in regs if r.type == "gcp:storage/bucket:Bucket"]
+    buckets = {r.name: r for r in regs if r.type == "gcp:storage/bucket:Bucket"}
+    assert set(buckets) == {
+        "acme-id-tokens-accounts-audit-eu-gcp-backups",
+        "acme-id-tokens-accounts-audit-eu-gcp-backups-access-logs",
+    }
+    bucket = buckets["acme-id-tokens-accounts-audit-eu-gcp-backups"]
     assert bucket.retain_on_delete is True
     assert bucket.inputs["publicAccessPrevention"] == "enforced"
     assert bucket.inputs["versioning"] == {"enabled": True}
-    (rule,) = bucket.inputs["lifecycleRules"]
-    assert rule["condition"]["withState"] == "ARCHIVED"
+    replaced, abandoned = bucket.inputs["lifecycleRules"]
+    assert replaced["condition"]["withState"] == "ARCHIVED"
+    assert abandoned == {
+        "action": {"type": "AbortIncompleteMultipartUpload"},
+        "condition": {"age": 7},
+    }
+    # usage logs into a private log bucket Cloud Storage's logger may write to
+    logs = buckets["acme-id-tokens-accounts-audit-eu-gcp-backups-access-logs"]
+    assert bucket.inputs["logging"]["logBucket"] == (
+        f"{logs.name}-{mock_outputs.digest(logs.name, 7)}"
+    )
+    assert logs.inputs["publicAccessPrevention"] == "enforced"
+    (writer,) = [r for r in regs if r.name.endswith("-access-logs-writer")]
+    assert writer.inputs["member"] == "group:cloud-storage-analytics@google.com"
+    assert writer.inputs["role"] == "roles/storage.objectCreator"
     bucket_name = f"{bucket.name}-{mock_outputs.digest(bucket.name, 7)}"
     store = spec["backup"]["barmanObjectStore"]
     assert store["destinationPath"] == f"gs://{bucket_name}/"
@@ -167,10 +185,10 @@ def test_primary_cluster_bootstraps_the_database_and_backs_up_to_its_clouds_buck
     assert backup.inputs["spec"]["cluster"] == {"name": "tokens-accounts-audit-eu-gcp"}
     assert backup.inputs["spec"]["immediate"] is True
     # the GKE cluster's instances act as the bucket's service account
-    (binding,) = [r for r in regs if r.type == "gcp:serviceaccount/iAMMember:IAMMember"]
-    assert binding.inputs["member"] == (
+    bindings = [r for r in regs if r.type == "gcp:serviceaccount/iAMMember:IAMMember"]
+    assert {b.inputs["member"] for b in bindings} >= {
         f"serviceAccount:acme-prod.svc.id.goog[{NAMESPACE}/tokens-accounts-audit-eu-gcp]"
-    )
+    }
 
 
 def test_the_owner_runs_the_schema_job_once_ready_and_the_nodes_use_a_managed_runtime_role() -> (
@@ -232,19 +250,40 @@ def test_passive_region_on_another_cloud_gets_a_replica_cluster() -> None:
     assert own["barmanObjectStore"]["serverName"] == "tokens-accounts-audit-eu-aws"
     assert [e["name"] for e in primary["externalClusters"]] == [source, own["name"]]
     assert archive["destinationPath"] == primary["backup"]["barmanObjectStore"]["destinationPath"]
-    # outside GKE: a service account key in a Secret of the replica's namespace
+    # on EKS: the cluster's own token through a workload identity pool, no key anywhere
     credentials = archive["googleCredentials"]["applicationCredentials"]
     assert credentials == {
         "name": "tokens-accounts-audit-eu-aws-backup-credentials",
         "key": "gcsCredentials",
     }
-    (secret,) = [r for r in regs if r.type == SECRET and r.name.endswith("-backup-credentials")]
+    assert [r for r in regs if r.type == "gcp:serviceaccount/key:Key"] == []
+    (source,) = spec["projectedVolumeTemplate"]["sources"]
+    token = source["serviceAccountToken"]
+    assert token["path"] == "gcp/token"
+    (provider,) = [
+        r
+        for r in regs
+        if r.type == "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider"
+    ]
+    issuer = aws_facts("eu-aws", "eu-west-1").oidc_provider_url
+    assert provider.inputs["oidc"] == {
+        "issuerUri": f"https://{issuer}",
+        "allowedAudiences": [token["audience"]],
+    }
+    subject = f"system:serviceaccount:{NAMESPACE}:tokens-accounts-audit-eu-aws"
+    assert provider.inputs["attributeCondition"] == f"assertion.sub == '{subject}'"
+    (impersonation,) = [r for r in regs if r.name.endswith("-impersonation")]
+    assert impersonation.inputs["role"] == "roles/iam.workloadIdentityUser"
+    assert impersonation.inputs["member"].startswith("principal://iam.googleapis.com/projects/")
+    assert impersonation.inputs["member"].endswith(f"/subject/{subject}")
+    (secret,) = [
+        r for r in regs if r.type == SECRET and r.name.endswith("-credential-configuration")
+    ]
     assert secret.inputs["metadata"]["name"] == credentials["name"]
-    assert secret.inputs["data"] == "[secret]"
-    assert len([r for r in regs if r.type == "gcp:serviceaccount/key:Key"]) == 1
     # the replica archives too (under its own name): once promoted, the others replay it
     assert "serverName" not in spec["backup"]["barmanObjectStore"]
     assert spec["backup"]["barmanObjectStore"]["destinationPath"] == archive["destinationPath"]
+    assert spec["backup"]["barmanObjectStore"]["googleCredentials"] == archive["googleCredentials"]
     assert "initdb" not in spec["bootstrap"] and "managed" not in spec
     assert replica.retain_on_delete is True
     by_urn = {r.urn: r for r in regs}
@@ -308,14 +347,15 @@ def test_a_platform_without_the_operator_is_a_programming_error() -> None:
         run(program)
 
 
-def test_aws_writer_uses_irsa_on_eks_and_an_access_key_elsewhere() -> None:
+def test_aws_writer_uses_irsa_on_eks_and_web_identity_from_gke() -> None:
     regs = run(with_stores(deployment("active-passive", [EKS, GKE_PASSIVE])))
     found = clusters(regs)
     primary = found["tokens-accounts-audit-eu-aws"].inputs["spec"]
     store = primary["backup"]["barmanObjectStore"]
     assert store["destinationPath"].startswith("s3://acme-id-tokens-accounts-audit-eu-aws-backups-")
     assert store["s3Credentials"] == {"inheritFromIAMRole": True}
-    (role,) = [r for r in regs if r.type == "aws:iam/role:Role"]
+    roles = {r.name: r for r in regs if r.type == "aws:iam/role:Role"}
+    role = roles["acme-id-tokens-accounts-audit-eu-aws-backups"]
     policy = json.loads(role.inputs["assumeRolePolicy"])
     (statement,) = policy["Statement"]
     issuer = aws_facts("eu-aws", "eu-west-1").oidc_provider_url
@@ -327,19 +367,31 @@ def test_aws_writer_uses_irsa_on_eks_and_an_access_key_elsewhere() -> None:
         "eks.amazonaws.com/role-arn": f"arn:aws:iam::123456789012:role/{role.name}"
     }
 
+    # GKE: the cluster's own token assumes a role trusting its issuer; no IAM user, no key
     replica = found["tokens-accounts-audit-eu-gcp"].inputs["spec"]
-    keys = replica["externalClusters"][0]["barmanObjectStore"]["s3Credentials"]
-    assert keys["accessKeyId"] == {
-        "name": "tokens-accounts-audit-eu-gcp-backup-credentials",
-        "key": "ACCESS_KEY_ID",
+    archive = replica["externalClusters"][0]["barmanObjectStore"]
+    assert archive["s3Credentials"] == {"inheritFromIAMRole": True}
+    assert [r for r in regs if r.type in ("aws:iam/user:User", "aws:iam/accessKey:AccessKey")] == []
+    (oidc,) = [r for r in regs if r.type == "aws:iam/openIdConnectProvider:OpenIdConnectProvider"]
+    gke_issuer = GKE_ISSUER.format(project="acme-prod")
+    assert oidc.inputs == {"url": gke_issuer, "clientIdLists": ["sts.amazonaws.com"]}
+    federated = roles["acme-id-tokens-accounts-audit-eu-gcp-backups"]
+    (trust,) = json.loads(federated.inputs["assumeRolePolicy"])["Statement"]
+    host_path = gke_issuer.removeprefix("https://")
+    assert trust["Action"] == "sts:AssumeRoleWithWebIdentity"
+    assert trust["Condition"]["StringEquals"] == {
+        f"{host_path}:sub": f"system:serviceaccount:{NAMESPACE}:tokens-accounts-audit-eu-gcp",
+        f"{host_path}:aud": "sts.amazonaws.com",
     }
-    assert keys["secretAccessKey"]["key"] == "ACCESS_SECRET_KEY"
-    (secret,) = [r for r in regs if r.type == SECRET and r.name.endswith("-backup-credentials")]
-    assert secret.inputs["stringData"] == "[secret]"
-    (user_policy,) = [r for r in regs if r.type == "aws:iam/userPolicy:UserPolicy"]
-    actions = {
-        a for s in json.loads(user_policy.inputs["policy"])["Statement"] for a in s["Action"]
-    }
+    env = {e["name"]: e["value"] for e in replica["env"]}
+    assert env["AWS_ROLE_ARN"] == f"arn:aws:iam::123456789012:role/{federated.name}"
+    assert env["AWS_WEB_IDENTITY_TOKEN_FILE"] == "/projected/aws/token"
+    assert env["AWS_DEFAULT_REGION"] == "eu-west-1"
+    (source,) = replica["projectedVolumeTemplate"]["sources"]
+    assert source["serviceAccountToken"]["audience"] == "sts.amazonaws.com"
+    assert source["serviceAccountToken"]["path"] == "aws/token"
+    (grant,) = [r for r in regs if r.name == federated.name and r.type.endswith("RolePolicy")]
+    actions = {a for s in json.loads(grant.inputs["policy"])["Statement"] for a in s["Action"]}
     assert actions == {
         "s3:ListBucket",
         "s3:GetBucketLocation",
@@ -347,13 +399,40 @@ def test_aws_writer_uses_irsa_on_eks_and_an_access_key_elsewhere() -> None:
         "s3:PutObject",
         "s3:DeleteObject",
     }
-    assert len([r for r in regs if r.type == "aws:iam/accessKey:AccessKey"]) == 1
-    (lifecycle,) = [
-        r
+    lifecycles = {
+        r.name: r
         for r in regs
         if r.type == "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
-    ]
-    assert lifecycle.inputs["rules"][0]["noncurrentVersionExpiration"] == {"noncurrentDays": 30}
+    }
+    replaced, abandoned = lifecycles["acme-id-tokens-accounts-audit-eu-aws-backups"].inputs["rules"]
+    assert replaced["noncurrentVersionExpiration"] == {"noncurrentDays": 30}
+    assert abandoned["abortIncompleteMultipartUpload"] == {"daysAfterInitiation": 7}
+    # server access logs into a private bucket only S3's log delivery writes, for this bucket
+    (logging,) = [r for r in regs if r.type == "aws:s3/bucketLogging:BucketLogging"]
+    assert logging.inputs["targetPrefix"] == "access/"
+    (policy,) = [r for r in regs if r.type == "aws:s3/bucketPolicy:BucketPolicy"]
+    delivery, _tls_only = json.loads(policy.inputs["policy"])["Statement"]
+    assert delivery["Principal"] == {"Service": "logging.s3.amazonaws.com"}
+    assert delivery["Condition"]["ArnLike"]["aws:SourceArn"].startswith(
+        "arn:aws:s3:::acme-id-tokens-accounts-audit-eu-aws-backups-"
+    )
+
+
+def test_a_cluster_regionkit_did_not_create_keeps_a_key_out_of_the_plan() -> None:
+    regs = run(with_stores(deployment("active-passive", [EKS, GKE_PASSIVE]), native=False))
+    replica = clusters(regs)["tokens-accounts-audit-eu-gcp"].inputs["spec"]
+    keys = replica["externalClusters"][0]["barmanObjectStore"]["s3Credentials"]
+    assert keys["accessKeyId"] == {
+        "name": "tokens-accounts-audit-eu-gcp-backup-credentials",
+        "key": "ACCESS_KEY_ID",
+    }
+    assert keys["secretAccessKey"]["key"] == "ACCESS_SECRET_KEY"
+    assert "projectedVolumeTemplate" not in replica
+    # one key of one IAM user for both existing clusters, its values never in the plan
+    secrets = [r for r in regs if r.type == SECRET and r.name.endswith("-backup-credentials")]
+    assert len(secrets) == 2
+    assert {s.inputs["stringData"] for s in secrets} == {"[secret]"}
+    assert len([r for r in regs if r.type == "aws:iam/accessKey:AccessKey"]) == 1
 
 
 def test_existing_cluster_writer_alone_runs_without_backups() -> None:
@@ -419,3 +498,22 @@ def test_a_recorded_writer_moves_the_primary_of_the_distributed_topology() -> No
         assert {k: v for k, v in after.items() if k != "replica"} == {
             k: v for k, v in before.items() if k != "replica"
         }
+
+
+def test_a_gcs_writer_gives_clusters_it_did_not_create_a_key_in_a_secret() -> None:
+    regs = run(with_stores(deployment("active-passive", [GKE, AWS_PASSIVE]), native=False))
+    replica = clusters(regs)["tokens-accounts-audit-eu-aws"].inputs["spec"]
+    credentials = replica["externalClusters"][0]["barmanObjectStore"]["googleCredentials"]
+    assert credentials == {
+        "applicationCredentials": {
+            "name": "tokens-accounts-audit-eu-aws-backup-credentials",
+            "key": "gcsCredentials",
+        }
+    }
+    assert len([r for r in regs if r.type == "gcp:serviceaccount/key:Key"]) == 1
+    secrets = [r for r in regs if r.type == SECRET and r.name.endswith("-backup-credentials")]
+    assert {s.inputs["metadata"]["name"] for s in secrets} >= {
+        credentials["applicationCredentials"]["name"]
+    }
+    assert {s.inputs["data"] for s in secrets} == {"[secret]"}
+    assert [r for r in regs if "workloadIdentityPool" in r.type] == []

@@ -48,6 +48,11 @@ PROBE_DEFAULTS = ProbeDefaults()
 RUN_AS_USER = 10001
 RUN_AS_GROUP = 10000
 JAVA_OPTS = "-XX:MaxRAMPercentage=75.0"
+#: the short-lived tool containers on the image (the nodes' `prepare` init container, the
+#: cluster-config Job's `genclust`): each starts a JVM once. Requests and limits for both CPU and
+#: memory, so a tool never takes a node's CPU from the identity server beside it.
+TOOL_REQUESTS = {"cpu": "100m", "memory": "256Mi"}
+TOOL_LIMITS = {"cpu": "1", "memory": "512Mi"}
 
 # --- environment variables ---------------------------------------------------------------------
 STATUS_PORT_ENV = "STATUS_CMD_PORT"

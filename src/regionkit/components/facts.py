@@ -50,6 +50,9 @@ class GcpFacts:
     services_cidr: str
     #: `<project>.svc.id.goog`: Kubernetes ServiceAccounts act as Google service accounts
     workload_pool: pulumi.Input[str]
+    #: the cluster's service account token issuer (public OIDC discovery), which another
+    #: cloud's federation trusts: `https://container.googleapis.com/v1/projects/.../clusters/...`
+    oidc_issuer_url: pulumi.Input[str] = ""
 
 
 @dataclass(frozen=True)

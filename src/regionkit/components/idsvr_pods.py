@@ -531,6 +531,13 @@ def _mount(name: str, path: str, read_only: bool = False) -> k8s.core.v1.VolumeM
     return k8s.core.v1.VolumeMountArgs(name=name, mount_path=path, read_only=read_only)
 
 
+def tool_resources() -> k8s.core.v1.ResourceRequirementsArgs:
+    """CPU and memory requests and limits of a tool container on the identity server image."""
+    return k8s.core.v1.ResourceRequirementsArgs(
+        requests=dict(idsvr.TOOL_REQUESTS), limits=dict(idsvr.TOOL_LIMITS)
+    )
+
+
 def _prepare_container(inputs: NodeInputs) -> k8s.core.v1.ContainerArgs:
     return k8s.core.v1.ContainerArgs(
         name="prepare",
@@ -549,9 +556,7 @@ def _prepare_container(inputs: NodeInputs) -> k8s.core.v1.ContainerArgs:
             _mount("var", _VAR_OUT),
             _mount("prepare-tmp", "/tmp"),
         ],
-        resources=k8s.core.v1.ResourceRequirementsArgs(
-            requests={"cpu": "100m", "memory": "256Mi"}, limits={"memory": "512Mi"}
-        ),
+        resources=tool_resources(),
         security_context=container_security_context(),
     )
 
@@ -637,9 +642,7 @@ def cluster_job_template(instance: str, image: str) -> k8s.core.v1.PodTemplateSp
                         # the keystore in cluster.xml is encrypted with the config key
                         _secret_env(idsvr.CONFIG_ENCRYPTION_KEY_ENV, CONFIG_ENCRYPTION_KEY),
                     ],
-                    resources=k8s.core.v1.ResourceRequirementsArgs(
-                        requests={"cpu": "100m", "memory": "256Mi"}, limits={"memory": "512Mi"}
-                    ),
+                    resources=tool_resources(),
                     security_context=container_security_context(),
                     volume_mounts=[_mount("tmp", "/tmp")],
                 )

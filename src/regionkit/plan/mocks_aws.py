@@ -59,7 +59,17 @@ def _kms_key(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
 
 @mock_outputs.register("aws:ec2/vpc:Vpc")
 def _vpc(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
-    return {"arn": _arn("ec2", f"vpc/vpc-{digest(name, 17)}")}
+    return {"arn": _arn("ec2", f"vpc/vpc-{digest(name, 17)}"), "ownerId": ACCOUNT}
+
+
+@mock_outputs.register("aws:cloudwatch/logGroup:LogGroup")
+def _log_group(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    return {"arn": _arn("logs", f"log-group:{inputs.get('name') or name}")}
+
+
+@mock_outputs.register("aws:rds/clusterParameterGroup:ClusterParameterGroup")
+def _cluster_parameter_group(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    return {"name": inputs.get("name") or name}
 
 
 @mock_outputs.register("aws:ec2/subnet:Subnet")

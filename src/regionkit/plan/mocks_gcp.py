@@ -14,6 +14,8 @@ from regionkit.plan import mock_outputs
 from regionkit.plan.mock_outputs import digest, test_net_ip
 
 PROJECT = "plan-project"
+#: a documentation-style project number, as resource names carry numbers, not ids
+PROJECT_NUMBER = "000000000000"
 COMPUTE = f"https://www.googleapis.com/compute/v1/projects/{PROJECT}"
 
 
@@ -148,6 +150,22 @@ def _spanner_instance(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
 @mock_outputs.register("gcp:spanner/database:Database")
 def _spanner_database(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
     return {"name": _name(name, inputs), "state": "READY"}
+
+
+@mock_outputs.register("gcp:iam/workloadIdentityPool:WorkloadIdentityPool")
+def _workload_identity_pool(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    pool = inputs.get("workloadIdentityPoolId") or name
+    return {"name": f"projects/{PROJECT_NUMBER}/locations/global/workloadIdentityPools/{pool}"}
+
+
+@mock_outputs.register("gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider")
+def _workload_identity_pool_provider(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    pool = inputs.get("workloadIdentityPoolId") or name
+    provider = inputs.get("workloadIdentityPoolProviderId") or name
+    return {
+        "name": f"projects/{PROJECT_NUMBER}/locations/global/workloadIdentityPools/{pool}"
+        f"/providers/{provider}"
+    }
 
 
 @mock_outputs.register("gcp:storage/bucket:Bucket")

@@ -25,6 +25,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
+from regionkit.catalog import posture
 from regionkit.components.data.base import MultiRegionStore, Placement
 from regionkit.components.data.schema import WriterSchema, admin_schema_job
 from regionkit.components.platform.aws import AwsRegion, aws_region
@@ -46,6 +47,8 @@ PORT = 5432
 #: Aurora Global Database: one primary and up to 10 secondary regions
 MAX_SECONDARIES = 10
 BACKUP_RETENTION_DAYS = 14
+#: the cluster parameter group family of ENGINE_VERSION's major version
+PARAMETER_FAMILY = f"aurora-postgresql{ENGINE_VERSION.split('.')[0]}"
 
 
 def check_group(group: StoreGroup) -> None:
@@ -81,6 +84,32 @@ def cluster_options(
         protect=True,
         depends_on=depends_on or [],
         ignore_changes=["replicationSourceIdentifier"] if global_member else None,
+    )
+
+
+def audit_parameter_group(
+    name: str, child: pulumi.ResourceOptions
+) -> aws.rds.ClusterParameterGroup:
+    """The cluster's audit trail: DDL, logins and logouts, pgaudit's DDL and ROLE classes, to
+    the `postgresql` log the cluster exports to CloudWatch Logs."""
+    settings = {
+        "shared_preload_libraries": posture.AURORA_SHARED_PRELOAD_LIBRARIES,
+        **posture.POSTGRES_AUDIT_SETTINGS,
+    }
+    return aws.rds.ClusterParameterGroup(
+        f"{name}-audit",
+        family=PARAMETER_FAMILY,
+        description=f"audit logging of {name}",
+        parameters=[
+            aws.rds.ClusterParameterGroupParameterArgs(
+                name=key,
+                value=value,
+                # a preloaded library needs a restart; the group is in place before the first
+                apply_method="pending-reboot" if key == "shared_preload_libraries" else "immediate",
+            )
+            for key, value in settings.items()
+        ],
+        opts=child,
     )
 
 
@@ -125,11 +154,16 @@ class AuroraPostgresqlRegion(pulumi.ComponentResource):
             description=f"PostgreSQL from the VPC of {where.region.id}",
             ingress=[
                 aws.ec2.SecurityGroupIngressArgs(
-                    protocol="tcp", from_port=PORT, to_port=PORT, cidr_blocks=[cidr]
+                    description=f"PostgreSQL from the identity server nodes in {cidr}",
+                    protocol="tcp",
+                    from_port=PORT,
+                    to_port=PORT,
+                    cidr_blocks=[cidr],
                 )
             ],
             opts=child,
         )
+        self._parameters = audit_parameter_group(name, child)
         self.cluster = self._cluster(name, args, key, subnets, firewall)
         self.instances = self._instances(name, args.writer, subnets, child)
         self.vpc_cidr = cidr
@@ -161,6 +195,7 @@ class AuroraPostgresqlRegion(pulumi.ComponentResource):
             db_subnet_group_name=subnets.name,
             vpc_security_group_ids=[firewall.id],
             port=PORT,
+            db_cluster_parameter_group_name=self._parameters.name,
             storage_encrypted=True,
             kms_key_id=key.arn,
             deletion_protection=True,

@@ -28,6 +28,7 @@ import pulumi_gcp as gcp
 import pulumi_random as random
 from pulumi_gcp import sql
 
+from regionkit.catalog import posture
 from regionkit.components.data.base import MultiRegionStore, Placement
 from regionkit.components.data.schema import WriterSchema, admin_schema_job
 from regionkit.components.facts import GcpFacts
@@ -242,8 +243,19 @@ def _settings(
         disk_autoresize=True,
         deletion_protection_enabled=True,
         insights_config=sql.DatabaseInstanceSettingsInsightsConfigArgs(query_insights_enabled=True),
+        database_flags=audit_flags(),
         user_labels={"regionkit": "identity-server"},
     )
+
+
+def audit_flags() -> list[gcp.sql.DatabaseInstanceSettingsDatabaseFlagArgs]:
+    """The audit trail: DDL, logins and logouts, and pgaudit's DDL and ROLE classes, which
+    Cloud SQL loads only with `cloudsql.enable_pgaudit`."""
+    flags = {posture.CLOUDSQL_PGAUDIT_FLAG: "on", **posture.POSTGRES_AUDIT_SETTINGS}
+    return [
+        sql.DatabaseInstanceSettingsDatabaseFlagArgs(name=key, value=value)
+        for key, value in flags.items()
+    ]
 
 
 def _private_network(facts: GcpFacts) -> pulumi.Output[str]:

@@ -12,10 +12,11 @@ its WAL: a passive region on another cloud receives the data with no network pat
 primary. `archive_timeout` bounds how far behind a replica can be (the RPO of a failover).
 
 The object store lives on the writer's cloud:
-- aws: an S3 bucket; clusters on EKS read and write it through an IRSA role, others with the
-  access key of an IAM user limited to the bucket, in a Secret;
-- gcp: a Cloud Storage bucket; clusters on GKE use Workload Identity, others a service account
-  key in a Secret;
+- aws: an S3 bucket; clusters on EKS read and write it through an IRSA role, clusters on GKE
+  through a role their own token assumes (web identity federation, `backup_federation.py`),
+  others with the access key of an IAM user limited to the bucket, in a Secret;
+- gcp: a Cloud Storage bucket; clusters on GKE use Workload Identity, clusters on EKS a
+  workload identity pool trusting their issuer, others a service account key in a Secret;
 - kubernetes (or any region, to bring your own store): `StackSettings.cnpg_backups` for the
   writer's region id (the program builds it from the region's `backups` in the stack file and
   the environment variables it names). Without it a single-region store keeps no backups (a
@@ -56,7 +57,13 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
-from regionkit.catalog import postgres
+from regionkit.catalog import postgres, posture
+from regionkit.components.data.backup_federation import (
+    Federated,
+    GcsFederationArgs,
+    eks_to_gcs,
+    gke_to_s3,
+)
 from regionkit.components.data.base import MultiRegionStore, Placement
 from regionkit.components.data.schema import JOB_NAME, dns_label, store_namespace
 from regionkit.components.facts import AwsFacts, GcpFacts, IrsaRole, WorkloadIdentity
@@ -125,6 +132,13 @@ class ObjectStore:
     annotations: dict[str, dict[str, pulumi.Input[str]]] = field(default_factory=dict)
     #: resources the clusters must wait for (credential Secrets, IAM bindings)
     resources: list[pulumi.Resource] = field(default_factory=list)
+    #: per region id: Cluster spec keys a federated identity needs (env, projected token)
+    pod: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def federate(self, region_id: str, federated: Federated) -> None:
+        self.credentials[region_id] = federated.credentials
+        self.pod[region_id] = federated.pod
+        self.resources.extend(federated.resources)
 
     def barman(self, region_id: str, server_name: str | None = None) -> dict[str, Any]:
         spec: dict[str, Any] = {
@@ -456,10 +470,27 @@ class Cnpg(MultiRegionStore):
                 store.credentials[rid] = {"s3Credentials": {"inheritFromIAMRole": True}}
                 store.annotations[rid] = IrsaRole(role.arn).annotations()
                 store.resources.append(grant)
+            elif isinstance(facts, GcpFacts) and facts.oidc_issuer_url:
+                # a GKE cluster's own token, trusted by the writer's account: no access key
+                store.federate(
+                    rid,
+                    gke_to_s3(
+                        f"{name}-{rid}-backups",
+                        issuer=facts.oidc_issuer_url,
+                        namespace=self._namespace,
+                        service_account=region.cluster,
+                        bucket_policy=policy,
+                        bucket_region=location,
+                        # in the writer's account, which holds the bucket
+                        opts=pulumi.ResourceOptions(
+                            parent=region.scope, provider=primary.platform.cloud_provider
+                        ),
+                    ),
+                )
             else:
                 static.append(rid)
         if static:
-            # regions without IRSA (another cloud, an existing cluster) use an access key
+            # clusters regionkit did not create have no issuer it knows: an access key
             user = aws.iam.User(f"{name}-{writer}-backups", opts=child)
             aws.iam.UserPolicy(
                 f"{name}-{writer}-backups", user=user.name, policy=policy, opts=child
@@ -477,6 +508,32 @@ class Cnpg(MultiRegionStore):
                 }
                 store.resources.append(secret)
         return store
+
+    def _eks_federation(
+        self,
+        name: str,
+        facts: AwsFacts,
+        region: _Region,
+        primary: _Region,
+        account: gcp.serviceaccount.Account,
+    ) -> Federated:
+        """An EKS cluster's token, trusted by a pool in the writer's project, acts as `account`."""
+        return eks_to_gcs(
+            name,
+            GcsFederationArgs(
+                issuer_host_path=facts.oidc_provider_url,
+                namespace=self._namespace,
+                service_account=region.cluster,
+                account_name=account.name,
+                account_email=account.email,
+                secret_name=credentials_secret_name(region.cluster),
+                secret_key="gcsCredentials",
+            ),
+            gcp_opts=pulumi.ResourceOptions(
+                parent=region.scope, provider=primary.platform.cloud_provider
+            ),
+            k8s_opts=region.opts(region.namespace),
+        )
 
     def _gcp_store(self, name: str, writer: str, regions: dict[str, _Region]) -> ObjectStore:
         import pulumi_gcp as gcp
@@ -535,39 +592,63 @@ class Cnpg(MultiRegionStore):
                 store.credentials[rid] = {"googleCredentials": {"gkeEnvironment": True}}
                 store.annotations[rid] = WorkloadIdentity(account.email).annotations()
                 store.resources.append(binding)
+            elif isinstance(facts, AwsFacts):
+                # an EKS cluster's own token through a workload identity pool: no key
+                store.federate(
+                    rid,
+                    self._eks_federation(f"{name}-{rid}-backups", facts, region, primary, account),
+                )
             else:
                 static.append(rid)
         if static:
-            # clusters outside GKE Workload Identity authenticate with a key of the account
-            key = gcp.serviceaccount.Key(
-                f"{name}-{writer}-backups", service_account_id=account.name, opts=child
+            self._gcp_key(
+                name, writer, account, {rid: regions[rid] for rid in static}, store, child
             )
-            for rid in static:
-                # the key arrives base64-encoded, as Secret `data` takes it
-                secret = self._credentials_secret(
-                    name, rid, regions[rid], {"gcsCredentials": key.private_key}, encoded=True
-                )
-                store.credentials[rid] = {
-                    "googleCredentials": {
-                        "applicationCredentials": {
-                            "name": credentials_secret_name(regions[rid].cluster),
-                            "key": "gcsCredentials",
-                        }
+        return store
+
+    def _gcp_key(
+        self,
+        name: str,
+        writer: str,
+        account: gcp.serviceaccount.Account,
+        regions: dict[str, _Region],
+        store: ObjectStore,
+        child: pulumi.ResourceOptions,
+    ) -> None:
+        """Clusters regionkit did not create have no issuer it knows: a key of the account, in
+        a Secret of each (`data`: the key arrives base64-encoded), never in the plan."""
+        import pulumi_gcp as gcp
+
+        key = gcp.serviceaccount.Key(
+            f"{name}-{writer}-backups", service_account_id=account.name, opts=child
+        )
+        for rid, region in regions.items():
+            secret = self._credentials_secret(
+                name, rid, region, {"gcsCredentials": key.private_key}, encoded=True
+            )
+            store.credentials[rid] = {
+                "googleCredentials": {
+                    "applicationCredentials": {
+                        "name": credentials_secret_name(region.cluster),
+                        "key": "gcsCredentials",
                     }
                 }
-                store.resources.append(secret)
-        return store
+            }
+            store.resources.append(secret)
 
 
 def _aws_bucket(name: str, child: pulumi.ResourceOptions) -> aws.s3.Bucket:
-    """The backups' S3 bucket: versioned, replaced versions expire, never public."""
+    """The backups' S3 bucket: versioned, replaced versions and abandoned uploads expire, never
+    public, access logged."""
     import pulumi_aws as aws
 
-    bucket = aws.s3.Bucket(
-        name,
-        force_destroy=False,
-        opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(retain_on_delete=True)),
+    from regionkit.components.data.backup_buckets import (
+        abort_incomplete_uploads,
+        private_s3_bucket,
+        s3_access_logs,
     )
+
+    bucket = private_s3_bucket(name, child)
     aws.s3.BucketVersioning(
         name,
         bucket=bucket.id,
@@ -587,26 +668,23 @@ def _aws_bucket(name: str, child: pulumi.ResourceOptions) -> aws.s3.Bucket:
                 noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
                     noncurrent_days=NONCURRENT_DAYS
                 ),
-            )
+            ),
+            abort_incomplete_uploads(),
         ],
         opts=child,
     )
-    aws.s3.BucketPublicAccessBlock(
-        name,
-        bucket=bucket.id,
-        block_public_acls=True,
-        block_public_policy=True,
-        ignore_public_acls=True,
-        restrict_public_buckets=True,
-        opts=child,
-    )
+    s3_access_logs(name, bucket, child)
     return bucket
 
 
 def _gcp_bucket(name: str, location: str, child: pulumi.ResourceOptions) -> gcp.storage.Bucket:
-    """The backups' GCS bucket: versioned, replaced versions expire, never public."""
+    """The backups' GCS bucket: versioned, replaced versions and abandoned uploads expire, never
+    public, access logged."""
     import pulumi_gcp as gcp
 
+    from regionkit.components.data.backup_buckets import gcs_usage_log_bucket
+
+    logs, writer = gcs_usage_log_bucket(name, location, child)
     return gcp.storage.Bucket(
         name,
         location=location.upper(),
@@ -619,10 +697,22 @@ def _gcp_bucket(name: str, location: str, child: pulumi.ResourceOptions) -> gcp.
                 condition=gcp.storage.BucketLifecycleRuleConditionArgs(
                     days_since_noncurrent_time=NONCURRENT_DAYS, with_state="ARCHIVED"
                 ),
-            )
+            ),
+            gcp.storage.BucketLifecycleRuleArgs(
+                action=gcp.storage.BucketLifecycleRuleActionArgs(
+                    type="AbortIncompleteMultipartUpload"
+                ),
+                condition=gcp.storage.BucketLifecycleRuleConditionArgs(
+                    age=posture.ABORT_INCOMPLETE_UPLOAD_DAYS
+                ),
+            ),
         ],
+        # usage logs: who read or wrote the backups
+        logging=gcp.storage.BucketLoggingArgs(log_bucket=logs.name, log_object_prefix="access"),
         force_destroy=False,
-        opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(retain_on_delete=True)),
+        opts=pulumi.ResourceOptions.merge(
+            child, pulumi.ResourceOptions(retain_on_delete=True, depends_on=[writer])
+        ),
     )
 
 
@@ -663,7 +753,10 @@ def _base_spec(store: ObjectStore | None, region_id: str) -> dict[str, Any]:
         "imageName": IMAGE,
         "storage": {"size": STORAGE_SIZE},
         "enableSuperuserAccess": False,
-        "postgresql": {"parameters": {"archive_timeout": ARCHIVE_TIMEOUT}},
+        # a pgaudit.* parameter makes the operator preload pgaudit and create the extension
+        "postgresql": {
+            "parameters": {"archive_timeout": ARCHIVE_TIMEOUT, **posture.POSTGRES_AUDIT_SETTINGS}
+        },
         # one instance per zone where the region has zones
         "affinity": {
             "enablePodAntiAffinity": True,
@@ -677,6 +770,8 @@ def _base_spec(store: ObjectStore | None, region_id: str) -> dict[str, Any]:
     }
     if store is not None and store.annotations.get(region_id):
         spec["serviceAccountTemplate"] = {"metadata": {"annotations": store.annotations[region_id]}}
+    if store is not None:
+        spec.update(store.pod.get(region_id, {}))
     return spec
 
 

@@ -18,6 +18,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from regionkit.catalog import posture
 from regionkit.catalog.eks import DEFAULT_KUBERNETES_VERSION
 from regionkit.components.facts import AwsFacts, IrsaRole, LoadBalancerCertificates
 from regionkit.components.platform import aws_addons
@@ -213,6 +214,46 @@ def _assume_role(service: str) -> str:
     )
 
 
+def _flow_logs_trust(account: str) -> str:
+    # aws:SourceAccount keeps another account's flow logs from using the role (confused deputy)
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                    "Condition": {"StringEquals": {"aws:SourceAccount": account}},
+                }
+            ],
+        }
+    )
+
+
+def _flow_logs_policy(log_group_arn: str) -> str:
+    # what the VPC Flow Logs documentation lists for CloudWatch Logs; writes to one group only
+    # (regionkit creates the group, so the role needs no logs:CreateLogGroup)
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                    "Resource": [log_group_arn, f"{log_group_arn}:*"],
+                },
+                # listing calls take no single group as their resource
+                {
+                    "Effect": "Allow",
+                    "Action": ["logs:DescribeLogGroups", "logs:DescribeLogStreams"],
+                    "Resource": "*",
+                },
+            ],
+        }
+    )
+
+
 class EksPlatform(pulumi.ComponentResource):
     """One region's VPC, EKS cluster, node group, IRSA OIDC provider and Kubernetes provider."""
 
@@ -385,6 +426,11 @@ class EksPlatform(pulumi.ComponentResource):
             tags={"Name": f"{p}-vpc"},
             opts=child,
         )
+        self._flow_logs(vpc)
+        # no rules: anything that forgets its own security group gets no traffic at all
+        aws.ec2.DefaultSecurityGroup(
+            f"{p}-default-sg", vpc_id=vpc.id, tags={"Name": f"{p}-default"}, opts=child
+        )
         gateway = aws.ec2.InternetGateway(f"{p}-igw", vpc_id=vpc.id, tags={"Name": p}, opts=child)
         public_table = aws.ec2.RouteTable(
             f"{p}-public",
@@ -410,6 +456,36 @@ class EksPlatform(pulumi.ComponentResource):
             public.append(public_subnet)
             private.append(private_subnet)
         return vpc, private, public
+
+    def _flow_logs(self, vpc: aws.ec2.Vpc) -> aws.ec2.FlowLog:
+        """Every flow of the VPC to CloudWatch Logs, kept a year, through a role only VPC Flow
+        Logs of this account assumes."""
+        p, child = self._prefix, self._child
+        group = aws.cloudwatch.LogGroup(
+            f"{p}-flow-logs",
+            name=f"/regionkit/{p}/vpc-flow-logs",
+            retention_in_days=posture.FLOW_LOG_RETENTION_DAYS,
+            opts=child,
+        )
+        role = aws.iam.Role(
+            f"{p}-flow-logs",
+            assume_role_policy=vpc.owner_id.apply(_flow_logs_trust),
+            opts=child,
+        )
+        aws.iam.RolePolicy(
+            f"{p}-flow-logs", role=role.id, policy=group.arn.apply(_flow_logs_policy), opts=child
+        )
+        return aws.ec2.FlowLog(
+            f"{p}-flow-logs",
+            vpc_id=vpc.id,
+            traffic_type=posture.FLOW_LOG_TRAFFIC_TYPE,
+            log_destination_type="cloud-watch-logs",
+            log_destination=group.arn,
+            iam_role_arn=role.arn,
+            max_aggregation_interval=posture.FLOW_LOG_AGGREGATION_SECONDS,
+            tags={"Name": f"{p}-flow-logs"},
+            opts=child,
+        )
 
     def _zone_names(self, region: RegionSpec) -> pulumi.Output[list[str]]:
         # the account's own zone names (us-east-1a is not the same zone in every account, and

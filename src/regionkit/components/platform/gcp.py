@@ -27,6 +27,7 @@ import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 from pulumi_gcp import container
 
+from regionkit.catalog import posture
 from regionkit.components.facts import GatewayTls, GcpFacts, SecretCertificate
 from regionkit.components.platform.addons import install_addons
 from regionkit.components.platform.gcp_apis import GoogleApis, required_apis
@@ -360,6 +361,12 @@ class GkePlatform(pulumi.ComponentResource):
             ],
             # private nodes reach Google APIs (image pulls, Spanner, Cloud Storage) without NAT
             private_ip_google_access=True,
+            # VPC flow logs of the subnet (nodes, pods, services), to Cloud Logging
+            log_config=gcp.compute.SubnetworkLogConfigArgs(
+                aggregation_interval=posture.GCP_FLOW_LOG_INTERVAL,
+                flow_sampling=posture.GCP_FLOW_LOG_SAMPLING,
+                metadata=posture.GCP_FLOW_LOG_METADATA,
+            ),
             opts=child,
         )
         # private nodes have no external address: Cloud NAT gives them egress (image
@@ -515,6 +522,14 @@ def gcp_facts(
         # read from the cluster: the pool exists only once a Workload Identity cluster does,
         # so IAM members naming it must wait for the cluster
         workload_pool=workload_pool(cluster),
+        oidc_issuer_url=pulumi.Output.concat(
+            "https://container.googleapis.com/v1/projects/",
+            network.project,
+            "/locations/",
+            cluster.location,
+            "/clusters/",
+            cluster.name,
+        ),
     )
 
 
