@@ -77,6 +77,8 @@ class IdentityServerArgs:
     tls_secret_name: str | None = None
     #: more egress the configuration needs (upstream identity providers, SMTP, webhooks)
     extra_egress: tuple[EgressRule, ...] = ()
+    #: the license: an existing Secret, or a file's text regionkit puts into a Secret
+    license: pods.License | None = None
 
 
 namespace_name = workload_namespace
@@ -323,6 +325,7 @@ def _workload(
             service_account_annotations=service_account_annotations(args.data),
             service_monitor=args.service_monitor,
             wait_for=wait_for,
+            license=args.license,
         ),
         opts,
     )
