@@ -7,11 +7,11 @@ from textwrap import dedent
 
 import pytest
 
-from regionkit.checks import validate
 from regionkit.findings import Finding, Level
 from regionkit.model import minimum_budget
 from regionkit.spec import load_stack, load_stack_text
 from regionkit.spec.models import DnsProvider
+from tests.completeness import validate_rest
 
 FIXTURES = Path(__file__).parent / "fixtures" / "stacks"
 
@@ -38,12 +38,14 @@ configSync: {{repository: https://github.com/acme/idsvr-config.git}}
 
 def budget_findings(provider: str, budget: int) -> list[Finding]:
     text = ACTIVE_PASSIVE.format(provider=provider, budget=budget)
-    return [f for f in validate(load_stack_text(text, Path("x.yaml"))) if f.rule == "dns.budget"]
+    return [
+        f for f in validate_rest(load_stack_text(text, Path("x.yaml"))) if f.rule == "dns.budget"
+    ]
 
 
 def test_a_budget_route53_cannot_meet_is_a_warning_naming_the_minimum() -> None:
     path = FIXTURES / "breaks-dns-budget.yaml"
-    (finding,) = validate(load_stack(path))
+    (finding,) = validate_rest(load_stack(path))
     assert (finding.rule, finding.level, finding.path) == (
         "dns.budget",
         Level.WARNING,
@@ -58,7 +60,7 @@ def test_a_budget_route53_cannot_meet_is_a_warning_naming_the_minimum() -> None:
 
 
 def test_the_fastest_route53_failover_keeps_the_rule() -> None:
-    assert validate(load_stack(FIXTURES / "keeps-dns-budget.yaml")) == []
+    assert validate_rest(load_stack(FIXTURES / "keeps-dns-budget.yaml")) == []
 
 
 @pytest.mark.parametrize("provider", ["route53", "cloud-dns"])
@@ -91,7 +93,7 @@ def test_a_single_region_has_nothing_to_fail_over_to() -> None:
         """
     )
     # (the default cnpg store on kubernetes keeps no backups: a warning of its own)
-    findings = validate(load_stack_text(text, Path("x.yaml")))
+    findings = validate_rest(load_stack_text(text, Path("x.yaml")))
     assert [f.rule for f in findings] == ["data.cnpg-backups"]
 
 
@@ -125,7 +127,7 @@ def test_a_sub_cluster_budget_is_reported_where_it_is_set() -> None:
               - {id: dc-c, cloud: kubernetes, location: dc-c, jurisdiction: "NO", cluster: {kubeconfigContext: c}}
         """
     )
-    (finding,) = validate(load_stack_text(text, Path("x.yaml")))
+    (finding,) = validate_rest(load_stack_text(text, Path("x.yaml")))
     assert (finding.rule, finding.path) == (
         "dns.budget",
         "subClusters[0].dns.failoverBudgetSeconds",

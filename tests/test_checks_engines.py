@@ -9,24 +9,24 @@ from textwrap import dedent
 import pytest
 
 from regionkit.catalog import engines as catalog
-from regionkit.checks import validate
 from regionkit.findings import Finding, Level
 from regionkit.spec import load_stack, load_stack_text
 from regionkit.spec.models import Cloud, Consistency, Engine
+from tests.completeness import validate_rest
 
 FIXTURES = Path(__file__).parent / "fixtures" / "stacks"
 
 
 def fixture(name: str) -> tuple[list[Finding], str]:
     path = FIXTURES / name
-    return validate(load_stack(path)), path.read_text()
+    return validate_rest(load_stack(path)), path.read_text()
 
 
 def run(body: str, *tail: str) -> tuple[list[Finding], str]:
     """A stack of `body` (dedented) then `tail` (flush left), with a default dns unless set."""
     dns = "" if "dns:" in body else "dns: {zone: example.com, hostname: login.example.com}\n"
     text = "apiVersion: regionkit/v1\nname: acme-id\n" + dns + dedent(body) + "".join(tail)
-    return validate(load_stack_text(text, Path("x.yaml"))), text
+    return validate_rest(load_stack_text(text, Path("x.yaml"))), text
 
 
 def line_of(text: str, needle: str) -> int:

@@ -13,12 +13,12 @@ from textwrap import dedent
 import pytest
 
 from regionkit import residency
-from regionkit.checks import validate
 from regionkit.checks.residency import transfer_allowed
 from regionkit.findings import Finding, Level
 from regionkit.residency import RULES, analyse
 from regionkit.spec import load_stack, load_stack_text
 from regionkit.spec.models import ResidencySpec
+from tests.completeness import validate_rest
 
 FIXTURES = Path(__file__).parent / "fixtures"
 STACKS = FIXTURES / "stacks"
@@ -35,12 +35,12 @@ regions:
 
 def fixture(name: str) -> tuple[list[Finding], str]:
     path = STACKS / name
-    return validate(load_stack(path)), path.read_text()
+    return validate_rest(load_stack(path)), path.read_text()
 
 
 def run(body: str, regions: str = REGIONS) -> tuple[list[Finding], str]:
     text = "apiVersion: regionkit/v1\nname: acme-id\n" + dedent(body) + regions
-    return validate(load_stack_text(text, Path("x.yaml"))), text
+    return validate_rest(load_stack_text(text, Path("x.yaml"))), text
 
 
 def line_of(text: str, needle: str) -> int:
@@ -63,7 +63,7 @@ RESIDENCY_STACKS = sorted(
 @pytest.mark.parametrize("path", RESIDENCY_STACKS, ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_validate_reports_exactly_the_residency_analysis_findings(path: Path) -> None:
     loaded = load_stack(path)
-    reported = [f for f in validate(loaded) if f.rule in RULES]
+    reported = [f for f in validate_rest(loaded) if f.rule in RULES]
     expected = [loaded.locate(f) for f in analyse(loaded.spec).findings]
     assert sorted(reported, key=_key) == sorted(expected, key=_key)
     # located like every other finding, not per deployment
@@ -83,7 +83,7 @@ def test_a_sub_cluster_finding_is_reported_once_for_the_whole_stack() -> None:
 
 
 def test_a_global_hostname_outside_sub_clusters_is_one_dns_finding() -> None:
-    findings = validate(
+    findings = validate_rest(
         load_stack(FIXTURES / "residency" / "global-hostname-without-sub-clusters.yaml")
     )
     assert [(f.level, f.rule, f.path) for f in findings] == [

@@ -7,10 +7,10 @@ from textwrap import dedent
 
 import pytest
 
-from regionkit.checks import validate
 from regionkit.checks.security import image_pinned
 from regionkit.findings import Finding, Level
 from regionkit.spec import load_stack, load_stack_text
+from tests.completeness import validate_rest
 
 FIXTURES = Path(__file__).parent / "fixtures" / "stacks"
 
@@ -28,12 +28,12 @@ US_EAST = "{id: us-east, cloud: aws, location: us-east-1, jurisdiction: US}"
 
 def fixture(name: str) -> tuple[list[Finding], str]:
     path = FIXTURES / name
-    return validate(load_stack(path)), path.read_text()
+    return validate_rest(load_stack(path)), path.read_text()
 
 
 def run(body: str) -> tuple[list[Finding], str]:
     text = HEAD + dedent(body)
-    return validate(load_stack_text(text, Path("x.yaml"))), text
+    return validate_rest(load_stack_text(text, Path("x.yaml"))), text
 
 
 def line_of(text: str, needle: str) -> int:

@@ -7,22 +7,23 @@ from textwrap import dedent
 
 import pytest
 
-from regionkit.checks import check_spec, validate
+from regionkit.checks import check_spec
 from regionkit.findings import Finding, Level
 from regionkit.spec import load_stack, load_stack_text
 from regionkit.spec.paths import Paths, is_set
+from tests.completeness import validate_rest
 
 FIXTURES = Path(__file__).parent / "fixtures" / "stacks"
 
 
 def run(text: str) -> tuple[list[Finding], str]:
     text = dedent(text).lstrip()
-    return validate(load_stack_text(text, Path("x.yaml"))), text
+    return validate_rest(load_stack_text(text, Path("x.yaml"))), text
 
 
 def fixture(name: str) -> tuple[list[Finding], str]:
     path = FIXTURES / name
-    return validate(load_stack(path)), path.read_text()
+    return validate_rest(load_stack(path)), path.read_text()
 
 
 def line_of(text: str, needle: str) -> int:

@@ -10,18 +10,18 @@ from pathlib import Path
 
 import pytest
 
-from regionkit.checks import validate
 from regionkit.errors import StackInvalid
 from regionkit.findings import Level
 from regionkit.plan.render import render_markdown
 from regionkit.plan.runner import plan_stack
 from regionkit.spec import load_stack, load_stack_text
+from tests.completeness import validate_rest
 
 FIXTURES = Path(__file__).parent / "fixtures" / "stacks"
 
 
 def rules(path: Path) -> list[tuple[str, str]]:
-    return [(f.rule, str(f.level)) for f in validate(load_stack(path))]
+    return [(f.rule, str(f.level)) for f in validate_rest(load_stack(path))]
 
 
 BACKUPS = (
@@ -35,7 +35,7 @@ def with_backups(path: Path, region_line: str) -> list[tuple[str, str]]:
     text = path.read_text()
     assert region_line in text
     loaded = load_stack_text(text.replace(region_line, region_line + BACKUPS, 1), path)
-    return [(f.rule, str(f.level)) for f in validate(loaded)]
+    return [(f.rule, str(f.level)) for f in validate_rest(loaded)]
 
 
 def test_a_stack_file_object_store_serves_the_replicas_and_the_backups() -> None:
@@ -53,13 +53,15 @@ def test_backups_of_a_region_that_writes_nothing_are_a_warning() -> None:
         "role: passive, cluster: {kubeconfigContext: away}, backups: {destinationPath: "
         "'s3://away-backups/x', credentials: {accessKeyIdEnv: A, secretAccessKeyEnv: B}}}",
     )
-    found = [(f.rule, str(f.level), f.path) for f in validate(load_stack_text(text, replicated))]
+    found = [
+        (f.rule, str(f.level), f.path) for f in validate_rest(load_stack_text(text, replicated))
+    ]
     assert ("data.backups-unused", "warning", "regions[1].backups") in found
     assert ("data.cnpg-object-store", "error", "regions[0].cloud") in found
 
 
 def test_the_object_store_message_says_what_is_allowed() -> None:
-    (finding,) = validate(load_stack(FIXTURES / "breaks-data-cnpg-object-store.yaml"))
+    (finding,) = validate_rest(load_stack(FIXTURES / "breaks-data-cnpg-object-store.yaml"))
     assert "regions[0].backups: backups: {destinationPath:" in finding.message
     assert "never the keys" in finding.message
     assert "aws or gcp" in finding.message
@@ -91,7 +93,7 @@ def test_a_replicated_cnpg_store_without_object_store_is_refused_before_planning
 
 
 def test_an_existing_cluster_names_the_key_that_makes_it_existing() -> None:
-    findings = validate(load_stack(FIXTURES / "breaks-engine-existing-cluster.yaml"))
+    findings = validate_rest(load_stack(FIXTURES / "breaks-engine-existing-cluster.yaml"))
     assert {f.rule for f in findings} == {"engine.existing-cluster"}
     assert all("regions[0].cluster.kubeconfigContext" in f.message for f in findings)
     assert all("use cnpg or external" in f.message for f in findings)

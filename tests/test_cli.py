@@ -77,7 +77,7 @@ BAD_INPUT = [
         11,
     ),
     ("wrong-type", "minNodes: 2", "minNodes: lots", "identityServer.runtime.minNodes", 9),
-    ("bad-enum", "cloud: kubernetes", "cloud: azure", "regions[0].cloud", 36),
+    ("bad-enum", "cloud: kubernetes", "cloud: azure", "regions[0].cloud", 41),
     ("unpinned-image", "idsvr:11.2", "idsvr:latest", "identityServer.image", 7),
     (
         "open-admin",
@@ -130,7 +130,7 @@ def test_schema_errors_in_json_mode_are_one_document(tmp_path: Path) -> None:
     assert code == 2
     document = json.loads(out)
     assert document["valid"] is False
-    assert document["findings"][0]["line"] == 36
+    assert document["findings"][0]["line"] == 41
 
 
 def test_plan_refuses_an_invalid_stack_and_plans_nothing(tmp_path: Path) -> None:

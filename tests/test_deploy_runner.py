@@ -49,6 +49,8 @@ identityServer:
   runtime: {minNodes: 2, maxNodes: 4}
   admin:
     allowedCidrs: [10.0.0.0/8]
+  config: {path: config}
+  license: {secretName: idsvr-license}
 dns:
   provider: route53
   zone: example.com
@@ -66,6 +68,7 @@ regions:
 """
 
 PASSPHRASE = {"PULUMI_CONFIG_PASSPHRASE": "correct horse"}
+MINIMAL_CONFIG = Path(__file__).parent / "fixtures" / "stacks" / "config-minimal" / "services.xml"
 
 
 @pytest.fixture
@@ -73,6 +76,9 @@ def fresh_project(tmp_path: Path) -> Path:
     """A project never deployed: no `.regionkit/` yet."""
     (tmp_path / "stacks").mkdir()
     (tmp_path / "stacks" / "dev.yaml").write_text(STACK_YAML)
+    # a service role and no data source: fits the stack's data layout
+    (tmp_path / "stacks" / "config").mkdir()
+    (tmp_path / "stacks" / "config" / "services.xml").write_text(MINIMAL_CONFIG.read_text())
     return tmp_path
 
 
@@ -608,7 +614,7 @@ def test_unset_backup_variables_are_named_with_file_line_and_key(project: Path):
         validate_stack(loaded, {"DC1_KEY_ID": "AKIA..."})
     (finding,) = [f for f in caught.value.findings if f.rule == "deploy.environment"]
     assert finding.path == "regions[0].backups.credentials.secretAccessKeyEnv"
-    assert finding.file == str(path) and finding.line == 25
+    assert finding.file == str(path) and finding.line == 27
     assert "DC1_SECRET is not set" in finding.message
     validate_stack(loaded, {"DC1_KEY_ID": "AKIA...", "DC1_SECRET": "s3cr3t"})
 

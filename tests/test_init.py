@@ -23,6 +23,9 @@ EXPECTED = [
     "Pulumi.yaml",
     "__main__.py",
     "stacks/dev.yaml",
+    "stacks/idsvr-config/services.xml",
+    "stacks/idsvr-config/stores.xml",
+    "stacks/idsvr-config/token-service.xml",
     "requirements.txt",
     ".gitignore",
     "README.md",
@@ -73,7 +76,12 @@ def test_dev_stack_loads_and_uses_the_project_name(project: Path):
     assert loaded.environment == "dev"
     (region,) = loaded.spec.regions or []
     assert region.cloud == "kubernetes" and region.cluster.kubeconfig_context
-    assert loaded.spec.identity_server.config.path is None  # no config dir to scaffold
+    # the scaffolded configuration, and a license that stays out of git
+    assert loaded.spec.identity_server.config.path == "idsvr-config"
+    assert (project / "stacks" / "idsvr-config" / "services.xml").is_file()
+    license = loaded.spec.identity_server.license
+    assert license is not None and license.secret_name == "idsvr-license"
+    assert "license.json" in (project / ".gitignore").read_text().splitlines()
 
 
 def test_dev_stack_passes_the_checks(project: Path):

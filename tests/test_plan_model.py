@@ -227,9 +227,14 @@ def test_findings_and_failover_pass_through() -> None:
     }
 
 
+#: a service role and no data source: a configuration that fits every data layout
+MINIMAL_CONFIG = Path(__file__).parent / "fixtures" / "stacks" / "config-minimal"
+COMPLETE = {"config": {"path": str(MINIMAL_CONFIG)}, "license": {"secretName": "idsvr-license"}}
+
 SUB_CLUSTERS = {
     "name": "acme-id",
     "topology": "sub-clusters",
+    "identityServer": COMPLETE,
     "dns": {"provider": "route53", "zone": "example.com", "failoverBudgetSeconds": 60},
     "subClusters": [
         {
@@ -321,6 +326,8 @@ topology: single-region
 identityServer:
   admin:
     allowedCidrs: [{cidr}]
+  config: {{path: {config}}}
+  license: {{secretName: idsvr-license}}
 dns: {{provider: route53, zone: example.com, hostname: login.example.com}}
 data:
   tokens: {{engine: cnpg, scope: region}}
@@ -333,7 +340,9 @@ regions:
 
 
 def test_runner_plans_a_valid_stack_with_a_given_program() -> None:
-    loaded = load_stack_text(STACK.format(cidr="10.0.0.0/8"), Path("stacks/dev.yaml"))
+    loaded = load_stack_text(
+        STACK.format(cidr="10.0.0.0/8", config=MINIMAL_CONFIG), Path("stacks/dev.yaml")
+    )
     plan = plan_stack(
         loaded, program=lambda: plan_sample.program(plan_sample.Options(regions=("us-east",)))
     )
@@ -347,7 +356,9 @@ def test_runner_plans_a_valid_stack_with_a_given_program() -> None:
 
 
 def test_runner_refuses_an_invalid_stack_before_running_the_program() -> None:
-    loaded = load_stack_text(STACK.format(cidr="0.0.0.0/0"), Path("stacks/dev.yaml"))
+    loaded = load_stack_text(
+        STACK.format(cidr="0.0.0.0/0", config=MINIMAL_CONFIG), Path("stacks/dev.yaml")
+    )
     ran = []
     with pytest.raises(StackInvalid) as caught:
         plan_stack(loaded, program=lambda: ran.append(True))

@@ -35,6 +35,11 @@ regions:
   - {id: dc2, cloud: kubernetes, location: dc2, jurisdiction: SE, role: passive,
      cluster: {kubeconfigContext: dc2}}
 """
+#: complete enough to plan: a configuration that fits every data layout, and a license
+STACK += (
+    f"identityServer: {{config: {{path: {Path(__file__).parent}/fixtures/stacks/config-minimal}}, "
+    "license: {secretName: idsvr-license}}\n"
+)
 
 
 @pytest.fixture

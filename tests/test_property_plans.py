@@ -22,7 +22,8 @@ from regionkit.findings import has_errors
 from regionkit.plan.runner import plan_stack
 from regionkit.spec.loader import load_stack_text
 
-#: the generated stacks' directory: their startup configuration is `config/` here
+#: the generated stacks' directory: their startup configuration is `config/` here, and the
+#: stand-in license file `license.json`
 PROPERTY = Path(__file__).parent / "fixtures" / "property"
 
 #: real locations per cloud, with their jurisdictions; kubernetes regions need a context
@@ -132,6 +133,10 @@ def deployable_stacks(draw: st.DrawFn) -> dict[str, Any]:
             "image": "curity.azurecr.io/curity/idsvr:11.2",
             "admin": {"allowedCidrs": ["10.0.0.0/8"]},
             "config": {"path": "config"},
+            # an existing Secret, or the file (a test stand-in) regionkit makes a Secret of
+            "license": draw(
+                st.sampled_from([{"secretName": "idsvr-license"}, {"file": "license.json"}])
+            ),
         },
         "dns": {
             "provider": provider,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -10,10 +11,17 @@ import pytest
 from regionkit.errors import InvalidInput, StackInvalid
 from regionkit.plan.recorder import PlanMocks, record
 
+#: the configuration written for this data layout (tokens on DynamoDB, the rest on Aurora)
+CONFIG = Path(__file__).resolve().parent.parent / "stacks" / "idsvr-config-split"
+
 SPEC: dict[str, Any] = {
     "name": "acme-ap",
     "topology": "active-passive",
-    "identityServer": {"admin": {"allowedCidrs": ["10.0.0.0/8"]}},
+    "identityServer": {
+        "admin": {"allowedCidrs": ["10.0.0.0/8"]},
+        "config": {"path": str(CONFIG)},
+        "license": {"secretName": "idsvr-license"},
+    },
     "dns": {"zone": "example.com", "hostname": "login.example.com"},
     "data": {
         "tokens": {"engine": "dynamodb", "scope": "global"},
@@ -100,7 +108,10 @@ def test_a_stack_of_another_topology_is_refused_before_anything_is_registered() 
 def test_failed_checks_raise_before_any_resource_is_registered() -> None:
     from regionkit import ActivePassive, StackSpec, TopologyArgs
 
-    bad = {**SPEC, "identityServer": {"admin": {"allowedCidrs": ["0.0.0.0/0"]}}}
+    bad = {
+        **SPEC,
+        "identityServer": {**SPEC["identityServer"], "admin": {"allowedCidrs": ["0.0.0.0/0"]}},
+    }
     mocks = CountingMocks()
 
     def program() -> None:
@@ -109,4 +120,22 @@ def test_failed_checks_raise_before_any_resource_is_registered() -> None:
     with pytest.raises(StackInvalid) as caught:
         record(program, project="acme-ap", stack="dev", mocks=mocks)
     assert any(f.rule == "security.admin-cidr" for f in caught.value.findings)
+    assert mocks.created == []
+
+
+def test_a_stack_without_configuration_or_license_is_refused_naming_both_keys() -> None:
+    from regionkit import ActivePassive, StackSpec, TopologyArgs
+
+    bare = {**SPEC, "identityServer": {"admin": {"allowedCidrs": ["10.0.0.0/8"]}}}
+    mocks = CountingMocks()
+
+    def program() -> None:
+        ActivePassive("acme-ap", TopologyArgs(StackSpec.model_validate(bare)))
+
+    with pytest.raises(StackInvalid) as caught:
+        record(program, project="acme-ap", stack="dev", mocks=mocks)
+    assert {(f.rule, f.path) for f in caught.value.findings if f.is_error} == {
+        ("config.required", "identityServer.config.path"),
+        ("config.license", "identityServer.license"),
+    }
     assert mocks.created == []

@@ -80,6 +80,16 @@ GENERATED_FILES = (
 )
 #: a path below etc/init that is safe as a file name and, with `/` as `__`, a ConfigMap key
 INIT_FILE_PATH = r"^[A-Za-z0-9_][A-Za-z0-9_.-]*(/[A-Za-z0-9_][A-Za-z0-9_.-]*)*$"
+#: the license file: Curity reads it from etc/init/license/ at start (its images and examples
+#: copy `license.json` there); a Secret holding it keeps the same key
+LICENSE_FILE = "license.json"
+LICENSE_PATH = f"{LICENSE_DIR}/{LICENSE_FILE}"
+#: where a configuration directory, laid out like etc/init, holds the license
+CONFIG_LICENSE_PATH = LICENSE_PATH.removeprefix(f"{INIT_DIR}/")
+#: a license file is a few kilobytes of JSON; more is not a license file
+LICENSE_MAX_BYTES = 64 * 1024
+#: the JSON member of a license file that holds the license key
+LICENSE_KEY_MEMBER = "License"
 #: scripts run on every committed configuration change
 POST_COMMIT_SCRIPTS_DIR = f"{HOME_DIR}/usr/bin/post-commit-scripts"
 

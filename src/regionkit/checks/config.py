@@ -1,21 +1,35 @@
-"""The identity server's startup configuration (`identityServer.config.path`).
+"""The identity server's startup configuration and license (`identityServer.config`, `.license`).
+
+A node without configuration has no service role to run and a node without a license serves
+nothing, so a stack needs both (`config.required`, `config.license`). The configuration directory
+is laid out like `etc/init`: `*.xml` files at any depth land at the same path below `etc/init`,
+and `license/license.json` is the license unless `identityServer.license` names one.
 
 Curity refuses to start when its configuration refers to a data source that does not exist, and
 regionkit names the data sources it generates after the data classes they hold ("tokens",
 "accounts-audit", ...): so a configuration written for one stack's data layout can break another.
-These checks read the XML files, so they run on a stack file (they need its directory).
+These checks read the files, so they run on a stack file (they need its directory). No finding
+quotes a license file: it is a secret.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from regionkit.catalog.idsvr import GENERATED_FILES, INIT_FILE_PATH
+from regionkit.catalog.idsvr import (
+    CONFIG_LICENSE_PATH,
+    GENERATED_FILES,
+    INIT_FILE_PATH,
+    LICENSE_FILE,
+    LICENSE_KEY_MEMBER,
+    LICENSE_MAX_BYTES,
+)
 from regionkit.findings import Finding, error
-from regionkit.model import resolve
-from regionkit.spec.models import StackSpec
+from regionkit.model import resolve, workload_namespace
+from regionkit.spec.models import Deployment, StackSpec
 from regionkit.spec.paths import Paths
 
 #: elements whose text names a data source by id
@@ -25,54 +39,205 @@ _REFERENCES = ("data-source", "account-data-source", "data-source-id", "credenti
 def check(spec: StackSpec, base_dir: Path) -> list[Finding]:
     out: list[Finding] = []
     for deployment in spec.deployments():
-        relative = deployment.identity_server.config.path
-        if relative is None:
+        paths = Paths(spec, deployment)
+        out += _configuration(deployment, paths, base_dir)
+        out += _license(deployment, paths, base_dir)
+    # an identityServer inherited by several sub-clusters is reported once
+    return list(dict.fromkeys(out))
+
+
+def startup_xml(directory: Path) -> list[str]:
+    """The startup files of a configuration directory: `*.xml` at any depth, as POSIX paths
+    relative to it (their paths below `etc/init`), sorted. Hidden files and directories (`.git`)
+    are not configuration."""
+    return _visible(directory, "*.xml")
+
+
+def _visible(directory: Path, pattern: str) -> list[str]:
+    """Files matching `pattern` at any depth below `directory`, outside hidden directories."""
+    found = []
+    for path in directory.rglob(pattern):
+        relative = path.relative_to(directory).as_posix()
+        if path.is_file() and not any(part.startswith(".") for part in relative.split("/")):
+            found.append(relative)
+    return sorted(found)
+
+
+def license_file(deployment: Deployment, base_dir: Path) -> Path | None:
+    """The license file the nodes get: `identityServer.license.file`, else the configuration
+    directory's `license/license.json`; None when a Secret holds it (or nothing does)."""
+    named = deployment.identity_server.license
+    if named is not None:
+        return None if named.file is None else base_dir / named.file
+    return _config_license(deployment, base_dir)
+
+
+def _config_license(deployment: Deployment, base_dir: Path) -> Path | None:
+    """The configuration directory's `license/license.json`, when it has one."""
+    relative = deployment.identity_server.config.path
+    if relative is None:
+        return None
+    candidate = base_dir / relative / CONFIG_LICENSE_PATH
+    return candidate if candidate.is_file() else None
+
+
+def _configuration(deployment: Deployment, paths: Paths, base_dir: Path) -> list[Finding]:
+    relative = deployment.identity_server.config.path
+    key = paths.of("identityServer.config.path")
+    if relative is None:
+        return [
+            error(
+                "config.required",
+                key,
+                "no configuration: identityServer.config.path names the directory of Curity "
+                "XML (relative to the stack file) the nodes start with. Without it no service "
+                "role serves, `/serving` never answers 200 and the rollout never completes; "
+                "stacks/idsvr-config in regionkit's repository is a starting point.",
+            )
+        ]
+    directory = base_dir / relative
+    if not directory.is_dir():
+        return [
+            error(
+                "config.path",
+                key,
+                f"{directory} is not a directory: identityServer.config.path names a "
+                "directory of Curity XML files, relative to the stack file.",
+            )
+        ]
+    return [
+        *_misplaced_licenses(directory, key),
+        *_names_and_references(deployment, directory, key),
+    ]
+
+
+def _names_and_references(deployment: Deployment, directory: Path, key: str) -> list[Finding]:
+    out: list[Finding] = []
+    defined: set[str] = set()
+    referenced: dict[str, str] = {}
+    keys: dict[str, str] = {}
+    for name in startup_xml(directory):
+        named = _file_name(name, key) or _same_key(name, keys, key)
+        if named is not None:
+            out.append(named)
             continue
-        key = Paths(spec, deployment).of("identityServer.config.path")
-        directory = base_dir / relative
-        if not directory.is_dir():
+        try:
+            root = ET.fromstring((directory / name).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as exc:
+            out.append(error("config.xml", key, f"{name} cannot be read: {exc}"))
+            continue
+        except ET.ParseError as exc:
+            out.append(error("config.xml", key, f"{name} is not well-formed XML: {exc}"))
+            continue
+        defined |= _defined_ids(root)
+        for ref in _referenced_ids(root):
+            referenced.setdefault(ref, name)
+    generated = {g.data_source_id for g in resolve(deployment).store_groups}
+    for ref, file in sorted(referenced.items()):
+        if ref not in defined | generated:
             out.append(
                 error(
-                    "config.path",
+                    "config.data-source",
                     key,
-                    f"{directory} is not a directory: identityServer.config.path names a "
-                    "directory of Curity XML files, relative to the stack file.",
+                    f"{file} refers to data source '{ref}', which neither the configuration "
+                    f"defines nor regionkit generates for this stack (it generates "
+                    f"{', '.join(repr(i) for i in sorted(generated))}: one per store, named "
+                    "after the data classes it holds). Curity would refuse to start: refer "
+                    "to one of those ids, or define the data source in the configuration.",
                 )
             )
-            continue
-        defined: set[str] = set()
-        referenced: dict[str, str] = {}
-        for path in sorted(directory.glob("*.xml")):
-            named = _file_name(path.name, key)
-            if named is not None:
-                out.append(named)
-                continue
-            try:
-                root = ET.fromstring(path.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError) as exc:
-                out.append(error("config.xml", key, f"{path.name} cannot be read: {exc}"))
-                continue
-            except ET.ParseError as exc:
-                out.append(error("config.xml", key, f"{path.name} is not well-formed XML: {exc}"))
-                continue
-            defined |= _defined_ids(root)
-            for ref in _referenced_ids(root):
-                referenced.setdefault(ref, path.name)
-        generated = {g.data_source_id for g in resolve(deployment).store_groups}
-        for ref, file in sorted(referenced.items()):
-            if ref not in defined | generated:
-                out.append(
-                    error(
-                        "config.data-source",
-                        key,
-                        f"{file} refers to data source '{ref}', which neither the configuration "
-                        f"defines nor regionkit generates for this stack (it generates "
-                        f"{', '.join(repr(i) for i in sorted(generated))}: one per store, named "
-                        "after the data classes it holds). Curity would refuse to start: refer "
-                        "to one of those ids, or define the data source in the configuration.",
-                    )
-                )
     return out
+
+
+def _misplaced_licenses(directory: Path, key: str) -> list[Finding]:
+    """A `license.json` anywhere but `license/license.json`: Curity would never read it."""
+    return [
+        error(
+            "config.license",
+            key,
+            f"{relative}: Curity reads the license only from "
+            f"etc/init/license/; move it to {CONFIG_LICENSE_PATH} in the configuration "
+            "directory, or name it with identityServer.license.",
+        )
+        for relative in _visible(directory, LICENSE_FILE)
+        if relative != CONFIG_LICENSE_PATH
+    ]
+
+
+def _license(deployment: Deployment, paths: Paths, base_dir: Path) -> list[Finding]:
+    named = deployment.identity_server.license
+    key = paths.of("identityServer.license")
+    in_config = _config_license(deployment, base_dir)
+    if named is None and in_config is None:
+        return [
+            error(
+                "config.license",
+                key,
+                "no license: the identity server serves nothing without one. Set "
+                "identityServer.license to {secretName: NAME} (an existing Secret with key "
+                f"{LICENSE_FILE} in the namespace '{workload_namespace(deployment)}' of every "
+                "region) or {file: PATH} (the license file, relative to the stack file, kept "
+                f"out of git), or put the file at {CONFIG_LICENSE_PATH} in the configuration "
+                "directory.",
+            )
+        ]
+    if named is not None and in_config is not None:
+        return [
+            error(
+                "config.license",
+                key,
+                f"two licenses: identityServer.license and {CONFIG_LICENSE_PATH} in the "
+                "configuration directory; keep one.",
+            )
+        ]
+    if named is not None and named.file is not None:
+        return _license_file(base_dir / named.file, paths.of("identityServer.license.file"))
+    if in_config is not None:
+        return _license_file(in_config, paths.of("identityServer.config.path"))
+    return []
+
+
+def _license_file(path: Path, key: str) -> list[Finding]:
+    """A readable JSON license file; the messages never quote it."""
+    problem = None
+    try:
+        if not path.is_file():
+            problem = "is not a file"
+        elif path.stat().st_size > LICENSE_MAX_BYTES:
+            problem = f"is over {LICENSE_MAX_BYTES} bytes: not a license file"
+        else:
+            data = json.loads(path.read_bytes())
+            member = data.get(LICENSE_KEY_MEMBER) if isinstance(data, dict) else None
+            if not isinstance(member, str) or not member.strip():
+                problem = f"has no '{LICENSE_KEY_MEMBER}' member: not a Curity license file"
+    except OSError as exc:
+        problem = f"cannot be read ({exc.strerror})"
+    except ValueError:
+        problem = "is not JSON: not a Curity license file"
+    if problem is None:
+        return []
+    return [
+        error(
+            "config.license",
+            key,
+            f"{path} {problem}. The license is the license.json file Curity issued "
+            "(the developer portal's download).",
+        )
+    ]
+
+
+def _same_key(name: str, keys: dict[str, str], key: str) -> Finding | None:
+    """Two paths that would be one ConfigMap key (`/` becomes `__`)."""
+    mapped = name.replace("/", "__")
+    if mapped in keys:
+        return error(
+            "config.file-name",
+            key,
+            f"{keys[mapped]} and {name} would be stored under the same name; rename one (a "
+            "path's '/' is stored as '__').",
+        )
+    keys[mapped] = name
+    return None
 
 
 def _file_name(name: str, key: str) -> Finding | None:

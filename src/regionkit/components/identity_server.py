@@ -77,6 +77,8 @@ class IdentityServerArgs:
     tls_secret_name: str | None = None
     #: more egress the configuration needs (upstream identity providers, SMTP, webhooks)
     extra_egress: tuple[EgressRule, ...] = ()
+    #: the license: an existing Secret, or a file's text regionkit puts into a Secret
+    license: pods.License | None = None
 
 
 namespace_name = workload_namespace
@@ -330,6 +332,7 @@ def _workload(
             service_monitor=args.service_monitor,
             wait_for=wait_for,
             admin_tls=pods.admin_tls_secret(deployment.identity_server.admin),
+            license=args.license,
         ),
         opts,
     )

@@ -16,7 +16,7 @@ import hashlib
 import re
 import shlex
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 import pulumi
@@ -38,6 +38,8 @@ SERVICE_ACCOUNT = WORKLOAD_SERVICE_ACCOUNT
 KEYS_SECRET = "idsvr-keys"
 CONFIG_MAP = "idsvr-config"
 CLUSTER_SECRET = "idsvr-cluster-config"
+#: the Secret regionkit makes from a license file (an existing one keeps the name it has)
+LICENSE_SECRET = "idsvr-license-file"
 CLUSTER_JOB_NAME = "idsvr-cluster-config"
 ADMIN_NAME = "idsvr-admin"
 RUNTIME_NAME = "idsvr-runtime"
@@ -66,6 +68,7 @@ _CONFIG_DIR = f"{_STAGE}/config"
 _KEYS_DIR = f"{_STAGE}/keys"
 _ADMIN_TLS_DIR = f"{_STAGE}/admin-tls"
 _CLUSTER_DIR = f"{_STAGE}/cluster"
+_LICENSE_STAGE = f"{_STAGE}/license"
 _INIT_OUT = f"{_STAGE}/init"
 _VAR_OUT = f"{_STAGE}/var"
 _VAR_DIR = f"{idsvr.HOME_DIR}/var"
@@ -77,6 +80,7 @@ _FILE_PATH = re.compile(idsvr.INIT_FILE_PATH)
 
 CONFIG_HASH_ANNOTATION = "regionkit.io/config-hash"
 SECRET_HASH_ANNOTATION = "regionkit.io/secret-hash"
+LICENSE_HASH_ANNOTATION = "regionkit.io/license-hash"
 
 
 def labels(instance: str, component: str) -> dict[str, str]:
@@ -151,7 +155,7 @@ class ConfigFile:
 def config_files(files: Mapping[str, str]) -> list[ConfigFile]:
     """ConfigMap keys for the startup files.
 
-    Paths may have directories (`license/license.json`); a ConfigMap key cannot, so `/`
+    Paths may have directories (`subsystem/profiles.xml`); a ConfigMap key cannot, so `/`
     becomes `__` in the key. Which names a stack's files may have is a rule about user input:
     `regionkit validate` reports a breach (`config.file-name`, from the catalog's
     `INIT_FILE_PATH` and `GENERATED_FILES`), so a name that reaches here against it is a bug
@@ -171,6 +175,30 @@ def config_files(files: Mapping[str, str]) -> list[ConfigFile]:
         keys[key] = path
         out.append(ConfigFile(key=key, path=path))
     return out
+
+
+@dataclass(frozen=True)
+class License:
+    """Where the nodes' license comes from: a Secret whose key `license.json` holds the file.
+
+    `content` is the file's text when regionkit makes that Secret (`LICENSE_SECRET`) from a
+    file; None when the Secret exists already (`identityServer.license.secretName`). It is a
+    secret: kept out of `repr`, and put into the Secret only as a secret Output.
+    """
+
+    secret_name: str
+    content: str | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_file(cls, content: str) -> License:
+        return cls(secret_name=LICENSE_SECRET, content=content)
+
+    def content_hash(self) -> str | None:
+        """A digest of the file (rolls the nodes when it changes); None for an existing Secret,
+        whose changes apply when the nodes restart."""
+        if self.content is None:
+            return None
+        return hashlib.sha256(self.content.encode()).hexdigest()
 
 
 def content_hash(files: Mapping[str, str]) -> str:
@@ -227,15 +255,22 @@ def _keystore_lines(alias: str, pem_key: str, pem_cert: str, variable: str) -> l
     ]
 
 
-def prepare_script(files: Sequence[ConfigFile]) -> str:
-    """The init container's script: seed writable dirs, copy config, build the signing key and
-    the admin node's TLS key."""
+def prepare_script(files: Sequence[ConfigFile], *, license_file: bool = False) -> str:
+    """The init container's script: seed writable dirs, copy config and the license, build the
+    signing key and the admin node's TLS key."""
     copies = []
     for f in files:
         target = f"{_INIT_OUT}/{f.path}"
         if "/" in f.path:
             copies.append(f"mkdir -p {shlex.quote(target.rsplit('/', 1)[0])}")
         copies.append(f"cp {shlex.quote(f'{_CONFIG_DIR}/{f.key}')} {shlex.quote(target)}")
+    if license_file:
+        # a plain file where Curity reads it, as the vendor's images place it
+        license_dir = f"{_INIT_OUT}/{idsvr.CONFIG_LICENSE_PATH.rsplit('/', 1)[0]}"
+        copies += [
+            f"mkdir -p {license_dir}",
+            f"cp {_LICENSE_STAGE}/{idsvr.LICENSE_FILE} {_INIT_OUT}/{idsvr.CONFIG_LICENSE_PATH}",
+        ]
     pem_key, pem_cert = f"{_KEYS_DIR}/signing-key.pem", f"{_KEYS_DIR}/signing-cert.pem"
     lines = [
         "set -eu",
@@ -430,6 +465,8 @@ class NodeInputs:
     config_hash: str
     secret_hash: pulumi.Input[str]
     admin_tls: TlsSecret = GENERATED_ADMIN_TLS
+    #: the license the prepare container copies into etc/init/license (None: no license)
+    license: License | None = None
 
 
 def _ports(component: str) -> list[k8s.core.v1.ContainerPortArgs]:
@@ -475,15 +512,33 @@ def _node_env(inputs: NodeInputs) -> list[k8s.core.v1.EnvVarArgs]:
     return env
 
 
+#: group-readable: the nodes run in the fsGroup
+_READ_ONLY = 0o440
+
+
+def _license_volumes(license: License | None) -> list[k8s.core.v1.VolumeArgs]:
+    if license is None:
+        return []
+    return [
+        k8s.core.v1.VolumeArgs(
+            name="license",
+            secret=k8s.core.v1.SecretVolumeSourceArgs(
+                secret_name=license.secret_name,
+                items=[k8s.core.v1.KeyToPathArgs(key=idsvr.LICENSE_FILE, path=idsvr.LICENSE_FILE)],
+                default_mode=_READ_ONLY,
+            ),
+        )
+    ]
+
+
 def _volumes(files: Sequence[ConfigFile], admin_tls: TlsSecret) -> list[k8s.core.v1.VolumeArgs]:
-    read_only = 0o440  # group-readable: the nodes run in the fsGroup
     return [
         k8s.core.v1.VolumeArgs(
             name="config",
             config_map=k8s.core.v1.ConfigMapVolumeSourceArgs(
                 name=CONFIG_MAP,
                 items=[k8s.core.v1.KeyToPathArgs(key=f.key, path=f.key) for f in files],
-                default_mode=read_only,
+                default_mode=_READ_ONLY,
             ),
         ),
         k8s.core.v1.VolumeArgs(
@@ -494,7 +549,7 @@ def _volumes(files: Sequence[ConfigFile], admin_tls: TlsSecret) -> list[k8s.core
                     k8s.core.v1.KeyToPathArgs(key=SIGNING_KEY_PEM, path="signing-key.pem"),
                     k8s.core.v1.KeyToPathArgs(key=SIGNING_CERT_PEM, path="signing-cert.pem"),
                 ],
-                default_mode=read_only,
+                default_mode=_READ_ONLY,
             ),
         ),
         k8s.core.v1.VolumeArgs(
@@ -505,7 +560,7 @@ def _volumes(files: Sequence[ConfigFile], admin_tls: TlsSecret) -> list[k8s.core
                     k8s.core.v1.KeyToPathArgs(key=admin_tls.key_key, path="tls.key"),
                     k8s.core.v1.KeyToPathArgs(key=admin_tls.cert_key, path="tls.crt"),
                 ],
-                default_mode=read_only,
+                default_mode=_READ_ONLY,
             ),
         ),
         k8s.core.v1.VolumeArgs(
@@ -513,7 +568,7 @@ def _volumes(files: Sequence[ConfigFile], admin_tls: TlsSecret) -> list[k8s.core
             secret=k8s.core.v1.SecretVolumeSourceArgs(
                 secret_name=CLUSTER_SECRET,
                 items=[k8s.core.v1.KeyToPathArgs(key=idsvr.CLUSTER_FILE, path=idsvr.CLUSTER_FILE)],
-                default_mode=read_only,
+                default_mode=_READ_ONLY,
             ),
         ),
         k8s.core.v1.VolumeArgs(name="etc-init", empty_dir=k8s.core.v1.EmptyDirVolumeSourceArgs()),
@@ -542,7 +597,11 @@ def _prepare_container(inputs: NodeInputs) -> k8s.core.v1.ContainerArgs:
     return k8s.core.v1.ContainerArgs(
         name="prepare",
         image=inputs.image,
-        command=["sh", "-c", prepare_script(inputs.files)],
+        command=[
+            "sh",
+            "-c",
+            prepare_script(inputs.files, license_file=inputs.license is not None),
+        ],
         env=[
             _secret_env(idsvr.CONFIG_ENCRYPTION_KEY_ENV, CONFIG_ENCRYPTION_KEY),
             _secret_env(SIGNING_KEYSTORE_PASSWORD, SIGNING_KEYSTORE_PASSWORD),
@@ -555,10 +614,16 @@ def _prepare_container(inputs: NodeInputs) -> k8s.core.v1.ContainerArgs:
             _mount("etc-init", _INIT_OUT),
             _mount("var", _VAR_OUT),
             _mount("prepare-tmp", "/tmp"),
+            *([_mount("license", _LICENSE_STAGE, read_only=True)] if inputs.license else []),
         ],
         resources=tool_resources(),
         security_context=container_security_context(),
     )
+
+
+def _license_annotation(license: License | None) -> dict[str, str]:
+    digest = license.content_hash() if license is not None else None
+    return {LICENSE_HASH_ANNOTATION: digest} if digest is not None else {}
 
 
 def pod_template(inputs: NodeInputs) -> k8s.core.v1.PodTemplateSpecArgs:
@@ -594,6 +659,7 @@ def pod_template(inputs: NodeInputs) -> k8s.core.v1.PodTemplateSpecArgs:
                 "prometheus.io/port": str(idsvr.METRICS_PORT),
                 CONFIG_HASH_ANNOTATION: inputs.config_hash,
                 SECRET_HASH_ANNOTATION: inputs.secret_hash,
+                **_license_annotation(inputs.license),
             },
         ),
         spec=k8s.core.v1.PodSpecArgs(
@@ -605,7 +671,7 @@ def pod_template(inputs: NodeInputs) -> k8s.core.v1.PodTemplateSpecArgs:
             security_context=pod_security_context(),
             init_containers=[_prepare_container(inputs)],
             containers=[container],
-            volumes=_volumes(inputs.files, inputs.admin_tls),
+            volumes=[*_volumes(inputs.files, inputs.admin_tls), *_license_volumes(inputs.license)],
             topology_spread_constraints=[
                 k8s.core.v1.TopologySpreadConstraintArgs(
                     max_skew=1,

@@ -1,9 +1,10 @@
 """The identity server's nodes in one region, and the job that makes their `cluster.xml`.
 
 Two child components of `IdentityServer`:
-- `Workload`: the nodes' ServiceAccount, the startup configuration (ConfigMap), the admin
-  Deployment (one node) and the runtime Deployment (autoscaled), their Services, the
-  HorizontalPodAutoscaler, the PodDisruptionBudget and an optional ServiceMonitor;
+- `Workload`: the nodes' ServiceAccount, the startup configuration (ConfigMap), the license
+  Secret when regionkit makes it from a file, the admin Deployment (one node) and the runtime
+  Deployment (autoscaled), their Services, the HorizontalPodAutoscaler, the
+  PodDisruptionBudget and an optional ServiceMonitor;
 - `ClusterConfig`: the Secret that holds the region's `cluster.xml` and the job (with RBAC for
   that Secret only) that fills it once with the vendor's `genclust`.
 """
@@ -137,6 +138,8 @@ class WorkloadArgs:
     admin_tls: pods.TlsSecret = pods.GENERATED_ADMIN_TLS
     #: what the nodes wait for besides their own objects (keys Secret, cluster job, policies)
     wait_for: tuple[pulumi.Resource, ...] = ()
+    #: the license the nodes read; None: none (a stack that passed the checks always has one)
+    license: pods.License | None = None
 
 
 class Workload(pulumi.ComponentResource):
@@ -174,7 +177,10 @@ class Workload(pulumi.ComponentResource):
             data=args.contents,
             opts=child,
         )
-        node_opts = placement.options(self, depends_on=[account, config_map, *args.wait_for])
+        license_secret = self._license(name, args, child)
+        node_opts = placement.options(
+            self, depends_on=[account, config_map, *license_secret, *args.wait_for]
+        )
         self.admin = self._admin(name, args, node_opts)
         self.runtime = self._runtime(name, args, node_opts)
         self.admin_service = self._service(f"{name}-admin", pods.ADMIN, ADMIN_PORTS, args, child)
@@ -194,6 +200,23 @@ class Workload(pulumi.ComponentResource):
             {"adminService": self.admin_service_name, "runtimeService": self.runtime_service_name}
         )
 
+    @staticmethod
+    def _license(
+        name: str, args: WorkloadArgs, opts: pulumi.ResourceOptions
+    ) -> list[k8s.core.v1.Secret]:
+        """The Secret of a license file: its text only as a secret, never in a plan or log."""
+        if args.license is None or args.license.content is None:
+            return []
+        return [
+            k8s.core.v1.Secret(
+                f"{name}-license",
+                metadata=args.placement.metadata(args.license.secret_name, "license"),
+                type="Opaque",
+                string_data={idsvr.LICENSE_FILE: pulumi.Output.secret(args.license.content)},
+                opts=opts,
+            )
+        ]
+
     def _node(self, args: WorkloadArgs, component: str) -> k8s.core.v1.PodTemplateSpecArgs:
         return pods.pod_template(
             pods.NodeInputs(
@@ -208,6 +231,7 @@ class Workload(pulumi.ComponentResource):
                 config_hash=pods.content_hash(args.contents),
                 secret_hash=args.secret_hash,
                 admin_tls=args.admin_tls,
+                license=args.license,
             )
         )
 

@@ -154,11 +154,39 @@ class ConfigSpec(Model):
     )
 
 
+class LicenseSpec(Model):
+    """Where the identity server's license comes from: exactly one of the two, never its text."""
+
+    secret_name: Annotated[str, Field(pattern=r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")] | None = (
+        Field(
+            None,
+            description="An existing Secret in each region's namespace whose key license.json "
+            "holds the license file.",
+        )
+    )
+    file: Annotated[str, Field(min_length=1)] | None = Field(
+        None,
+        description="The license file (license.json), relative to the stack file; keep it out of "
+        "git. regionkit puts it into a Secret of its own in each region.",
+    )
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> LicenseSpec:
+        if (self.secret_name is None) == (self.file is None):
+            raise ValueError("set exactly one of secretName and file")
+        return self
+
+
 class IdentityServerSpec(Model):
     image: str = Field(DEFAULT_IMAGE, min_length=1)
     runtime: RuntimeSpec = Field(default_factory=RuntimeSpec)
     admin: AdminSpec = Field(default_factory=AdminSpec)
     config: ConfigSpec = Field(default_factory=ConfigSpec)
+    license: LicenseSpec | None = Field(
+        None,
+        description="The license: an existing Secret or a file. Default: license/license.json "
+        "in the config directory.",
+    )
     issuer: Annotated[str, Field(pattern=r"^https://[^\s/]+(/\S*)?$")] | None = None
 
 

@@ -97,6 +97,7 @@ class DeploymentTopology(pulumi.ComponentResource):
         if args.validate and isinstance(args.spec, StackSpec):
             _validate(args.spec, args)
         config_files = read_config_files(deployment, args.config_dir)
+        license_text = read_license_file(deployment, args.config_dir)
         resolved = resolve(deployment)
         self.dns_primary = _recorded_dns_primary(deployment, args.settings)
         # the failover timing is an input, so a plan reads what the GSLB was configured with
@@ -123,7 +124,9 @@ class DeploymentTopology(pulumi.ComponentResource):
         self.keys = SharedKeys(f"{name}-keys", SharedKeysArgs(deployment), child)
 
         self.stores = self._stores(name, deployment, resolved.store_groups, args.settings, child)
-        self.servers, self.region_endpoints = self._servers(name, deployment, config_files, child)
+        self.servers, self.region_endpoints = self._servers(
+            name, deployment, (config_files, license_text), child
+        )
 
         self._config_sync(name, deployment, config_files, child)
 
@@ -195,12 +198,23 @@ class DeploymentTopology(pulumi.ComponentResource):
         self,
         name: str,
         deployment: Deployment,
-        config_files: dict[str, str],
+        startup: tuple[dict[str, str], str | None],
         child: pulumi.ResourceOptions,
     ) -> tuple[dict[str, IdentityServer], tuple[RegionEndpoint, ...]]:
-        """An identity server in every region, and the endpoint the GSLB answers with for it."""
-        from regionkit.components.identity_server import IdentityServer, IdentityServerArgs
+        """An identity server in every region, and the endpoint the GSLB answers with for it.
 
+        `startup`: the configuration files by path below etc/init, and the license file's text
+        (None when an existing Secret holds the license, or nothing names one)."""
+        from regionkit.components.identity_server import IdentityServer, IdentityServerArgs
+        from regionkit.components.idsvr_pods import License
+
+        config_files, license_text = startup
+        named = deployment.identity_server.license
+        license = None
+        if license_text is not None:
+            license = License.from_file(license_text)
+        elif named is not None and named.secret_name is not None:
+            license = License(secret_name=named.secret_name)
         servers: dict[str, IdentityServer] = {}
         endpoints: list[RegionEndpoint] = []
         for region in deployment.regions:
@@ -214,6 +228,7 @@ class DeploymentTopology(pulumi.ComponentResource):
                     data=connections,
                     config_files=config_files,
                     passive=region.role is Role.PASSIVE,
+                    license=license,
                 ),
                 child,
             )
@@ -363,7 +378,10 @@ def _validate(spec: StackSpec, args: TopologyArgs) -> None:
 
 
 def read_config_files(deployment: Deployment, config_dir: Path | None) -> dict[str, str]:
-    """The identity server's startup XML files from `identityServer.config.path`, by file name."""
+    """The identity server's startup XML files from `identityServer.config.path`, by their path
+    below etc/init: `*.xml` at any depth, in sorted order (`checks.config.startup_xml`)."""
+    from regionkit.checks.config import startup_xml
+
     relative = deployment.identity_server.config.path
     if relative is None:
         return {}
@@ -374,9 +392,30 @@ def read_config_files(deployment: Deployment, config_dir: Path | None) -> dict[s
             "of Curity XML configuration files"
         )
     files = {}
-    for path in sorted(directory.glob("*.xml")):
+    for name in startup_xml(directory):
         try:
-            files[path.name] = path.read_text(encoding="utf-8")
+            files[name] = (directory / name).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            raise InvalidInput(f"{path}: cannot read configuration file: {exc}") from None
+            raise InvalidInput(
+                f"{directory / name}: cannot read configuration file: {exc}"
+            ) from None
     return files
+
+
+def read_license_file(deployment: Deployment, config_dir: Path | None) -> str | None:
+    """The text of the license file the nodes get (`checks.config.license_file`), or None when
+    an existing Secret holds the license (or nothing names one). The text is a secret: errors
+    name the file, never quote it."""
+    from regionkit.checks.config import license_file
+
+    path = license_file(deployment, config_dir or Path.cwd())
+    if path is None:
+        return None
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise InvalidInput(
+            f"{deployment.key_path('identityServer.license')}: cannot read the license file "
+            f"{path} ({reason})"
+        ) from None
