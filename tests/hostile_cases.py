@@ -99,7 +99,9 @@ def unknown_tag(tmp_path: Path) -> Path:
 
 
 def control_characters(tmp_path: Path) -> Path:
-    return _dev(tmp_path, "ctl.yaml", old="minNodes: 2", new='minNodes: "\\e[31m2\\u202e"')
+    return _dev(
+        tmp_path, "ctl.yaml", old="path: idsvr-config", new='path: "idsvr\\e[31m-config\\u202e"'
+    )
 
 
 #: every named case, by name

@@ -6,6 +6,7 @@ are imported inside the commands that need them so `regionkit --help` stays fast
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
@@ -64,15 +65,27 @@ class ReportFormat(StrEnum):
 
 
 def _stderr() -> Any:
-    from rich.console import Console
-
-    return Console(stderr=True, highlight=False, soft_wrap=True)
+    return _console_class()(stderr=True, highlight=False, soft_wrap=True)
 
 
 def _stdout() -> Any:
+    return _console_class()(highlight=False, soft_wrap=True)
+
+
+@functools.cache
+def _console_class() -> type[Any]:
+    """rich's Console, escaping control and bidi characters in every string it prints (a value
+    quoted from a stack file in a finding or an error must not drive the terminal)."""
     from rich.console import Console
 
-    return Console(highlight=False, soft_wrap=True)
+    from regionkit.model.text import printable
+
+    class EscapingConsole(Console):
+        def print(self, *objects: Any, **kwargs: Any) -> None:
+            safe = (printable(o) if isinstance(o, str) else o for o in objects)
+            super().print(*safe, **kwargs)
+
+    return EscapingConsole
 
 
 def _fail(message: str, code: ExitCode) -> NoReturn:

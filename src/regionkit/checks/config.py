@@ -13,8 +13,10 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from regionkit.catalog.idsvr import GENERATED_FILES, INIT_FILE_PATH
+from regionkit.errors import RegionkitError
 from regionkit.findings import Finding, error
 from regionkit.model import resolve
+from regionkit.spec.loader import read_stack_file
 from regionkit.spec.models import StackSpec
 from regionkit.spec.paths import Paths
 
@@ -29,27 +31,20 @@ def check(spec: StackSpec, base_dir: Path) -> list[Finding]:
         if relative is None:
             continue
         key = Paths(spec, deployment).of("identityServer.config.path")
-        directory = base_dir / relative
-        if not directory.is_dir():
-            out.append(
-                error(
-                    "config.path",
-                    key,
-                    f"{directory} is not a directory: identityServer.config.path names a "
-                    "directory of Curity XML files, relative to the stack file.",
-                )
-            )
+        directory, problem = _directory(base_dir, relative, key)
+        if directory is None:
+            out += problem
             continue
         defined: set[str] = set()
         referenced: dict[str, str] = {}
         for path in sorted(directory.glob("*.xml")):
-            named = _file_name(path.name, key)
+            named = _file_name(path.name, key) or _outside(path, _repository_root(base_dir), key)
             if named is not None:
                 out.append(named)
                 continue
             try:
-                root = ET.fromstring(path.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError) as exc:
+                root = ET.fromstring(read_stack_file(path, "configuration file"))
+            except RegionkitError as exc:
                 out.append(error("config.xml", key, f"{path.name} cannot be read: {exc}"))
                 continue
             except ET.ParseError as exc:
@@ -73,6 +68,56 @@ def check(spec: StackSpec, base_dir: Path) -> list[Finding]:
                     )
                 )
     return out
+
+
+def _directory(base_dir: Path, relative: str, key: str) -> tuple[Path | None, list[Finding]]:
+    """The configuration directory, when it is one and inside the stack's repository: its XML
+    goes into the plan and a ConfigMap, so `../../etc` or a symlink out of the repository must
+    not carry files from elsewhere on the machine into them."""
+    directory = base_dir / relative
+    try:
+        exists = directory.is_dir()
+        outside = _outside(directory, _repository_root(base_dir), key)
+    except OSError as exc:
+        return None, [error("config.path", key, f"{relative!r} cannot be used: {exc.strerror}")]
+    if Path(relative).is_absolute() or outside is not None:
+        return None, [
+            outside
+            or error(
+                "config.path", key, f"{relative!r} is absolute; give it relative to the stack file"
+            )
+        ]
+    if not exists:
+        return None, [
+            error(
+                "config.path",
+                key,
+                f"{directory} is not a directory: identityServer.config.path names a "
+                "directory of Curity XML files, relative to the stack file.",
+            )
+        ]
+    return directory, []
+
+
+def _repository_root(base_dir: Path) -> Path:
+    """The git repository holding the stack file (the stack file's directory outside git)."""
+    start = base_dir.resolve()
+    return next((d for d in (start, *start.parents) if (d / ".git").exists()), start)
+
+
+def _outside(path: Path, root: Path, key: str) -> Finding | None:
+    try:
+        resolved = path.resolve()
+    except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop
+        return error("config.path", key, f"{path} cannot be resolved: {exc}")
+    if resolved.is_relative_to(root):
+        return None
+    return error(
+        "config.path",
+        key,
+        f"{path} resolves to {resolved}, outside the stack's repository {root}: configuration "
+        "is copied into the plan and a ConfigMap, so it must come from the repository.",
+    )
 
 
 def _file_name(name: str, key: str) -> Finding | None:
