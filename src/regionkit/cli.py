@@ -227,6 +227,13 @@ def plan(
             "here.",
         ),
     ] = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="With --out: overwrite files there that an earlier plan did not write.",
+        ),
+    ] = False,
 ) -> None:
     """Evaluate the whole Pulumi program offline and print every resource it would create."""
 
@@ -241,7 +248,7 @@ def plan(
             from regionkit.failover import runbook_markdown
 
             runbook = runbook_markdown(loaded.spec, loaded.environment)
-            written = render.write_outputs(document, out, runbook=runbook)
+            written = render.write_outputs(document, out, runbook=runbook, force=force)
             _stderr().print(f"wrote {len(written)} files to {out}", markup=False)
         if output_format is PlanFormat.json:
             _print_json(document)
