@@ -54,6 +54,8 @@ def test_a_cidr_list_is_judged_by_the_union_it_covers(
         ("https://x/y", "--upload-pack=sh", ["branch"]),
         ("https://x/y", "a..b", ["branch"]),
         ("https://x/y", "x.lock", ["branch"]),
+        ("https://x/y", "a.lock/b", ["branch"]),
+        ("https://x/y", "a/.b", ["branch"]),
         ("https://x/y", "a b", ["branch"]),
         ("https://x/y", "", ["branch"]),
     ],

@@ -44,7 +44,7 @@ def _branch_problem(branch: str) -> str | None:
         or _BAD_IN_REF.search(branch)
         or branch.startswith("/")
         or branch.endswith(("/", ".", ".lock"))
-        or any(part.startswith(".") for part in branch.split("/"))
+        or any(part.startswith(".") or part.endswith(".lock") for part in branch.split("/"))
     ):
         return (
             "is not a branch name git accepts (no spaces, control characters, '..', '~', '^', "
