@@ -8,6 +8,7 @@ A stack names its license (`identityServer.license`: an existing Secret or a fil
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -94,7 +95,7 @@ def test_a_stack_without_license_and_configuration_is_refused_at_file_line_and_k
 
 
 def test_a_bad_license_file_is_refused_without_quoting_it(tmp_path: Path) -> None:
-    (tmp_path / "idsvr-config").symlink_to(ROOT / "stacks" / "idsvr-config")
+    shutil.copytree(ROOT / "stacks" / "idsvr-config", tmp_path / "idsvr-config")
     (tmp_path / "license.json").write_text(json.dumps({"Licence": LICENSE_TEXT}))
     path = stack(tmp_path, "    file: license.json\n")
     result = CliRunner().invoke(app, ["validate", str(path), "--json"])
@@ -107,7 +108,7 @@ def test_a_bad_license_file_is_refused_without_quoting_it(tmp_path: Path) -> Non
 
 
 def test_a_license_file_that_does_not_exist_is_named(tmp_path: Path) -> None:
-    (tmp_path / "idsvr-config").symlink_to(ROOT / "stacks" / "idsvr-config")
+    shutil.copytree(ROOT / "stacks" / "idsvr-config", tmp_path / "idsvr-config")
     path = stack(tmp_path, "    file: ../elsewhere/license.json\n")
     (finding,) = [f for f in validate(load_stack(path)) if f.is_error]
     assert finding.rule == "config.license"
@@ -199,7 +200,7 @@ def test_the_license_in_the_configuration_directory_goes_to_a_secret_not_the_con
 
 
 def test_a_license_file_becomes_a_secret_mounted_where_curity_reads_it(tmp_path: Path) -> None:
-    (tmp_path / "idsvr-config").symlink_to(ROOT / "stacks" / "idsvr-config")
+    shutil.copytree(ROOT / "stacks" / "idsvr-config", tmp_path / "idsvr-config")
     (tmp_path / "secrets").mkdir()
     (tmp_path / "secrets" / "license.json").write_text(LICENSE_JSON)
     path = stack(tmp_path, "    file: secrets/license.json\n")
@@ -249,7 +250,7 @@ def _assert_license_mounted(template: dict[str, Any], secret_name: str) -> None:
 def test_an_unreadable_license_file_is_invalid_input_naming_the_key_not_the_text(
     tmp_path: Path,
 ) -> None:
-    (tmp_path / "idsvr-config").symlink_to(ROOT / "stacks" / "idsvr-config")
+    shutil.copytree(ROOT / "stacks" / "idsvr-config", tmp_path / "idsvr-config")
     (tmp_path / "license.json").write_bytes(b"\xff\xfe" + LICENSE_TEXT.encode())
     deployment = load_stack(stack(tmp_path, "    file: license.json\n")).spec.deployments()[0]
     with pytest.raises(InvalidInput, match=r"identityServer\.license: cannot read") as caught:

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from regionkit.checks import validate
@@ -167,6 +167,18 @@ def deployable_stacks(draw: st.DrawFn) -> dict[str, Any]:
     suppress_health_check=[HealthCheck.too_slow],
 )
 @given(deployable_stacks())
+# issue 13: gcp-global with spanner accounts validated, then crashed plan; refused since
+@example(
+    {
+        **yaml.safe_load((Path(__file__).parent.parent / "stacks" / "gcp-global.yaml").read_text()),
+        "identityServer": {"config": {"path": "config"}},
+        "data": {
+            "tokens": {"engine": "cloudsql-postgresql", "scope": "jurisdiction"},
+            "accounts": {"engine": "spanner", "scope": "region"},
+            "audit": {"engine": "cloudsql-postgresql", "scope": "jurisdiction"},
+        },
+    }
+)
 def test_what_validates_plans(stack: dict[str, Any]) -> None:
     text = yaml.safe_dump(stack, sort_keys=False)
     loaded = load_stack_text(text, path=PROPERTY / "property.yaml")

@@ -10,6 +10,7 @@ which flag answers instead (exit 2); Ctrl-C or Ctrl-D at a prompt is a clean exi
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
@@ -82,19 +83,31 @@ class ReportFormat(StrEnum):
 
 
 def _stderr() -> Any:
-    from rich.console import Console
-
-    return Console(stderr=True, highlight=False, soft_wrap=True)
+    return _console_class()(stderr=True, highlight=False, soft_wrap=True)
 
 
 def _stdout() -> Any:
     """Data on stdout; written to a file or a pipe, tables keep whole rows (no 80-column wrap)."""
-    from rich.console import Console
-
-    console = Console(highlight=False, soft_wrap=True)
+    console = _console_class()(highlight=False, soft_wrap=True)
     if not console.is_terminal:
         console.width = UNWRAPPED_WIDTH
     return console
+
+
+@functools.cache
+def _console_class() -> type[Any]:
+    """rich's Console, escaping control and bidi characters in every string it prints (a value
+    quoted from a stack file in a finding or an error must not drive the terminal)."""
+    from rich.console import Console
+
+    from regionkit.model.text import printable
+
+    class EscapingConsole(Console):
+        def print(self, *objects: Any, **kwargs: Any) -> None:
+            safe = (printable(o) if isinstance(o, str) else o for o in objects)
+            super().print(*safe, **kwargs)
+
+    return EscapingConsole
 
 
 def _interactive() -> bool:
@@ -311,6 +324,13 @@ def plan(
             "here (with several stacks, in a directory per environment).",
         ),
     ] = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="With --out: overwrite files there that an earlier plan did not write.",
+        ),
+    ] = False,
 ) -> None:
     """Evaluate the whole Pulumi program offline and print every resource it would create.
 
@@ -335,19 +355,20 @@ def plan(
             ) as progress:
                 document = plan_stack(loaded, on_register=progress.registered)
             if out is not None:
-                _write_plan(loaded, document, out if len(files) == 1 else out / loaded.environment)
+                target = out if len(files) == 1 else out / loaded.environment
+                _write_plan(loaded, document, target, force=force)
             documents.append(document)
         _print_plans(documents, PlanFormat.json if as_json else output_format)
 
     _guard(run, json_errors=as_json)
 
 
-def _write_plan(loaded: Any, document: dict[str, Any], out: Path) -> None:
+def _write_plan(loaded: Any, document: dict[str, Any], out: Path, *, force: bool) -> None:
     from regionkit.failover import runbook_markdown
     from regionkit.plan import render
 
     runbook = runbook_markdown(loaded.spec, loaded.environment)
-    written = render.write_outputs(document, out, runbook=runbook)
+    written = render.write_outputs(document, out, runbook=runbook, force=force)
     _stderr().print(f"wrote {len(written)} files to {out}", markup=False)
 
 
@@ -856,7 +877,7 @@ _Timeout = Annotated[
     typer.Option(help="Seconds per attempt: connect, send, read the whole answer."),
 ]
 _Deadline = Annotated[
-    float | None, typer.Option(help="Seconds per run, across all attempts [default 120].")
+    float | None, typer.Option(help="Seconds per run, across all attempts \\[default 120].")
 ]
 _ParametersDir = Annotated[
     Path | None,

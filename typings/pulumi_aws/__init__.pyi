@@ -28,6 +28,7 @@ from pulumi_aws.user_agent import *
 from pulumi_aws._inputs import *
 from pulumi_aws import outputs as outputs
 from pulumi_aws import acm as acm
+from pulumi_aws import cloudwatch as cloudwatch
 from pulumi_aws import dsql as dsql
 from pulumi_aws import dynamodb as dynamodb
 from pulumi_aws import ec2 as ec2

@@ -19,6 +19,7 @@ from pulumi_gcp import certificatemanager as certificatemanager
 from pulumi_gcp import compute as compute
 from pulumi_gcp import container as container
 from pulumi_gcp import dns as dns
+from pulumi_gcp import iam as iam
 from pulumi_gcp import organizations as organizations
 from pulumi_gcp import projects as projects
 from pulumi_gcp import serviceaccount as serviceaccount

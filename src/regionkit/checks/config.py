@@ -27,8 +27,10 @@ from regionkit.catalog.idsvr import (
     LICENSE_KEY_MEMBER,
     LICENSE_MAX_BYTES,
 )
+from regionkit.errors import RegionkitError
 from regionkit.findings import Finding, error
 from regionkit.model import resolve, workload_namespace
+from regionkit.spec.loader import read_stack_file
 from regionkit.spec.models import Deployment, StackSpec
 from regionkit.spec.paths import Paths
 
@@ -78,7 +80,10 @@ def _config_license(deployment: Deployment, base_dir: Path) -> Path | None:
     if relative is None:
         return None
     candidate = base_dir / relative / CONFIG_LICENSE_PATH
-    return candidate if candidate.is_file() else None
+    try:
+        return candidate if candidate.is_file() else None
+    except OSError:  # a path the file system refuses: `config.path` reports it
+        return None
 
 
 def _configuration(deployment: Deployment, paths: Paths, base_dir: Path) -> list[Finding]:
@@ -95,42 +100,41 @@ def _configuration(deployment: Deployment, paths: Paths, base_dir: Path) -> list
                 "stacks/idsvr-config in regionkit's repository is a starting point.",
             )
         ]
-    directory = base_dir / relative
-    if not directory.is_dir():
-        return [
-            error(
-                "config.path",
-                key,
-                f"{directory} is not a directory: identityServer.config.path names a "
-                "directory of Curity XML files, relative to the stack file.",
-            )
-        ]
+    directory, problem = _directory(base_dir, relative, key)
+    if directory is None:
+        return problem
     return [
         *_misplaced_licenses(directory, key),
-        *_names_and_references(deployment, directory, key),
+        *_names_and_references(deployment, directory, _repository_root(base_dir), key),
     ]
 
 
-def _names_and_references(deployment: Deployment, directory: Path, key: str) -> list[Finding]:
+def _names_and_references(
+    deployment: Deployment, directory: Path, root: Path, key: str
+) -> list[Finding]:
     out: list[Finding] = []
     defined: set[str] = set()
     referenced: dict[str, str] = {}
     keys: dict[str, str] = {}
     for name in startup_xml(directory):
-        named = _file_name(name, key) or _same_key(name, keys, key)
+        named = (
+            _file_name(name, key)
+            or _same_key(name, keys, key)
+            or _outside(directory / name, root, key)
+        )
         if named is not None:
             out.append(named)
             continue
         try:
-            root = ET.fromstring((directory / name).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError) as exc:
+            xml = ET.fromstring(read_stack_file(directory / name, "configuration file"))
+        except RegionkitError as exc:
             out.append(error("config.xml", key, f"{name} cannot be read: {exc}"))
             continue
         except ET.ParseError as exc:
             out.append(error("config.xml", key, f"{name} is not well-formed XML: {exc}"))
             continue
-        defined |= _defined_ids(root)
-        for ref in _referenced_ids(root):
+        defined |= _defined_ids(xml)
+        for ref in _referenced_ids(xml):
             referenced.setdefault(ref, name)
     generated = {g.data_source_id for g in resolve(deployment).store_groups}
     for ref, file in sorted(referenced.items()):
@@ -238,6 +242,56 @@ def _same_key(name: str, keys: dict[str, str], key: str) -> Finding | None:
         )
     keys[mapped] = name
     return None
+
+
+def _directory(base_dir: Path, relative: str, key: str) -> tuple[Path | None, list[Finding]]:
+    """The configuration directory, when it is one and inside the stack's repository: its XML
+    goes into the plan and a ConfigMap, so `../../etc` or a symlink out of the repository must
+    not carry files from elsewhere on the machine into them."""
+    directory = base_dir / relative
+    try:
+        exists = directory.is_dir()
+        outside = _outside(directory, _repository_root(base_dir), key)
+    except OSError as exc:
+        return None, [error("config.path", key, f"{relative!r} cannot be used: {exc.strerror}")]
+    if Path(relative).is_absolute() or outside is not None:
+        return None, [
+            outside
+            or error(
+                "config.path", key, f"{relative!r} is absolute; give it relative to the stack file"
+            )
+        ]
+    if not exists:
+        return None, [
+            error(
+                "config.path",
+                key,
+                f"{directory} is not a directory: identityServer.config.path names a "
+                "directory of Curity XML files, relative to the stack file.",
+            )
+        ]
+    return directory, []
+
+
+def _repository_root(base_dir: Path) -> Path:
+    """The git repository holding the stack file (the stack file's directory outside git)."""
+    start = base_dir.resolve()
+    return next((d for d in (start, *start.parents) if (d / ".git").exists()), start)
+
+
+def _outside(path: Path, root: Path, key: str) -> Finding | None:
+    try:
+        resolved = path.resolve()
+    except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop
+        return error("config.path", key, f"{path} cannot be resolved: {exc}")
+    if resolved.is_relative_to(root):
+        return None
+    return error(
+        "config.path",
+        key,
+        f"{path} resolves to {resolved}, outside the stack's repository {root}: configuration "
+        "is copied into the plan and a ConfigMap, so it must come from the repository.",
+    )
 
 
 def _file_name(name: str, key: str) -> Finding | None:

@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import re
 
 from regionkit.catalog.eks import (
@@ -21,6 +20,7 @@ from regionkit.catalog.eks import (
     DEFAULT_KUBERNETES_VERSION,
     VPC_CNI_KUBERNETES,
 )
+from regionkit.checks.networks import open_to_internet
 from regionkit.findings import Finding, error
 from regionkit.model import served_hostnames
 from regionkit.spec.models import Cloud, DnsProvider, RegionSpec
@@ -61,12 +61,11 @@ def _api_cidrs(paths: Paths, region: RegionSpec) -> list[Finding]:
     return [
         error(
             "cluster.api-access",
-            f"{key}[{index}]",
+            key if index is None else f"{key}[{index}]",
             f"{cidr} opens the Kubernetes API of region '{region.id}' to the whole internet; "
             "list only the networks that run `regionkit up`.",
         )
-        for index, cidr in enumerate(cidrs)
-        if ipaddress.ip_network(cidr, strict=False).prefixlen == 0
+        for index, cidr in open_to_internet(cidrs)
     ]
 
 

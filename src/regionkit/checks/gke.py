@@ -10,8 +10,7 @@
 
 from __future__ import annotations
 
-import ipaddress
-
+from regionkit.checks.networks import open_to_internet
 from regionkit.findings import Finding, error, warning
 from regionkit.spec.models import Cloud, RegionSpec
 from regionkit.spec.paths import Paths
@@ -42,12 +41,11 @@ def _api_access(paths: Paths, region: RegionSpec) -> list[Finding]:
     return [
         error(
             "cluster.api-access",
-            f"{path}[{index}]",
+            path if index is None else f"{path}[{index}]",
             f"region '{region.id}': {cidr} opens the GKE control plane to the whole internet; "
             "list the ranges that run `regionkit up` instead.",
         )
-        for index, cidr in enumerate(cidrs)
-        if ipaddress.ip_network(cidr, strict=False).prefixlen == 0
+        for index, cidr in open_to_internet(cidrs)
     ]
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from regionkit.errors import InvalidInput, RegionkitError
+from regionkit.ops.git_args import git_source_problems
 from regionkit.ops.restconf import redact
 
 _USER_VAR = "REGIONKIT_GIT_USERNAME"
@@ -70,8 +71,9 @@ def clone(
     credentials: GitCredentials | None = None,
 ) -> Checkout:
     """A shallow clone of `branch` into `destination` (which must not exist yet)."""
-    if repository.startswith("-") or branch.startswith("-"):
-        raise InvalidInput("the repository and branch must not start with '-'")
+    problems = git_source_problems(repository, branch)
+    if problems:
+        raise InvalidInput("; ".join(f"the {key} {why}" for key, why in problems))
     # only what git needs: the job's environment may hold parameter secrets for the config
     env = {key: value for key, value in os.environ.items() if key in _PASSED_ENV}
     env.update(

@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from regionkit.plan.model import SECRET
@@ -148,19 +147,6 @@ def to_yaml(obj: KubeObject) -> str:
     return "\n".join(header) + "\n" + body
 
 
-def write_manifests(plan: Mapping[str, Any], out_dir: Path) -> list[Path]:
-    """Write every object to `out_dir/k8s/<region>/<file>`; stale manifests there are removed."""
-    root = out_dir / "k8s"
-    if root.is_dir():
-        for old in sorted(root.glob("*/*.yaml")):
-            old.unlink()
-        for folder in sorted(root.iterdir()):
-            if folder.is_dir() and not any(folder.iterdir()):
-                folder.rmdir()
-    written = []
-    for obj in kube_objects(plan):
-        path = root / obj.region_dir / obj.filename
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(to_yaml(obj), encoding="utf-8")
-        written.append(path)
-    return written
+def manifest_files(plan: Mapping[str, Any]) -> dict[str, str]:
+    """Every object as `k8s/<region>/<file>` (relative to the output directory) -> YAML."""
+    return {f"k8s/{obj.region_dir}/{obj.filename}": to_yaml(obj) for obj in kube_objects(plan)}

@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from regionkit.plan.diff import COMMENT_LIMIT, fit_comment
-from regionkit.plan.manifests import write_manifests
+from regionkit.plan.manifests import manifest_files
 from regionkit.plan.model import count_by, plan_json, resources_by_region
+from regionkit.plan.out_dir import write_owned
 from regionkit.plan.topology_graph import render_mermaid
 
 if TYPE_CHECKING:
@@ -317,9 +318,13 @@ def _verdict_cell(verdict: Mapping[str, Any]) -> str:
 # --- files -------------------------------------------------------------------------------------
 
 
-def write_outputs(plan: Plan, out_dir: str | Path, *, runbook: str | None = None) -> list[Path]:
+def write_outputs(
+    plan: Plan, out_dir: str | Path, *, runbook: str | None = None, force: bool = False
+) -> list[Path]:
     """Write plan.json, plan.md, topology.mmd, runbook.md (when given: the failover model's,
-    `regionkit.failover.runbook_markdown`) and k8s/<region>/<kind>-<name>.yaml."""
+    `regionkit.failover.runbook_markdown`) and k8s/<region>/<kind>-<name>.yaml, owning them:
+    files of a previous plan that this one no longer writes are removed, and a file the plan
+    did not write is overwritten only with `force` (`regionkit.plan.out_dir`)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     files = {
@@ -329,9 +334,4 @@ def write_outputs(plan: Plan, out_dir: str | Path, *, runbook: str | None = None
     }
     if runbook is not None:
         files["runbook.md"] = runbook
-    written = []
-    for name, text in files.items():
-        path = out / name
-        path.write_text(text, encoding="utf-8")
-        written.append(path)
-    return written + write_manifests(plan, out)
+    return write_owned(out, {**files, **manifest_files(plan)}, force=force)

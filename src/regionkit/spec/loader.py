@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
-import contextlib
+import os
+import re
+import stat
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from regionkit.errors import InvalidInput, StackInvalid
+from regionkit.errors import InvalidInput, RegionkitError, StackInvalid
 from regionkit.findings import Finding, Level
 from regionkit.spec.environments import environment_file, is_environment_name, searched
 from regionkit.spec.models import StackSpec
+
+#: the most a stack file may hold (the README says so); a real one is a few kilobytes
+MAX_FILE_BYTES = 1_000_000
+#: nesting levels of mappings and lists; a stack file uses about 8
+MAX_DEPTH = 64
+#: values (scalars, mappings, lists) once aliases are expanded
+MAX_NODES = 500_000
+#: schema findings reported one by one; the rest are counted
+MAX_SCHEMA_FINDINGS = 50
 
 
 @dataclass(frozen=True)
@@ -54,18 +66,68 @@ def resolve_stack_path(stack: str | Path, root: Path | None = None) -> Path:
 
 def load_stack(stack: str | Path, root: Path | None = None) -> LoadedStack:
     path = resolve_stack_path(stack, root)
+    missing = not path.exists() and not Path(stack).exists()
+    if missing and root is None and is_environment_name(str(stack)):
+        raise InvalidInput(
+            f"no stack file for the environment {str(stack)!r}: looked for {searched(str(stack))}"
+        )
+    return load_stack_text(read_stack_file(path), path)
+
+
+def read_stack_file(path: Path, what: str = "stack file") -> str:
+    """The text of a regular file of at most `MAX_FILE_BYTES`, never blocking on a FIFO.
+
+    Not found, not a regular file (a directory, FIFO or device such as /dev/zero), too large
+    or not UTF-8: invalid input (exit 2). Present but unreadable (permissions, I/O): exit 1.
+    """
     try:
-        text = path.read_text(encoding="utf-8")
+        # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except FileNotFoundError:
-        if root is None and is_environment_name(str(stack)) and not Path(stack).exists():
-            raise InvalidInput(
-                f"no stack file for the environment {str(stack)!r}: looked for "
-                f"{searched(str(stack))}"
-            ) from None
-        raise InvalidInput(f"{path}: no such stack file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"{path}: cannot read the stack file: {exc}") from None
-    return load_stack_text(text, path)
+        raise InvalidInput(f"{path}: no such {what}") from None
+    except OSError as exc:
+        raise RegionkitError(f"{path}: cannot read the {what}: {exc.strerror}") from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        raise InvalidInput(f"{path}: not a regular file ({_file_kind(mode)}): name a {what}")
+    with os.fdopen(fd, "rb") as handle:
+        try:
+            data = handle.read(MAX_FILE_BYTES + 1)
+        except OSError as exc:
+            raise RegionkitError(f"{path}: cannot read the {what}: {exc.strerror}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise InvalidInput(
+            f"{path}: larger than {MAX_FILE_BYTES // 1_000_000} MB; a {what} is a few kilobytes"
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise StackInvalid(
+            [
+                Finding(
+                    Level.ERROR,
+                    "schema.encoding",
+                    "",
+                    f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})",
+                    str(path),
+                    line,
+                )
+            ]
+        ) from None
+
+
+def _file_kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a file"
 
 
 def load_stack_text(text: str, path: Path | None = None) -> LoadedStack:
@@ -92,77 +154,235 @@ def load_stack_text(text: str, path: Path | None = None) -> LoadedStack:
 
 
 def parse_yaml(text: str, name: str) -> tuple[Any, dict[str, int]]:
-    from ruamel.yaml import YAML
-    from ruamel.yaml.constructor import DuplicateKeyError
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    """The document as plain data (YAML 1.2 core schema), and the line of every key path.
 
-    yaml = YAML(typ="rt")
-    yaml.allow_duplicate_keys = False
+    libyaml parses (fast: a 1 MB file in about a second); the tree is built here, bounded
+    before it is built: nesting depth (`MAX_DEPTH`) and values once aliases are expanded
+    (`MAX_NODES`, which stops an alias bomb). A value its tag cannot convert (`!!int abc`, an
+    integer of thousands of digits), a duplicate key or an unknown tag is an error at its line.
+    """
+    import yaml
+
     try:
-        document = yaml.load(text)
-    except DuplicateKeyError as exc:
-        raise _yaml_error(name, exc, "duplicate key") from None
-    except MarkedYAMLError as exc:
+        _check_bounds(yaml.parse(text, Loader=_loader_class()), name)
+        root = yaml.compose(text, Loader=_loader_class())
+    except yaml.MarkedYAMLError as exc:
         raise _yaml_error(name, exc, "malformed YAML") from None
-    except YAMLError as exc:
+    except yaml.YAMLError as exc:
         raise InvalidInput(f"{name}: malformed YAML: {exc}") from None
     lines: dict[str, int] = {"": 1}
-    _collect_lines(document, "", lines)
-    return _plain(document), lines
+    if root is None:
+        return None, lines
+    return _Builder(name, lines).value(root, ""), lines
+
+
+def _loader_class() -> type[Any]:
+    """libyaml's parser (pure Python where PyYAML was built without it) with the YAML 1.2 core
+    schema's implicit types: `NO` (Norway), `on` and `yes` stay strings, `010` is ten."""
+    global _LOADER
+    if _LOADER is None:
+        import yaml
+
+        base = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
+        loader: type[Any] = type("StackLoader", (base,), {})
+        for tag, pattern, first in _CORE_SCHEMA:
+            loader.add_implicit_resolver(
+                f"tag:yaml.org,2002:{tag}", re.compile(pattern, re.X), list(first)
+            )
+        _LOADER = loader
+    return _LOADER
+
+
+_LOADER: type[Any] | None = None
+_CORE_SCHEMA = (
+    ("null", r"^(?:~|null|Null|NULL)$", "~nN"),
+    ("bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+    ("int", r"^(?:[-+]?[0-9][0-9_]*|0o[0-7_]+|0x[0-9a-fA-F_]+)$", "-+0123456789"),
+    (
+        "float",
+        r"""^(?:[-+]?(?:\.[0-9]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?
+        |[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$""",
+        "-+0123456789.",
+    ),
+    ("merge", r"^(?:<<)$", "<"),
+)
+
+
+def _check_bounds(events: Iterable[Any], name: str) -> None:
+    """Walk the parser's events (no tree is built) and refuse a document past the bounds."""
+    import yaml
+
+    open_at: list[tuple[str | None, int]] = []  # (anchor, values counted before it) per level
+    sizes: dict[str, int] = {}  # values of each anchored node, aliases in it expanded
+    nodes = 0
+    for event in events:
+        if isinstance(event, yaml.CollectionStartEvent):
+            if len(open_at) >= MAX_DEPTH:
+                raise _load_error(name, event, f"nested deeper than {MAX_DEPTH} levels")
+            open_at.append((event.anchor, nodes))
+            nodes += 1
+        elif isinstance(event, yaml.CollectionEndEvent):
+            anchor, before = open_at.pop()
+            if anchor is not None:
+                sizes[anchor] = nodes - before
+        elif isinstance(event, yaml.AliasEvent):
+            anchor = str(event.anchor)
+            if anchor not in sizes and any(a == anchor for a, _ in open_at):
+                raise _load_error(name, event, f"alias *{anchor} refers to itself")
+            nodes += sizes.get(anchor, 1)
+        elif isinstance(event, yaml.ScalarEvent):
+            nodes += 1
+            if event.anchor is not None:
+                sizes[event.anchor] = 1
+        if nodes > MAX_NODES:
+            raise _load_error(
+                name,
+                event,
+                f"more than {MAX_NODES:,} values once aliases are expanded (aliases that "
+                "repeat aliases grow a document exponentially)",
+            )
+
+
+def _load_error(name: str, event: Any, message: str) -> StackInvalid:
+    mark = getattr(event, "start_mark", None)
+    line = mark.line + 1 if mark is not None else None
+    return StackInvalid([Finding(Level.ERROR, "schema.yaml", "", message, name, line)])
+
+
+_YAML_TAG = "tag:yaml.org,2002:"
+
+
+@dataclass
+class _Builder:
+    """Plain dicts, lists and scalars from a composed node tree, recording each key's line."""
+
+    name: str
+    lines: dict[str, int]
+
+    def value(self, node: Any, path: str) -> Any:
+        import yaml
+
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            if node.tag != f"{_YAML_TAG}seq":
+                raise self._error(node, f"the tag {_short(node.tag)} is not used in a stack file")
+            out = []
+            for index, item in enumerate(node.value):
+                child = f"{path}[{index}]"
+                self.lines.setdefault(child, item.start_mark.line + 1)
+                out.append(self.value(item, child))
+            return out
+        return self._scalar(node)
+
+    def _mapping(self, node: Any, path: str) -> dict[str, Any]:
+        if node.tag != f"{_YAML_TAG}map":
+            raise self._error(node, f"the tag {_short(node.tag)} is not used in a stack file")
+        out: dict[str, Any] = {}
+        merged: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == f"{_YAML_TAG}merge":
+                merged = {**self._merge(value_node, path), **merged}
+                continue
+            key = self._key(key_node)
+            if key in out:
+                raise self._error(key_node, f"duplicate key {key!r}", "duplicate key")
+            child = f"{path}.{key}" if path else key
+            self.lines[child] = key_node.start_mark.line + 1
+            out[key] = self.value(value_node, child)
+        return {**merged, **out}
+
+    def _merge(self, node: Any, path: str) -> dict[str, Any]:
+        """`<<: *base` or `<<: [*a, *b]`: the earlier mapping's keys win, own keys over all."""
+        import yaml
+
+        sources = node.value if isinstance(node, yaml.SequenceNode) else [node]
+        out: dict[str, Any] = {}
+        for source in reversed(sources):
+            if not isinstance(source, yaml.MappingNode):
+                raise self._error(source, "a merge key `<<` takes a mapping or a list of them")
+            out.update(self._mapping(source, path))
+        return out
+
+    def _key(self, node: Any) -> str:
+        import yaml
+
+        if not isinstance(node, yaml.ScalarNode):
+            raise self._error(node, "a key must be a plain value, not a mapping or a list")
+        return str(self._scalar(node))
+
+    def _scalar(self, node: Any) -> Any:
+        tag = str(node.tag)
+        convert = _SCALARS.get(tag.removeprefix(_YAML_TAG)) if tag.startswith(_YAML_TAG) else None
+        if convert is None:
+            raise self._error(node, f"the tag {_short(tag)} is not used in a stack file")
+        try:
+            return convert(node.value)
+        except (ValueError, ArithmeticError) as exc:
+            raise self._error(node, _conversion_problem(node, exc), "unreadable value") from None
+
+    def _error(self, node: Any, problem: str, what: str = "unreadable value") -> StackInvalid:
+        line = node.start_mark.line + 1
+        return StackInvalid(
+            [Finding(Level.ERROR, "schema.yaml", "", f"{what}: {problem}", self.name, line)]
+        )
+
+
+def _short(tag: str) -> str:
+    return tag.replace(_YAML_TAG, "!!")
+
+
+def _int(text: str) -> int:
+    digits = text.replace("_", "")
+    if digits.startswith("0o"):
+        return int(digits[2:], 8)
+    if digits.startswith("0x"):
+        return int(digits[2:], 16)
+    return int(digits, 10)
+
+
+def _float(text: str) -> float:
+    lowered = text.lower()
+    if lowered.endswith(".inf"):
+        return float("-inf") if lowered.startswith("-") else float("inf")
+    if lowered == ".nan":
+        return float("nan")
+    return float(text.replace("_", ""))
+
+
+def _bool(text: str) -> bool:
+    if text.lower() not in ("true", "false"):
+        raise ValueError(text)
+    return text.lower() == "true"
+
+
+def _null(text: str) -> None:
+    if text not in ("", "~", "null", "Null", "NULL"):
+        raise ValueError(text)
+
+
+_SCALARS: dict[str, Callable[[str], Any]] = {
+    "str": str,
+    "int": _int,
+    "float": _float,
+    "bool": _bool,
+    "null": _null,
+}
+
+
+def _conversion_problem(node: Any, exc: Exception) -> str:
+    value = str(node.value)
+    if "integer string conversion" in str(exc):
+        return f"a number of {len(value):,} digits; the numbers of a stack file have a few"
+    shown = value if len(value) <= 40 else value[:40] + "..."
+    return f"{shown!r} is not a valid {_short(str(node.tag))}"
 
 
 def _yaml_error(name: str, exc: Any, what: str) -> InvalidInput:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-    line = f":{mark.line + 1}" if mark is not None else ""
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-    context = getattr(exc, "context", None)
-    detail = f"{context}; {problem}" if context and what == "duplicate key" else problem
-    return StackInvalid(
-        [
-            Finding(
-                Level.ERROR,
-                "schema.yaml",
-                "",
-                f"{what}: {detail}",
-                name,
-                int(line[1:]) if line else None,
-            )
-        ]
-    )
-
-
-def _collect_lines(node: Any, path: str, lines: dict[str, int]) -> None:
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
-
-    if isinstance(node, CommentedMap):
-        for key, value in node.items():
-            child = f"{path}.{key}" if path else str(key)
-            with contextlib.suppress(KeyError, TypeError):
-                lines[child] = node.lc.key(key)[0] + 1
-            _collect_lines(value, child, lines)
-    elif isinstance(node, CommentedSeq):
-        for index, value in enumerate(node):
-            child = f"{path}[{index}]"
-            with contextlib.suppress(KeyError, TypeError, IndexError):
-                lines[child] = node.lc.item(index)[0] + 1
-            _collect_lines(value, child, lines)
-
-
-def _plain(node: Any) -> Any:
-    """ruamel's round-trip types as plain dicts, lists and scalars."""
-    if isinstance(node, dict):
-        return {str(k): _plain(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_plain(v) for v in node]
-    if isinstance(node, bool) or node is None:
-        return node
-    if isinstance(node, int):
-        return int(node)
-    if isinstance(node, float):
-        return float(node)
-    if isinstance(node, str):
-        return str(node)
-    return node
+    line = mark.line + 1 if mark is not None else None
+    return StackInvalid([Finding(Level.ERROR, "schema.yaml", "", f"{what}: {problem}", name, line)])
 
 
 def line_of(lines: dict[str, int], key_path: str) -> int | None:
@@ -188,9 +408,15 @@ def loc_to_path(loc: tuple[int | str, ...]) -> str:
 
 
 def findings_from_validation_error(exc: ValidationError, data: Any = None) -> list[Finding]:
-    findings = []
+    """One finding per schema error, the first `MAX_SCHEMA_FINDINGS` of them; then one that
+    counts the rest (a file of 100,000 unknown keys is answered with 50 and a count)."""
+    findings: list[Finding] = []
     seen: set[tuple[str, str]] = set()
-    for err in exc.errors(include_url=False):
+    errors = exc.errors(include_url=False)
+    for index, err in enumerate(errors):
+        if len(findings) == MAX_SCHEMA_FINDINGS:
+            findings.append(_more_errors(errors[index:]))
+            break
         path = loc_to_path(tuple(err["loc"]))
         message = _message(err, data)
         if (path, message) in seen:
@@ -198,6 +424,18 @@ def findings_from_validation_error(exc: ValidationError, data: Any = None) -> li
         seen.add((path, message))
         findings.append(Finding(Level.ERROR, f"schema.{_rule(err['type'])}", path, message))
     return findings
+
+
+def _more_errors(rest: list[Any]) -> Finding:
+    first = loc_to_path(tuple(rest[0]["loc"]))
+    kinds = sorted({_rule(err["type"]) for err in rest})
+    return Finding(
+        Level.ERROR,
+        "schema.more",
+        first,
+        f"and {len(rest):,} more schema errors ({', '.join(kinds)}) from here on; the first "
+        f"{MAX_SCHEMA_FINDINGS} are listed",
+    )
 
 
 def _rule(error_type: str) -> str:
