@@ -17,6 +17,7 @@ from regionkit.checks import (
     config,
     engines,
     gke,
+    global_hostname,
     identity,
     residency,
     routing,
@@ -43,6 +44,7 @@ DEPLOYMENT_CHECKS: tuple[Callable[[Paths], list[Finding]], ...] = (
 #: the checks run once on the whole stack
 STACK_CHECKS: tuple[Callable[[StackSpec], list[Finding]], ...] = (
     shape.check_stack,
+    global_hostname.check_stack,
     residency.check_stack,
 )
 
