@@ -24,7 +24,7 @@ from regionkit.components.protocols import (
     StoreArgs,
 )
 from regionkit.components.settings import StackSettings
-from regionkit.errors import InvalidInput, StackInvalid
+from regionkit.errors import StackInvalid, skipped_check
 from regionkit.model import StoreGroup, resolve
 from regionkit.spec.models import Deployment, Engine, Role, StackSpec, Topology
 
@@ -60,7 +60,7 @@ class TopologyArgs:
             return self.spec
         deployments = self.spec.deployments()
         if len(deployments) != 1:
-            raise InvalidInput(
+            raise ValueError(
                 "a sub-clusters stack has several deployments: use SubClusters, not a "
                 "single-deployment topology"
             )
@@ -80,7 +80,7 @@ class DeploymentTopology(pulumi.ComponentResource):
     def __init__(self, name: str, args: TopologyArgs, opts: pulumi.ResourceOptions | None = None):
         deployment = args.deployment()
         if deployment.topology is not self.TOPOLOGY:
-            raise InvalidInput(
+            raise ValueError(
                 f"{type(self).__name__} deploys topology '{self.TOPOLOGY}', but the stack "
                 f"says '{deployment.topology}'"
             )
@@ -314,20 +314,27 @@ def _validate(spec: StackSpec, args: TopologyArgs) -> None:
 
 
 def read_config_files(deployment: Deployment, config_dir: Path | None) -> dict[str, str]:
-    """The identity server's startup XML files from `identityServer.config.path`, by file name."""
+    """The identity server's startup XML files from `identityServer.config.path`, by file name.
+
+    The checks read the same files first (config.path, config.xml), so a validated stack's
+    directory and files are readable here.
+    """
     relative = deployment.identity_server.config.path
     if relative is None:
         return {}
     directory = (config_dir or Path.cwd()) / relative
     if not directory.is_dir():
-        raise InvalidInput(
+        raise skipped_check(
             f"{deployment.key_path('identityServer.config.path')}: {directory} is not a directory "
-            "of Curity XML configuration files"
+            "of Curity XML configuration files",
+            "config.path",
         )
     files = {}
     for path in sorted(directory.glob("*.xml")):
         try:
             files[path.name] = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            raise InvalidInput(f"{path}: cannot read configuration file: {exc}") from None
+            raise skipped_check(
+                f"{path}: cannot read configuration file: {exc}", "config.xml"
+            ) from exc
     return files
