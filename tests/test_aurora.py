@@ -14,7 +14,6 @@ from regionkit.components.data.aurora_postgresql import (
 from regionkit.components.platform.aws import EksPlatform
 from regionkit.components.protocols import DataConnection, PlatformArgs, StoreArgs
 from regionkit.components.settings import StackSettings
-from regionkit.errors import InvalidInput
 from regionkit.model import StoreGroup, placement_key, store_groups
 from regionkit.plan.recorder import Registration
 from regionkit.spec.models import Deployment, Engine, Scope
@@ -28,6 +27,7 @@ from tests.aws_fixtures import (
     sink,
     sunk,
 )
+from tests.refusals import refusals
 
 ACTIVE = "{id: us-east, cloud: aws, location: us-east-1, jurisdiction: US}"
 PASSIVE = "{id: us-west, cloud: aws, location: us-west-2, jurisdiction: US, role: passive}"
@@ -307,7 +307,8 @@ def test_uses_the_eks_platform_network() -> None:
 def test_more_than_ten_secondaries_are_rejected() -> None:
     ids = tuple(f"r{i}" for i in range(MAX_SECONDARIES + 2))
     group = StoreGroup(Engine.AURORA_POSTGRESQL, Scope.GLOBAL, ("accounts",), (ids,), (ids[0],))
-    with pytest.raises(InvalidInput, match="at most 10 secondary regions"):
+    # validate refuses it first (engine.replication, breaks-engine-replication-aurora.yaml)
+    with pytest.raises(ValueError, match=r"at most 10 secondary regions.*engine\.replication"):
         check_group(group)
     check_group(
         StoreGroup(Engine.AURORA_POSTGRESQL, Scope.GLOBAL, ("accounts",), (ids[:-1],), (ids[0],))
@@ -320,7 +321,8 @@ def test_regions_off_aws_are_rejected() -> None:
         topology="active-passive",
         data=ALL_AURORA,
     )
-    with pytest.raises(InvalidInput, match="runs on AWS only; region 'eu'"):
+    assert "engine.cloud" in refusals(dep)
+    with pytest.raises(ValueError, match=r"runs on AWS only; region 'eu'.*engine\.cloud"):
         build(dep)
 
 

@@ -22,7 +22,6 @@ from regionkit.components.platform.aws import (
     workload_service_account,
 )
 from regionkit.components.protocols import PlatformArgs
-from regionkit.errors import InvalidInput
 from tests.aws_fixtures import (
     deployment,
     minimal_platforms,
@@ -309,7 +308,10 @@ def test_aws_region_rejects_platforms_off_aws() -> None:
     def program() -> None:
         platforms = minimal_platforms(dep)
         found["aws"] = aws_region(platforms["us-east"], "dynamodb")
-        with pytest.raises(InvalidInput, match="AWS only; region 'eu' is cloud 'gcp'"):
+        # validate refuses it first (engine.cloud, breaks-engine-cloud.yaml)
+        with pytest.raises(
+            ValueError, match=r"AWS only; region 'eu' is cloud 'gcp'.*engine\.cloud"
+        ):
             aws_region(platforms["eu"], "dynamodb")
         pulumi.export("ok", True)
 
@@ -317,7 +319,8 @@ def test_aws_region_rejects_platforms_off_aws() -> None:
     assert found["aws"].location == "us-east-1"
     assert found["aws"].created("aurora-postgresql").vpc_cidr == "10.100.0.0/16"
     existing = AwsRegion(found["aws"].region, found["aws"].provider, None)
-    with pytest.raises(InvalidInput, match="needs the region's VPC and IRSA trust"):
+    # validate refuses it first (breaks-engine-existing-cluster.yaml)
+    with pytest.raises(ValueError, match=r"VPC and IRSA trust.*engine\.existing-cluster"):
         existing.created("aurora-postgresql")
 
 

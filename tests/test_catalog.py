@@ -61,12 +61,16 @@ def test_gcp_region_names_follow_the_cloud_naming() -> None:
 
 
 def test_coordinates_are_on_the_globe_and_continents_plausible() -> None:
+    south = north = 0
     for region in regions.REGIONS.values():
         assert -90 <= region.lat <= 90 and -180 <= region.lon <= 180, region.name
         if region.continent is Continent.SOUTH_AMERICA or region.continent is Continent.OCEANIA:
             assert region.lat < 0, region.name
+            south += 1
         if region.continent in (Continent.EUROPE, Continent.NORTH_AMERICA):
             assert region.lat > 15, region.name
+            north += 1
+    assert south and north, "the catalog has regions on both hemispheres' continents"
 
 
 def test_distances_between_regions() -> None:
@@ -106,6 +110,7 @@ def test_jurisdictions_and_the_eu() -> None:
 
 
 def test_region_sets_hold_known_aws_regions() -> None:
+    assert DYNAMODB_STRONG_REGION_SETS and DSQL_REGION_SETS
     for region_set in (*DYNAMODB_STRONG_REGION_SETS, *DSQL_REGION_SETS):
         assert all(lookup("aws", r) for r in region_set.regions), region_set.name
 
@@ -121,12 +126,15 @@ def test_region_set_for_and_witness() -> None:
 
 
 def test_spanner_configurations() -> None:
+    dual = 0
     for config in SPANNER_CONFIGS:
         members = [*config.serving, *([config.witness] if config.witness else [])]
         assert all(lookup("gcp", r) for r in members), config.name
         if config.kind == "dual-region":
             countries = {lookup("gcp", r).country for r in config.serving}  # type: ignore[union-attr]
             assert len(countries) == 1, config.name
+            dual += 1
+    assert dual, "no dual-region configuration was checked"
 
 
 @pytest.mark.parametrize(

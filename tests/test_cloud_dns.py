@@ -15,11 +15,11 @@ from regionkit.components.gslb.cloud_dns import (
     probe_regions,
 )
 from regionkit.components.protocols import GslbArgs, RegionEndpoint
-from regionkit.errors import InvalidInput
 from regionkit.model import FailoverTiming, failover_timing
 from regionkit.plan.recorder import Registration, record
 from regionkit.spec import load_stack_text
 from regionkit.spec.models import Deployment
+from tests.refusals import refusals
 
 RECORD_SET = "gcp:dns/recordSet:RecordSet"
 HEALTH_CHECK = "gcp:compute/healthCheck:HealthCheck"
@@ -216,14 +216,16 @@ def test_single_region_reached_by_hostname_is_a_cname() -> None:
 
 def test_hostname_endpoints_cannot_be_balanced() -> None:
     d = deployment("global-cluster", [US, EU])
-    with pytest.raises(InvalidInput, match="eu-west") as error:
+    # validate refuses an AWS region behind Cloud DNS first (breaks-dns-health-check.yaml)
+    with pytest.raises(ValueError, match="eu-west") as error:
         gslb(d, kinds={"eu-west": "hostname"})
-    assert "route53" in str(error.value)
+    assert "dns.health-check" in str(error.value)
 
 
 def test_two_primaries_are_rejected() -> None:
     d = deployment("global-cluster", [US, EU], ", routing: failover")
-    with pytest.raises(InvalidInput, match="one primary"):
+    # validate refuses two active regions of active-passive first (topology.shape)
+    with pytest.raises(ValueError, match=r"one primary.*topology\.shape"):
         gslb(d, roles={"us-east": "primary", "eu-west": "primary"})
 
 
@@ -234,7 +236,8 @@ def test_hostname_outside_the_zone_is_rejected() -> None:
         f"regions:\n  - {US}\n"
     )
     d = load_stack_text(text).spec.deployments()[0]
-    with pytest.raises(InvalidInput, match="not inside the zone"):
+    assert "dns.hostname" in refusals(d)
+    with pytest.raises(ValueError, match=r"not inside the zone.*dns\.hostname"):
         gslb(d)
 
 
@@ -251,5 +254,9 @@ def test_probe_regions_spread_over_distant_regions_and_fill_up_near_one() -> Non
 def test_unknown_kubernetes_location_without_gcp_jurisdiction_is_an_error() -> None:
     far = "{id: mars, cloud: kubernetes, location: olympus, jurisdiction: AQ, cluster: {kubeconfigContext: m}}"
     (region,) = deployment("single-region", [far]).regions
-    with pytest.raises(InvalidInput, match="mars"):
+    # validate refuses it where Cloud DNS routes (two or more regions): dns.location
+    assert "dns.location" in refusals(
+        deployment("global-cluster", [US, far], ", routing: geolocation")
+    )
+    with pytest.raises(ValueError, match=r"mars.*dns\.location"):
         geo_location(region)

@@ -21,13 +21,13 @@ from regionkit.components.platform.gcp import (
 )
 from regionkit.components.protocols import DataConnection, PlatformArgs, RegionPlatform, StoreArgs
 from regionkit.components.settings import StackSettings
-from regionkit.errors import InvalidInput
 from regionkit.model import placement_key, store_groups
 from regionkit.plan import mock_outputs
 from regionkit.plan.recorder import Registration, record
 from regionkit.spec import load_stack_text
 from regionkit.spec.models import Deployment, Engine
 from tests.platform_fixtures import gcp_facts
+from tests.refusals import refusals
 
 INSTANCE = "gcp:sql/databaseInstance:DatabaseInstance"
 
@@ -234,7 +234,8 @@ def hand_made(d: Deployment, facts: PlatformFacts) -> Callable[[], None]:
 
 def test_a_cluster_regionkit_did_not_create_has_no_known_network() -> None:
     d = deployment("single-region", [ACTIVE])
-    with pytest.raises(InvalidInput, match="kubeconfigContext"):
+    # validate refuses it first (engine.existing-cluster, breaks-engine-existing-cluster.yaml)
+    with pytest.raises(ValueError, match=r"kubeconfigContext.*engine\.existing-cluster"):
         run(hand_made(d, ClusterFacts("us-east")))
 
 
@@ -242,7 +243,8 @@ def test_regions_on_other_clouds_are_rejected() -> None:
     d = deployment(
         "single-region", ["{id: us-east, cloud: aws, location: us-east-1, jurisdiction: US}"]
     )
-    with pytest.raises(InvalidInput, match="runs on cloud 'gcp'"):
+    assert "engine.cloud" in refusals(d)
+    with pytest.raises(ValueError, match=r"runs on cloud 'gcp'.*engine\.cloud"):
         run(hand_made(d, gcp_facts()))
 
 

@@ -29,7 +29,13 @@ import pytest
 from regionkit.errors import InvalidInput
 from regionkit.ops import curity_xml, git_source
 from regionkit.ops.config_sync import SyncOptions, content_hash, run_from_cli, sync
-from regionkit.ops.hash_store import AppliedState, ConfigMapHashStore, FileHashStore, hash_store
+from regionkit.ops.hash_store import (
+    AppliedState,
+    ConfigMapHashStore,
+    FileHashStore,
+    StateError,
+    hash_store,
+)
 from regionkit.ops.restconf import RestconfAuth, RetryPolicy, error_detail
 
 CONFIG_NS = "http://tail-f.com/ns/config/1.0"
@@ -980,7 +986,7 @@ def test_config_map_store_creates_then_updates_with_the_service_account_token(
         )
         second.save(AppliedState.now(hash="sha256:two", commit="c2"))
         stale = first  # still holds resourceVersion 1: a concurrent writer must not win silently
-        with pytest.raises(Exception, match="409"):
+        with pytest.raises(StateError, match="409"):
             stale.save(AppliedState.now(hash="sha256:three", commit="c3"))
     finally:
         api.close()

@@ -14,7 +14,6 @@ from regionkit.components.data.aurora_dsql import (
 )
 from regionkit.components.facts import IrsaRole
 from regionkit.components.protocols import DataConnection, StoreArgs
-from regionkit.errors import InvalidInput
 from regionkit.model import StoreGroup, store_groups
 from regionkit.plan.mocks_aws import _dsql_cluster
 from regionkit.plan.recorder import Registration
@@ -29,6 +28,7 @@ from tests.aws_fixtures import (
     sink,
     sunk,
 )
+from tests.refusals import refusals
 
 US_EAST = "{id: us-east, cloud: aws, location: us-east-1, jurisdiction: US}"
 US_OHIO = "{id: us-ohio, cloud: aws, location: us-east-2, jurisdiction: US}"
@@ -117,15 +117,18 @@ def test_connection_uses_the_dsql_connector_and_an_irsa_role() -> None:
 def test_witness_is_another_region_of_the_same_set() -> None:
     assert witness_region(["us-east-1", "us-west-2"]) == "us-east-2"
     assert witness_region(["eu-west-1", "eu-west-2"]) == "eu-west-3"
-    with pytest.raises(InvalidInput, match="two regions of one region set"):
+    with pytest.raises(ValueError, match=r"two regions of one region set.*engine\.curity"):
         witness_region(["us-east-1", "eu-west-1"])
-    with pytest.raises(InvalidInput, match="two regions of one region set"):
-        build(stack([US_EAST, EU_WEST]))
+    # validate refuses aurora-dsql whatever its regions (engine.curity)
+    dep = stack([US_EAST, EU_WEST])
+    assert "engine.curity" in refusals(dep)
+    with pytest.raises(ValueError, match="two regions of one region set"):
+        build(dep)
 
 
 def test_more_than_two_regions_are_rejected() -> None:
     group = StoreGroup(Engine.AURORA_DSQL, Scope.GLOBAL, ("tokens",), (("a", "b", "c"),), ("a",))
-    with pytest.raises(InvalidInput, match="2 regions and a witness"):
+    with pytest.raises(ValueError, match=r"2 regions and a witness.*engine\.curity"):
         check_group(group)
 
 

@@ -20,7 +20,6 @@ from regionkit.components.data.dynamodb import (
 )
 from regionkit.components.facts import ConnectionKind, IrsaRole
 from regionkit.components.protocols import DataConnection, StoreArgs
-from regionkit.errors import InvalidInput
 from regionkit.model import store_groups
 from regionkit.plan.recorder import Registration
 from regionkit.spec.models import Deployment, Engine
@@ -34,6 +33,7 @@ from tests.aws_fixtures import (
     sink,
     sunk,
 )
+from tests.refusals import refusals
 
 US_EAST = "{id: us-east, cloud: aws, location: us-east-1, jurisdiction: US}"
 US_WEST = "{id: us-west, cloud: aws, location: us-west-2, jurisdiction: US}"
@@ -101,7 +101,8 @@ def test_only_the_tables_of_the_groups_data_classes() -> None:
 
 
 def test_audit_is_not_a_dynamodb_class() -> None:
-    with pytest.raises(InvalidInput, match="cannot hold the audit log"):
+    # validate refuses it first (engine.data-class, breaks-engine-data-class.yaml)
+    with pytest.raises(ValueError, match=r"cannot hold the audit log.*engine\.data-class"):
         tables_for(("tokens", "audit"))
 
 
@@ -158,6 +159,8 @@ def test_every_table_is_curitys_definition_field_by_field() -> None:
 
 
 def test_catalog_definitions_are_ones_dynamodb_accepts() -> None:
+    assert curity_dynamodb.TABLES
+    assert any(t.gsis or t.lsis for t in curity_dynamodb.TABLES), "no index is checked"
     for table in curity_dynamodb.TABLES:
         # DynamoDB wants exactly the key attributes of the table and its indexes defined
         keys = {table.hash_key, table.range_key}
@@ -195,7 +198,9 @@ def test_the_tables_curity_fixed_since_2021() -> None:
 
 def test_tables_are_durable_encrypted_on_demand() -> None:
     regs = build(stack([US_EAST, EU_WEST]))
-    for table in of_type(regs, "aws:dynamodb/table:Table"):
+    registered = of_type(regs, "aws:dynamodb/table:Table")
+    assert registered, "no table registered"
+    for table in registered:
         inputs = table.inputs
         assert inputs["billingMode"] == "PAY_PER_REQUEST"
         assert inputs["pointInTimeRecovery"] == {"enabled": True}
@@ -214,7 +219,9 @@ def test_ttl_only_where_curity_writes_deletable_at() -> None:
 
 def test_eventual_global_tables_replicate_to_the_other_regions() -> None:
     regs = build(stack([US_EAST, EU_WEST, US_WEST]))
-    for table in of_type(regs, "aws:dynamodb/table:Table"):
+    registered = of_type(regs, "aws:dynamodb/table:Table")
+    assert registered, "no table registered"
+    for table in registered:
         replicas = table.inputs["replicas"]
         assert [(r["regionName"], r["consistencyMode"]) for r in replicas] == [
             ("eu-west-1", "EVENTUAL"),
@@ -229,7 +236,9 @@ def test_eventual_global_tables_replicate_to_the_other_regions() -> None:
 
 def test_strong_consistency_in_two_regions_adds_a_witness() -> None:
     regs = build(stack([US_EAST, US_WEST], consistency="strong"))
-    for table in of_type(regs, "aws:dynamodb/table:Table"):
+    registered = of_type(regs, "aws:dynamodb/table:Table")
+    assert registered, "no table registered"
+    for table in registered:
         assert [(r["regionName"], r["consistencyMode"]) for r in table.inputs["replicas"]] == [
             ("us-west-2", "STRONG")
         ]
@@ -246,9 +255,11 @@ def test_strong_consistency_in_three_regions_has_no_witness() -> None:
 
 def test_strong_consistency_across_region_sets_is_rejected() -> None:
     dep = stack([US_EAST, EU_WEST], consistency="strong")
-    with pytest.raises(InvalidInput, match="inside one region set"):
+    # validate refuses dynamodb with consistency strong wherever it applies (engine.curity)
+    assert "engine.curity" in refusals(dep)
+    with pytest.raises(ValueError, match=r"inside one region set.*engine\.curity"):
         replication(dep, ["us-east-1", "eu-west-1"])
-    with pytest.raises(InvalidInput, match="inside one region set"):
+    with pytest.raises(ValueError, match="inside one region set"):
         build(dep)
 
 
@@ -332,3 +343,20 @@ def test_table_definitions_cover_exactly_curitys_tables() -> None:
     assert set(TABLES) == set(idsvr.DYNAMODB_TABLES)
     owned = [t for tables in TABLES_BY_CLASS.values() for t in tables]
     assert sorted(owned) == sorted(idsvr.DYNAMODB_TABLES)  # each table has one owning class
+
+
+def test_consistency_outside_global_cluster_is_ignored() -> None:
+    # active-passive ignores consistency (a topology.consistency warning, no error), so its
+    # tables replicate eventually: Curity cannot use strongly consistent ones (engine.curity)
+    dep = deployment(
+        [f"{US_EAST[:-1]}, role: active}}", f"{US_OHIO[:-1]}, role: passive}}"],
+        topology="active-passive",
+        data=TOKENS + ACCOUNTS + AUDIT,
+        extra="consistency: strong\n",
+    )
+    assert refusals(dep) == set()
+    rep = replication(dep, ["us-east-1", "us-east-2"])
+    assert (rep.replicas, rep.mode, rep.witness) == (("us-east-2",), "EVENTUAL", None)
+    tables = of_type(build(dep), "aws:dynamodb/table:Table")
+    assert tables
+    assert {r["consistencyMode"] for t in tables for r in t.inputs["replicas"]} == {"EVENTUAL"}

@@ -14,6 +14,7 @@ STACKS = Path(__file__).resolve().parent.parent / "stacks"
 
 def test_aurora_and_cnpg_names_match_an_offline_plan() -> None:
     names: dict[str, set[str]] = {}
+    checked: set[str] = set()
     for stack in ("aws-ap.yaml", "mixed-ap.yaml"):
         loaded = load_stack(STACKS / stack)
         plan = plan_stack(loaded)
@@ -26,6 +27,7 @@ def test_aurora_and_cnpg_names_match_an_offline_plan() -> None:
                 meta = inputs["metadata"]
                 names.setdefault("cnpg", set()).add(f"{meta['namespace']}/{meta['name']}")
         for target in store_targets(resolve(loaded.spec).deployments[0]):
+            checked.add(target.engine.value)
             if target.engine.value == "aurora-postgresql":
                 assert target.aurora_global_id in names["aurora"]
                 for rid in target.regions:
@@ -34,3 +36,4 @@ def test_aurora_and_cnpg_names_match_an_offline_plan() -> None:
                 for rid in target.regions:
                     assert f"{target.cnpg_namespace}/{target.cnpg_cluster(rid)}" in names["cnpg"]
     assert names["aurora"] and names["cnpg"]
+    assert {"aurora-postgresql", "cnpg"} <= checked

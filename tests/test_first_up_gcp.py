@@ -22,7 +22,7 @@ from regionkit.plan.runner import plan_stack
 from regionkit.program import stack_program
 from regionkit.spec.loader import load_stack
 from regionkit.spec.models import Cloud
-from tests.conftest import example_stacks
+from tests.conftest import ROOT, example_stacks
 from tests.registrations import of_type, region_of
 
 STACKS = {p.stem: p for p in example_stacks()}
@@ -78,8 +78,16 @@ def test_control_plane_admits_only_the_stack_ranges(planned: Any) -> None:
         assert config["gcpPublicCidrsAccessEnabled"] is False
 
 
-def test_workload_identity_members_wait_for_a_cluster(planned: Any) -> None:
-    _, regs, _ = planned
+def test_workload_identity_members_wait_for_a_cluster(tmp_path: Path) -> None:
+    # no example stack grants a workload identity (only spanner, which validation refuses, and
+    # cnpg's backups to Cloud Storage do): gcp-ap with cnpg instead of Cloud SQL
+    stacks = ROOT / "stacks"
+    text = (stacks / "gcp-ap.yaml").read_text()
+    assert "engine: cloudsql-postgresql" in text
+    path = tmp_path / "gcp-ap.yaml"
+    path.write_text(text.replace("engine: cloudsql-postgresql", "engine: cnpg"))
+    (tmp_path / "idsvr-config-one-store").symlink_to(stacks / "idsvr-config-one-store")
+    regs, _ = _recording(path)
     clusters = {r.urn for r in of_type(regs, "gcp:container/cluster:Cluster")}
     members = [
         r
@@ -87,6 +95,7 @@ def test_workload_identity_members_wait_for_a_cluster(planned: Any) -> None:
         if r.inputs["role"] == "roles/iam.workloadIdentityUser"
         and ".svc.id.goog[" in r.inputs["member"]
     ]
+    assert members, "no workload identity member: the test would check nothing"
     for member in members:
         assert clusters & set(member.dependencies), member.name
 
@@ -132,16 +141,20 @@ def test_load_balancer_checks_serving_on_the_status_port(planned: Any) -> None:
         check = policy.inputs["spec"]["default"]["config"]["httpHealthCheck"]
         assert (check["port"], check["requestPath"]) == (4465, "/serving")
         assert policy.urn in gateways[region_of(regs, policy)].dependencies
+    ingress = 0
     for netpol in _in(regs, "kubernetes:networking.k8s.io/v1:NetworkPolicy", gke):
         if netpol.inputs["metadata"]["name"] != "idsvr-runtime-ingress":
             continue
+        ingress += 1
         (rule,) = netpol.inputs["spec"]["ingress"]
         cidrs = {p["ipBlock"]["cidr"] for p in rule["from"] if "ipBlock" in p}
         assert cidrs >= CHECKERS and 4465 in {p["port"] for p in rule["ports"]}
+    assert ingress == len(gke), "one runtime ingress policy per GKE region"
 
 
 def test_no_health_checked_item_answers_statically(planned: Any) -> None:
     _, regs, _ = planned
+    checked = 0
     for record_set in of_type(regs, "gcp:dns/recordSet:RecordSet"):
         policy = record_set.inputs.get("routingPolicy") or {}
         items = [
@@ -151,5 +164,9 @@ def test_no_health_checked_item_answers_statically(planned: Any) -> None:
         ]
         for item in items:
             assert not ("healthCheckedTargets" in item and item.get("rrdatas")), record_set.name
-    for check in of_type(regs, "gcp:compute/healthCheck:HealthCheck"):
+            checked += 1
+    checks = of_type(regs, "gcp:compute/healthCheck:HealthCheck")
+    # a stack with a Cloud DNS health check has health-checked items, and only such a stack
+    assert bool(checked) == bool(checks)
+    for check in checks:
         assert check.inputs["unhealthyThreshold"] >= 2

@@ -20,7 +20,6 @@ from regionkit.checks import validate
 from regionkit.checks.config import startup_xml
 from regionkit.cli import app
 from regionkit.components import idsvr_pods as pods
-from regionkit.errors import InvalidInput
 from regionkit.plan.runner import plan_stack
 from regionkit.spec import load_stack
 from regionkit.topologies.base import read_config_files, read_license_file
@@ -253,7 +252,14 @@ def test_an_unreadable_license_file_is_invalid_input_naming_the_key_not_the_text
     shutil.copytree(ROOT / "stacks" / "idsvr-config", tmp_path / "idsvr-config")
     (tmp_path / "license.json").write_bytes(b"\xff\xfe" + LICENSE_TEXT.encode())
     deployment = load_stack(stack(tmp_path, "    file: license.json\n")).spec.deployments()[0]
-    with pytest.raises(InvalidInput, match=r"identityServer\.license: cannot read") as caught:
+    # validate refuses it first (config.license), without quoting it
+    findings = validate(load_stack(stack(tmp_path, "    file: license.json\n")))
+    refused = [f for f in findings if f.rule == "config.license"]
+    assert refused and all(LICENSE_TEXT not in f.message for f in refused)
+    # a caller that skipped validation gets a programming error naming that check
+    with pytest.raises(
+        ValueError, match=r"identityServer\.license: cannot read.*config\.license"
+    ) as caught:
         read_license_file(deployment, tmp_path)
     assert LICENSE_TEXT not in str(caught.value)
 

@@ -81,6 +81,7 @@ def test_regions_rows(plan: dict) -> None:
 
 
 def test_every_resource_has_the_contract_fields(plan: dict) -> None:
+    assert plan["resources"]
     for resource in plan["resources"]:
         assert set(resource) >= RESOURCE_KEYS, resource["urn"]
         assert isinstance(resource["urn"], str) and resource["urn"].startswith("urn:pulumi:test::")
@@ -152,6 +153,7 @@ def test_input_keys_are_sorted(plan: dict) -> None:
             for item in value:
                 check(item)
 
+    assert plan["resources"]
     for resource in plan["resources"]:
         check(resource["inputs"])
 

@@ -153,6 +153,13 @@ def deployable_stacks(draw: st.DrawFn) -> dict[str, Any]:
     if topology == "global-cluster":
         stack["consistency"] = draw(st.sampled_from(["partitioned", "strong", "eventual"]))
         stack["dns"]["routing"] = draw(st.sampled_from(["latency", "geolocation", "weighted"]))
+    elif draw(st.integers(0, 3)) == 0:
+        # the other topologies ignore consistency (a warning, no error): so must the plan
+        stack["consistency"] = draw(st.sampled_from(["partitioned", "strong", "eventual"]))
+    if topology == "single-region" and draw(st.booleans()):
+        # Route 53 gives even a lone region a record of its routing policy
+        routing = ["failover", "latency", "geolocation", "weighted"]
+        stack["dns"]["routing"] = draw(st.sampled_from(routing))
     if draw(st.booleans()):
         stack["configSync"] = {"repository": "https://github.com/acme/idsvr-config.git"}
     return stack

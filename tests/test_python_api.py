@@ -8,7 +8,7 @@ from typing import Any
 import pulumi
 import pytest
 
-from regionkit.errors import InvalidInput, StackInvalid
+from regionkit.errors import StackInvalid
 from regionkit.plan.recorder import PlanMocks, record
 
 #: the configuration written for this data layout (tokens on DynamoDB, the rest on Aurora)
@@ -100,7 +100,8 @@ def test_a_stack_of_another_topology_is_refused_before_anything_is_registered() 
     def program() -> None:
         GlobalCluster("acme-ap", TopologyArgs(StackSpec.model_validate(SPEC)))
 
-    with pytest.raises(InvalidInput, match="GlobalCluster deploys topology 'global-cluster'"):
+    # a caller's mistake, not the stack's: the stack is a valid active-passive one
+    with pytest.raises(ValueError, match="GlobalCluster deploys topology 'global-cluster'"):
         record(program, project="acme-ap", stack="dev", mocks=mocks)
     assert mocks.created == []
 

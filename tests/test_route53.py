@@ -17,11 +17,11 @@ from regionkit.components.gslb.route53 import (
     regional_hostname,
 )
 from regionkit.components.protocols import GslbArgs, RegionEndpoint
-from regionkit.errors import InvalidInput
 from regionkit.model import failover_timing
 from regionkit.plan.recorder import Registration
 from regionkit.spec.models import Deployment, DnsProvider, Routing
 from tests.aws_fixtures import deployment, of_type, one, run
+from tests.refusals import refusals
 
 HOSTNAME = "login.example.com"
 US_EAST = "{id: us-east, cloud: aws, location: us-east-1, jurisdiction: US}"
@@ -90,7 +90,8 @@ def test_failover_to_several_passive_regions_goes_through_one_secondary_alias() 
 
 
 def test_failover_rejects_two_primaries() -> None:
-    with pytest.raises(InvalidInput, match="one primary region"):
+    # validate refuses two active regions first (breaks-topology-shape-active-passive.yaml)
+    with pytest.raises(ValueError, match=r"one primary region.*topology\.shape"):
         plan_records(
             Routing.FAILOVER,
             HOSTNAME,
@@ -160,7 +161,8 @@ def test_weighted_gives_every_region_the_same_weight() -> None:
 
 
 def test_region_ids_that_clash_with_record_labels_are_rejected() -> None:
-    with pytest.raises(InvalidInput, match="clash"):
+    # validate refuses the region id first (breaks-dns-record-name*.yaml)
+    with pytest.raises(ValueError, match=r"clash.*dns\.record-name"):
         plan_records(
             Routing.GEOLOCATION,
             HOSTNAME,
@@ -191,7 +193,8 @@ def test_latency_region_needs_a_known_place() -> None:
             "{id: far, cloud: kubernetes, location: somewhere, jurisdiction: AQ, cluster: {kubeconfigContext: x}}"
         ]
     )
-    with pytest.raises(InvalidInput, match="latency routing needs an AWS region"):
+    assert "dns.location" in refusals(dep)
+    with pytest.raises(ValueError, match=r"latency routing needs an AWS region.*dns\.location"):
         latency_region(dep.regions[0])
 
 
@@ -378,7 +381,8 @@ def test_records_use_the_zone_found_by_name() -> None:
 
 def test_a_route53_gslb_needs_the_zone() -> None:
     dep = deployment([US_EAST], dns="{provider: route53, hostname: login.example.com}")
-    with pytest.raises(InvalidInput, match=r"dns\.zone"):
+    assert "dns.zone" in refusals(dep)
+    with pytest.raises(ValueError, match=r"needs the hosted zone.*check dns\.zone"):
         build(dep)
 
 
@@ -392,8 +396,10 @@ def test_failover_does_without_a_latency_region() -> None:
 
 
 def test_latency_routing_needs_a_latency_region_for_every_endpoint() -> None:
-    with pytest.raises(InvalidInput, match="region 'far': latency routing needs an AWS region"):
-        build(deployment([US_EAST, FAR]))
+    dep = deployment([US_EAST, FAR])
+    assert "dns.location" in refusals(dep)
+    with pytest.raises(ValueError, match="region 'far': latency routing needs an AWS region"):
+        build(dep)
 
 
 def test_two_plans_are_identical() -> None:

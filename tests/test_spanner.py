@@ -14,13 +14,13 @@ import regionkit.plan.mocks_gcp  # noqa: F401  (registers the GCP mock outputs)
 from regionkit.components.data.spanner import Spanner, choose_config, instance_id
 from regionkit.components.facts import ClusterFacts, WorkloadIdentity
 from regionkit.components.protocols import DataConnection, RegionPlatform, StoreArgs
-from regionkit.errors import InvalidInput
 from regionkit.model import store_groups
 from regionkit.plan.mocks_gcp import PROJECT
 from regionkit.plan.recorder import Registration, record
 from regionkit.spec import load_stack_text
 from regionkit.spec.models import Deployment
 from tests.platform_fixtures import gcp_facts
+from tests.refusals import refusals
 
 
 def run(program: Callable[[], Any]) -> list[Registration]:
@@ -49,7 +49,8 @@ def test_choose_config(locations: list[str], config: str) -> None:
 
 
 def test_no_configuration_serves_the_regions() -> None:
-    with pytest.raises(InvalidInput) as error:
+    # validate refuses spanner whatever its regions (engine.curity)
+    with pytest.raises(ValueError, match=r"engine\.curity") as error:
         choose_config(["us-east4", "europe-west2"])
     message = str(error.value)
     assert "us-east4, europe-west2" in message
@@ -57,7 +58,7 @@ def test_no_configuration_serves_the_regions() -> None:
 
 
 def test_region_without_spanner() -> None:
-    with pytest.raises(InvalidInput, match="us-central2"):
+    with pytest.raises(ValueError, match=r"us-central2.*engine\.curity"):
         choose_config(["us-central2"])
 
 
@@ -182,7 +183,8 @@ def test_one_instance_per_placement() -> None:
 
 def test_impossible_placement_fails_before_registering_anything() -> None:
     d = deployment([US3[0], "{id: eu, cloud: gcp, location: europe-west2, jurisdiction: EU}"])
-    errors: list[InvalidInput] = []
+    assert "engine.curity" in refusals(d)
+    errors: list[ValueError] = []
 
     def program() -> None:
         platforms = {
@@ -197,7 +199,7 @@ def test_impossible_placement_fails_before_registering_anything() -> None:
         (group,) = store_groups(d)
         try:
             Spanner("acme-id-db", StoreArgs(d, group, platforms))
-        except InvalidInput as error:
+        except ValueError as error:
             errors.append(error)
 
     regs = run(program)
@@ -208,5 +210,7 @@ def test_impossible_placement_fails_before_registering_anything() -> None:
 
 def test_regions_on_other_clouds_are_rejected() -> None:
     regions = [US3[0], "{id: aws, cloud: aws, location: us-east-1, jurisdiction: US}"]
-    with pytest.raises(InvalidInput, match="runs on cloud 'gcp'"):
-        run(with_store(deployment(regions), {}, {}))
+    dep = deployment(regions)
+    assert "engine.curity" in refusals(dep)  # the first of the engine rules it breaks
+    with pytest.raises(ValueError, match=r"runs on cloud 'gcp'.*engine\.cloud"):
+        run(with_store(dep, {}, {}))

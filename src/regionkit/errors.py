@@ -37,3 +37,15 @@ class StackInvalid(InvalidInput):
 
 class StackLocked(RegionkitError):
     exit_code = ExitCode.LOCKED
+
+
+def skipped_check(problem: str, rule: str) -> ValueError:
+    """What a component raises for input that the check `rule` refuses.
+
+    Validation (`regionkit.checks.validate`) reports the finding with file, line and key before
+    anything is registered; reaching a component with such input means its caller skipped it, a
+    programming error rather than a user's.
+    """
+    return ValueError(
+        f"{problem}; the check {rule} refuses this stack: validate the spec before registering it"
+    )

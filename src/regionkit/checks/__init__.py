@@ -18,6 +18,7 @@ from regionkit.checks import (
     config_sync,
     engines,
     gke,
+    global_hostname,
     identity,
     quantities,
     residency,
@@ -47,6 +48,7 @@ DEPLOYMENT_CHECKS: tuple[Callable[[Paths], list[Finding]], ...] = (
 #: the checks run once on the whole stack
 STACK_CHECKS: tuple[Callable[[StackSpec], list[Finding]], ...] = (
     shape.check_stack,
+    global_hostname.check_stack,
     residency.check_stack,
 )
 

@@ -21,10 +21,10 @@ SECONDARY_LABEL = "secondary"
 
 def check(paths: Paths) -> list[Finding]:
     d = paths.deployment
-    if len(d.regions) < 2:
-        return []  # one region: one plain record, no routing policy
     if d.dns.provider is DnsProvider.CLOUD_DNS:
-        return _cloud_dns(paths)
+        # one region: one plain record, no routing policy
+        return _cloud_dns(paths) if len(d.regions) > 1 else []
+    # Route 53 puts even a lone region in a record of the routing policy
     return _route53_latency(paths) + _route53_labels(paths)
 
 

@@ -24,7 +24,7 @@ from regionkit.components.protocols import (
     StoreArgs,
 )
 from regionkit.components.settings import StackSettings
-from regionkit.errors import InvalidInput, StackInvalid
+from regionkit.errors import StackInvalid, skipped_check
 from regionkit.model import StoreGroup, resolve
 from regionkit.spec.models import (
     Deployment,
@@ -70,7 +70,7 @@ class TopologyArgs:
             return self.spec
         deployments = self.spec.deployments()
         if len(deployments) != 1:
-            raise InvalidInput(
+            raise ValueError(
                 "a sub-clusters stack has several deployments: use SubClusters, not a "
                 "single-deployment topology"
             )
@@ -90,7 +90,7 @@ class DeploymentTopology(pulumi.ComponentResource):
     def __init__(self, name: str, args: TopologyArgs, opts: pulumi.ResourceOptions | None = None):
         deployment = args.deployment()
         if deployment.topology is not self.TOPOLOGY:
-            raise InvalidInput(
+            raise ValueError(
                 f"{type(self).__name__} deploys topology '{self.TOPOLOGY}', but the stack "
                 f"says '{deployment.topology}'"
             )
@@ -379,7 +379,11 @@ def _validate(spec: StackSpec, args: TopologyArgs) -> None:
 
 def read_config_files(deployment: Deployment, config_dir: Path | None) -> dict[str, str]:
     """The identity server's startup XML files from `identityServer.config.path`, by their path
-    below etc/init: `*.xml` at any depth, in sorted order (`checks.config.startup_xml`)."""
+    below etc/init: `*.xml` at any depth, in sorted order (`checks.config.startup_xml`).
+
+    The checks read the same files first (config.path, config.xml), so a validated stack's
+    directory and files are readable here.
+    """
     from regionkit.checks.config import startup_xml
 
     relative = deployment.identity_server.config.path
@@ -387,18 +391,19 @@ def read_config_files(deployment: Deployment, config_dir: Path | None) -> dict[s
         return {}
     directory = (config_dir or Path.cwd()) / relative
     if not directory.is_dir():
-        raise InvalidInput(
+        raise skipped_check(
             f"{deployment.key_path('identityServer.config.path')}: {directory} is not a directory "
-            "of Curity XML configuration files"
+            "of Curity XML configuration files",
+            "config.path",
         )
     files = {}
     for name in startup_xml(directory):
         try:
             files[name] = (directory / name).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            raise InvalidInput(
-                f"{directory / name}: cannot read configuration file: {exc}"
-            ) from None
+            raise skipped_check(
+                f"{directory / name}: cannot read configuration file: {exc}", "config.xml"
+            ) from exc
     return files
 
 
@@ -415,7 +420,8 @@ def read_license_file(deployment: Deployment, config_dir: Path | None) -> str | 
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-        raise InvalidInput(
+        raise skipped_check(
             f"{deployment.key_path('identityServer.license')}: cannot read the license file "
-            f"{path} ({reason})"
+            f"{path} ({reason})",
+            "config.license",
         ) from None

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pulumi
 
 from regionkit.components.platform import PlatformKind, platform_kind
-from regionkit.errors import InvalidInput
 from regionkit.model import type_token
 from regionkit.spec.models import StackSpec, Topology
 from regionkit.topologies.base import DeploymentTopology, TopologyArgs, _validate
@@ -19,7 +18,7 @@ class SubClusters(pulumi.ComponentResource):
     def __init__(self, name: str, args: TopologyArgs, opts: pulumi.ResourceOptions | None = None):
         spec = args.spec
         if not isinstance(spec, StackSpec) or spec.topology is not Topology.SUB_CLUSTERS:
-            raise InvalidInput("SubClusters deploys a stack of topology 'sub-clusters'")
+            raise ValueError("SubClusters deploys a stack of topology 'sub-clusters'")
         if args.validate:
             _validate(spec, args)
         super().__init__(self.TOKEN, name, {"topology": str(spec.topology)}, opts)

@@ -20,7 +20,7 @@ import pulumi_aws as aws
 from regionkit.components.data.base import MultiRegionStore, Placement
 from regionkit.components.platform.aws import AwsRegion, aws_region, irsa_role
 from regionkit.components.protocols import DataConnection, EgressRule, StoreArgs
-from regionkit.errors import InvalidInput
+from regionkit.errors import skipped_check
 from regionkit.model import StoreGroup, type_token
 from regionkit.spec.models import Engine
 
@@ -50,8 +50,9 @@ def witness_region(locations: list[str]) -> str:
     witness = region_set.witness_for(locations) if region_set is not None else None
     if witness is None:
         sets = "; ".join(f"{s.name}: {', '.join(s.regions)}" for s in DSQL_REGION_SETS)
-        raise InvalidInput(
-            f"aurora-dsql peers two regions of one region set ({sets}); got {', '.join(locations)}"
+        raise skipped_check(
+            f"aurora-dsql peers two regions of one region set ({sets}); got {', '.join(locations)}",
+            "engine.curity",
         )
     return witness
 
@@ -59,10 +60,11 @@ def witness_region(locations: list[str]) -> str:
 def check_group(group: StoreGroup) -> None:
     for placement in group.placements:
         if len(placement) > 2:
-            raise InvalidInput(
+            raise skipped_check(
                 f"aurora-dsql store for {', '.join(group.data_classes)} spans {len(placement)} "
                 f"regions ({', '.join(placement)}): a multi-region DSQL cluster has 2 regions and "
-                "a witness"
+                "a witness",
+                "engine.curity",
             )
 
 

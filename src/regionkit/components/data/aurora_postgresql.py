@@ -30,7 +30,7 @@ from regionkit.components.data.base import MultiRegionStore, Placement
 from regionkit.components.data.schema import WriterSchema, admin_schema_job
 from regionkit.components.platform.aws import AwsRegion, aws_region
 from regionkit.components.protocols import DataConnection, EgressRule, StoreArgs
-from regionkit.errors import InvalidInput
+from regionkit.errors import skipped_check
 from regionkit.model import StoreGroup, placement_label, type_token
 from regionkit.spec.models import Engine
 
@@ -55,10 +55,11 @@ def check_group(group: StoreGroup) -> None:
     """Reject placements Aurora cannot hold, before any resource is registered."""
     for placement in group.placements:
         if len(placement) - 1 > MAX_SECONDARIES:
-            raise InvalidInput(
+            raise skipped_check(
                 f"aurora-postgresql store for {', '.join(group.data_classes)} spans "
                 f"{len(placement)} regions ({', '.join(placement)}): an Aurora global database has "
-                f"one primary and at most {MAX_SECONDARIES} secondary regions"
+                f"one primary and at most {MAX_SECONDARIES} secondary regions",
+                "engine.replication",
             )
 
 

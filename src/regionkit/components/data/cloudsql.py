@@ -39,7 +39,7 @@ from regionkit.components.protocols import (
     RegionScope,
     StoreArgs,
 )
-from regionkit.errors import InvalidInput
+from regionkit.errors import skipped_check
 from regionkit.model import type_token
 from regionkit.spec.models import Cloud, Engine
 
@@ -270,16 +270,18 @@ def _gcp_facts(args: StoreArgs, region_id: str) -> GcpFacts:
     platform = args.platforms.get(region_id)
     path = args.deployment.region_path(region_id)
     if platform is None:
-        raise InvalidInput(f"{path}: no platform for region '{region_id}'")
+        raise ValueError(f"no platform for region '{region_id}' of the deployment")
     if platform.region.cloud is not Cloud.GCP or platform.cloud_provider is None:
-        raise InvalidInput(
+        raise skipped_check(
             f"{path}: engine cloudsql-postgresql runs on cloud 'gcp', region '{region_id}' is "
-            f"cloud '{platform.region.cloud}'"
+            f"cloud '{platform.region.cloud}'",
+            "engine.cloud",
         )
     if not isinstance(platform.facts, GcpFacts):
-        raise InvalidInput(
+        raise skipped_check(
             f"{path}: Cloud SQL takes a private IP on the region's VPC network, which regionkit "
-            "knows only for clusters it creates; remove cluster.kubeconfigContext of region "
-            f"'{region_id}' or use another engine"
+            f"knows only for clusters it creates, and region '{region_id}' has "
+            "cluster.kubeconfigContext",
+            "engine.existing-cluster",
         )
     return platform.facts

@@ -27,9 +27,9 @@ from regionkit.components.data.base import MultiRegionStore, Placement
 from regionkit.components.facts import ConnectionKind
 from regionkit.components.platform.aws import AwsRegion, aws_region, irsa_role
 from regionkit.components.protocols import DataConnection, EgressRule, StoreArgs
-from regionkit.errors import InvalidInput
+from regionkit.errors import skipped_check
 from regionkit.model import type_token
-from regionkit.spec.models import Consistency, DataClassName, Deployment, Engine
+from regionkit.spec.models import Consistency, DataClassName, Deployment, Engine, Topology
 
 TOKEN = type_token("data", "DynamoDb")
 REGION_TOKEN = type_token("data", "DynamoDbRegion")
@@ -60,9 +60,10 @@ TABLES_BY_CLASS: dict[DataClassName, tuple[str, ...]] = {
 
 def tables_for(data_classes: tuple[DataClassName, ...]) -> list[Table]:
     if "audit" in data_classes:
-        raise InvalidInput(
+        raise skipped_check(
             "data.audit: engine 'dynamodb' cannot hold the audit log: Curity's DynamoDB data source "
-            "has no audit table; use aurora-postgresql, cnpg or external for audit"
+            "has no audit table",
+            "engine.data-class",
         )
     return [TABLES[t] for c in data_classes for t in TABLES_BY_CLASS[c]]
 
@@ -86,16 +87,22 @@ class Replication:
 def replication(deployment: Deployment, locations: list[str]) -> Replication:
     """Replicas of a placement's tables; strong consistency only inside one AWS region set."""
     home, others = locations[0], tuple(locations[1:])
-    if deployment.consistency is not Consistency.STRONG or not others:
+    # only global-cluster uses consistency; any other topology ignores it (topology.consistency)
+    strong = (
+        deployment.topology is Topology.GLOBAL_CLUSTER
+        and deployment.consistency is Consistency.STRONG
+    )
+    if not strong or not others:
         return Replication(home, others, "EVENTUAL")
     from regionkit.catalog.regions import DYNAMODB_STRONG_REGION_SETS, region_set_for
 
     region_set = region_set_for(DYNAMODB_STRONG_REGION_SETS, locations)
     if region_set is None or len(locations) > 3:
         sets = "; ".join(f"{s.name}: {', '.join(s.regions)}" for s in DYNAMODB_STRONG_REGION_SETS)
-        raise InvalidInput(
+        raise skipped_check(
             f"consistency: strong with dynamodb needs 2 or 3 regions inside one region set "
-            f"({sets}); got {', '.join(locations)}"
+            f"({sets}); got {', '.join(locations)}",
+            "engine.curity",
         )
     witness = region_set.witness_for(locations) if len(locations) == 2 else None
     return Replication(home, others, "STRONG", witness)

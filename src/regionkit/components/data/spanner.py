@@ -35,7 +35,7 @@ from regionkit.components.protocols import (
     RegionScope,
     StoreArgs,
 )
-from regionkit.errors import InvalidInput
+from regionkit.errors import skipped_check
 from regionkit.model import type_token, workload_service_account
 from regionkit.spec.models import Cloud, Engine
 
@@ -60,27 +60,30 @@ def choose_config(locations: Sequence[str]) -> catalog.SpannerConfig:
     One region: `regional-<region>`. Several: a dual-region configuration when they form one
     (inside one country), else the multi-region configuration with the fewest serving regions
     that serves them all, preferring one led from the first (writer) region. Raises
-    `InvalidInput` naming the regions and the configurations considered when none fits.
+    `ValueError` naming the regions and the configurations considered when none fits (the
+    checks refuse spanner: engine.curity).
     """
     wanted = list(dict.fromkeys(locations))
     if not wanted:
-        raise InvalidInput("a Spanner instance needs at least one region")
+        raise ValueError("a Spanner instance needs at least one region")
     if len(wanted) == 1:
         regional = catalog.spanner_config_for(wanted)
         if regional is None:
-            raise InvalidInput(
+            raise skipped_check(
                 f"Spanner has no regional configuration in '{wanted[0]}'; use a Google Cloud "
-                "region that offers Spanner"
+                "region that offers Spanner",
+                "engine.curity",
             )
         return regional
     fitting = [c for c in catalog.SPANNER_CONFIGS if set(wanted) <= set(c.serving)]
     if not fitting:
         near = catalog.spanner_configs_near(wanted) or list(catalog.SPANNER_CONFIGS)
         considered = "; ".join(f"{c.name} ({', '.join(c.serving)})" for c in near)
-        raise InvalidInput(
+        raise skipped_check(
             f"no Spanner configuration serves all of the regions {', '.join(wanted)}; the "
             f"closest are {considered}. Place the regions inside one configuration, or use "
-            "scope 'region' or 'jurisdiction' for this data class"
+            "scope 'region' or 'jurisdiction' for this data class",
+            "engine.curity",
         )
     return min(
         fitting,
@@ -256,10 +259,11 @@ def _gcp_platform(args: StoreArgs, region_id: str) -> RegionPlatform:
     platform = args.platforms.get(region_id)
     path = args.deployment.region_path(region_id)
     if platform is None:
-        raise InvalidInput(f"{path}: no platform for region '{region_id}'")
+        raise ValueError(f"no platform for region '{region_id}' of the deployment")
     if platform.region.cloud is not Cloud.GCP or platform.cloud_provider is None:
-        raise InvalidInput(
+        raise skipped_check(
             f"{path}: engine spanner runs on cloud 'gcp', region '{region_id}' is cloud "
-            f"'{platform.region.cloud}'"
+            f"'{platform.region.cloud}'",
+            "engine.cloud",
         )
     return platform

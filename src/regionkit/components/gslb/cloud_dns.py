@@ -39,7 +39,7 @@ from pulumi_gcp import dns
 from regionkit.catalog import regions as catalog
 from regionkit.components.gslb.global_hostname import GeoRecordsArgs, gcp_geo_items
 from regionkit.components.protocols import GslbArgs, RegionEndpoint
-from regionkit.errors import InvalidInput
+from regionkit.errors import skipped_check
 from regionkit.model import FailoverTiming, regional_hostname, type_token
 from regionkit.spec.models import Cloud, Deployment, RegionSpec, Routing
 
@@ -80,10 +80,11 @@ def _anchor(region: RegionSpec) -> catalog.RegionFacts:
     # a free `kubernetes` label: the centre of the Google Cloud regions in its jurisdiction
     inside = [r for r in _gcp_regions() if catalog.in_jurisdiction(r.country, region.jurisdiction)]
     if not inside:
-        raise InvalidInput(
+        raise skipped_check(
             f"region '{region.id}': Cloud DNS routes by Google Cloud region, and neither the "
             f"location '{region.location}' nor the jurisdiction '{region.jurisdiction}' names "
-            "one near it; use a known cloud region name as location, or dns.provider: route53"
+            "one near it",
+            "dns.location",
         )
     lat = sum(r.lat for r in inside) / len(inside)
     lon = sum(r.lon for r in inside) / len(inside)
@@ -112,7 +113,7 @@ def probe_regions(regions: Sequence[RegionSpec]) -> list[str]:
     are each probed from nearby before either gets a second checker.
     """
     if not regions:
-        raise InvalidInput("the GSLB needs at least one region endpoint")
+        raise ValueError("the GSLB needs at least one region endpoint")
     ranked = [nearest_gcp_regions(r) for r in regions]
     chosen: list[str] = []
     for depth in range(len(ranked[0])):
@@ -149,8 +150,9 @@ def primary_of(endpoints: Sequence[RegionEndpoint]) -> RegionEndpoint:
     primaries = [e for e in endpoints if e.role == "primary"]
     if len(primaries) > 1:
         ids = ", ".join(e.region.id for e in primaries)
-        raise InvalidInput(
-            f"failover routing needs one primary region, got {len(primaries)}: {ids}"
+        raise skipped_check(
+            f"failover routing needs one primary region, got {len(primaries)}: {ids}",
+            "topology.shape",
         )
     return primaries[0] if primaries else endpoints[0]
 
@@ -243,16 +245,18 @@ class CloudDnsGslb(pulumi.ComponentResource):
         deployment, timing, endpoints = args.deployment, args.timing, list(args.endpoints)
         zone = deployment.dns.zone
         if not zone:
-            raise InvalidInput(
-                f"{deployment.key_path('dns.zone')}: cloud-dns needs the managed zone's DNS name"
+            raise skipped_check(
+                f"{deployment.key_path('dns.zone')}: cloud-dns needs the managed zone's DNS name",
+                "dns.zone",
             )
         if not endpoints:
-            raise InvalidInput("the GSLB needs at least one region endpoint")
+            raise ValueError("the GSLB needs at least one region endpoint")
         hostname = deployment.hostname
         if hostname != zone and not hostname.endswith(f".{zone}"):
-            raise InvalidInput(
+            raise skipped_check(
                 f"{deployment.key_path('dns.hostname')}: '{hostname}' is not inside the zone "
-                f"'{zone}' (dns.zone)"
+                f"'{zone}' (dns.zone)",
+                "dns.hostname",
             )
         balanced = len(endpoints) > 1
         if balanced:
@@ -363,11 +367,12 @@ def _rrdata(endpoint: RegionEndpoint) -> pulumi.Input[str]:
 def _require_ip_endpoints(deployment: Deployment, endpoints: Sequence[RegionEndpoint]) -> None:
     by_name = [e.region.id for e in endpoints if e.address_kind != "ip"]
     if by_name:
-        raise InvalidInput(
+        raise skipped_check(
             f"{deployment.key_path('dns.provider')}: cloud-dns health checks probe IP addresses "
             f"only, and the Gateway of region(s) {', '.join(by_name)} is reached by a hostname "
             "(a cloud load balancer's DNS name), so it cannot be health checked or failed over "
-            "to; use dns.provider: route53, which health checks hostnames"
+            "to",
+            "dns.health-check",
         )
 
 
@@ -375,9 +380,10 @@ def global_hostname_records(name: str, args: GeoRecordsArgs, parent: pulumi.Reso
     """The sub-clusters' global hostname: one CNAME record set routed by the client's region."""
     items = gcp_geo_items(args.partitions)
     if not items:
-        raise InvalidInput(
+        raise skipped_check(
             "dns.globalHostname: no GCP region lies in any sub-cluster's jurisdiction, so "
-            "Cloud DNS cannot route by location; use route53 for the global hostname"
+            "Cloud DNS cannot route by location",
+            "dns.location",
         )
     provider = gcp.Provider(
         f"{name}-cloud-dns",

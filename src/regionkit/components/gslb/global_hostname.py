@@ -15,7 +15,7 @@ import pulumi
 from regionkit.catalog import regions as catalog
 from regionkit.components.protocols import Lazy
 from regionkit.components.settings import StackSettings
-from regionkit.errors import InvalidInput
+from regionkit.errors import skipped_check
 from regionkit.model import type_token
 from regionkit.spec.models import DnsProvider, StackSpec
 
@@ -127,13 +127,16 @@ class GlobalHostname(pulumi.ComponentResource):
         dns = args.spec.dns
         hostname, zone = dns.global_hostname, dns.zone
         if hostname is None:
-            raise InvalidInput("dns.globalHostname is not set")
-        if not zone or not (hostname == zone or hostname.endswith(f".{zone}")):
-            raise InvalidInput(
-                f"dns.globalHostname: '{hostname}' must be inside the top-level dns.zone ({zone!r})"
+            raise ValueError("GlobalHostname needs a stack with dns.globalHostname set")
+        if not zone:
+            raise skipped_check(f"dns.globalHostname {hostname}: no top-level dns.zone", "dns.zone")
+        if not (hostname == zone or hostname.endswith(f".{zone}")):
+            raise skipped_check(
+                f"dns.globalHostname: '{hostname}' must be inside the top-level dns.zone ({zone!r})",
+                "dns.hostname",
             )
         if not args.partitions:
-            raise InvalidInput("dns.globalHostname needs at least one sub-cluster")
+            raise ValueError("GlobalHostname needs at least one partition (a sub-cluster)")
         super().__init__(self.TOKEN, name, {}, opts)
         ttl = 300  # a hint that changes only with the partitions: cache it
         records = GEO_RECORDS[dns.provider].load()

@@ -22,7 +22,7 @@ import pulumi_aws as aws
 from regionkit.catalog.dns import aws_latency_region, route53_geolocation
 from regionkit.components.gslb.global_hostname import GeoRecordsArgs, geo_rules
 from regionkit.components.protocols import GslbArgs, RegionEndpoint
-from regionkit.errors import InvalidInput
+from regionkit.errors import skipped_check
 from regionkit.model import FailoverTiming, regional_hostname, type_token
 from regionkit.spec.models import Deployment, RegionSpec, Routing
 
@@ -69,13 +69,16 @@ def latency_region(region: RegionSpec) -> str:
     """
     nearest = aws_latency_region(region)
     if nearest is None:
-        raise InvalidInput(
-            f"region '{region.id}': latency routing needs an AWS region near "
-            f"'{region.location}', and neither the location nor the jurisdiction "
-            f"'{region.jurisdiction}' names one; use dns.routing: weighted or failover, or a "
-            "known cloud region name as location"
-        )
+        raise skipped_check(_no_latency_region(region), "dns.location")
     return nearest
+
+
+def _no_latency_region(region: RegionSpec) -> str:
+    return (
+        f"region '{region.id}': latency routing needs an AWS region near "
+        f"'{region.location}', and neither the location nor the jurisdiction "
+        f"'{region.jurisdiction}' names one"
+    )
 
 
 def geolocation(region: RegionSpec) -> tuple[str, str]:
@@ -85,19 +88,16 @@ def geolocation(region: RegionSpec) -> tuple[str, str]:
 
 def _member(endpoint: RegionEndpoint) -> Member:
     region = endpoint.region
-    try:
-        nearest: str | None = latency_region(region)
-        why = ""
-    except InvalidInput as error:
-        # only latency records need it: a failover or weighted setup does without
-        nearest, why = None, str(error)
+    # only latency records need it: a failover or weighted setup does without
+    nearest = aws_latency_region(region)
+    why = "" if nearest is not None else _no_latency_region(region)
     return Member(region.id, endpoint.role, nearest, geolocation(region), why)
 
 
 def plan_records(routing: Routing, hostname: str, members: Sequence[Member]) -> list[RecordPlan]:
     """The records of `hostname` for `routing` over `members` (plain data, no resources)."""
     if not members:
-        raise InvalidInput("the GSLB needs at least one region endpoint")
+        raise ValueError("the GSLB needs at least one region endpoint")
     planners: dict[Routing, Callable[[str, str, Sequence[Member]], list[RecordPlan]]] = {
         Routing.FAILOVER: _failover,
         Routing.LATENCY: _latency,
@@ -108,8 +108,9 @@ def plan_records(routing: Routing, hostname: str, members: Sequence[Member]) -> 
     keys = [p.key for p in plans]
     clash = sorted({k for k in keys if keys.count(k) > 1})
     if clash:
-        raise InvalidInput(
-            f"region ids {clash} clash with the labels of Route 53 {routing} records; rename the regions"
+        raise skipped_check(
+            f"region ids {clash} clash with the labels of Route 53 {routing} records",
+            "dns.record-name",
         )
     return plans
 
@@ -142,7 +143,7 @@ def _latency(label: str, name: str, members: Sequence[Member]) -> list[RecordPla
     groups: dict[str, list[Member]] = {}
     for member in members:
         if member.latency_region is None:
-            raise InvalidInput(member.why)
+            raise skipped_check(member.why, "dns.location")
         groups.setdefault(member.latency_region, []).append(member)
     plans: list[RecordPlan] = []
     for region, group in groups.items():
@@ -176,8 +177,9 @@ def _failover(label: str, name: str, members: Sequence[Member]) -> list[RecordPl
     primaries = [m for m in members if m.role == "primary"]
     if len(primaries) > 1:
         ids = ", ".join(m.region_id for m in primaries)
-        raise InvalidInput(
-            f"failover routing needs one primary region, got {len(primaries)}: {ids}"
+        raise skipped_check(
+            f"failover routing needs one primary region, got {len(primaries)}: {ids}",
+            "topology.shape",
         )
     primary = primaries[0] if primaries else members[0]
     others = [m for m in members if m is not primary]
@@ -273,7 +275,9 @@ class Route53Gslb(pulumi.ComponentResource):
         deployment, timing = args.deployment, args.timing
         zone_name = deployment.dns.zone
         if not zone_name:
-            raise InvalidInput(f"{deployment.key_path('dns.zone')}: route53 needs the hosted zone")
+            raise skipped_check(
+                f"{deployment.key_path('dns.zone')}: route53 needs the hosted zone", "dns.zone"
+            )
         endpoints = {e.region.id: e for e in args.endpoints}
         members = [_member(e) for e in args.endpoints]
         hostname = deployment.hostname

@@ -26,7 +26,7 @@ from regionkit.components.platform.addons import install_addons
 from regionkit.components.platform.aws_access import ApiNetworks, admin_access, private_api_rules
 from regionkit.components.platform.aws_certificates import AcmValidation, validation_once
 from regionkit.components.protocols import PlatformArgs, RegionPlatform
-from regionkit.errors import InvalidInput
+from regionkit.errors import skipped_check
 from regionkit.model import type_token, workload_service_account
 from regionkit.spec.models import Cloud, Deployment, RegionSpec
 
@@ -143,22 +143,24 @@ class AwsRegion:
         return self.region.location
 
     def created(self, engine: str) -> AwsFacts:
-        """The facts of the EKS platform, or a clear error on an existing cluster."""
+        """The facts of the EKS platform; an existing cluster has none (engine.existing-cluster)."""
         if self.facts is None:
-            raise InvalidInput(
+            raise skipped_check(
                 f"engine '{engine}' in region '{self.region.id}' needs the region's VPC and IRSA "
                 "trust, which only a cluster regionkit creates (no cluster.kubeconfigContext) "
-                "provides"
+                "provides",
+                "engine.existing-cluster",
             )
         return self.facts
 
 
 def aws_region(platform: RegionPlatform, engine: str) -> AwsRegion:
-    """The region's AWS provider and facts, or a clear error off AWS."""
+    """The region's AWS provider and facts; a region off AWS is engine.cloud's finding."""
     region = platform.region
     if region.cloud is not Cloud.AWS or platform.cloud_provider is None:
-        raise InvalidInput(
-            f"engine '{engine}' runs on AWS only; region '{region.id}' is cloud '{region.cloud}'"
+        raise skipped_check(
+            f"engine '{engine}' runs on AWS only; region '{region.id}' is cloud '{region.cloud}'",
+            "engine.cloud",
         )
     facts = platform.facts if isinstance(platform.facts, AwsFacts) else None
     return AwsRegion(region, platform.cloud_provider, facts)
