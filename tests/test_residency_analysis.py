@@ -404,7 +404,7 @@ def test_unknown_locations_count_near_within_a_jurisdiction() -> None:
             cloud=Cloud.KUBERNETES,
             location=f"label-{rid}",
             jurisdiction=jurisdiction,
-            cluster=ClusterSpec.model_validate({"kubeconfigContext": rid}),
+            cluster=ClusterSpec.model_validate({"kubeconfigContext": rid, "gatewayClass": "eg"}),
         )
 
     a, b, c = region("dc-se", "SE"), region("dc-de", "DE"), region("dc-us", "US")
