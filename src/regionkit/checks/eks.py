@@ -118,8 +118,8 @@ def _certificate_dns(paths: Paths, region: RegionSpec) -> list[Finding]:
             )
         ]
     zone = d.dns.zone
-    if not zone:
-        return []  # route53 without a zone is dns.zone's finding
+    if not zone or not d.dns.hostname:
+        return []  # route53 without a zone, or no hostname: dns.zone's or dns.hostname's finding
     # the public and regional names lie in the zone unless dns.hostname does not (its own
     # finding); the sub-clusters' global hostname may lie elsewhere
     return [
