@@ -90,7 +90,7 @@ def single_region(cloud: str) -> Generator:
                 "cloud": "kubernetes",
                 "location": "dc-1",
                 "jurisdiction": "SE",
-                "cluster": {"kubeconfigContext": "home"},
+                "cluster": {"kubeconfigContext": "home", "gatewayClass": "eg"},
             },
         }
         region = regions[cloud]

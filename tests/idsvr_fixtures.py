@@ -44,9 +44,9 @@ data:
   audit: {engine: external, scope: region, connection: {secretName: idsvr-db}}
 regions:
   - {id: one, cloud: kubernetes, location: dc-1, jurisdiction: SE,
-     cluster: {kubeconfigContext: one}}
+     cluster: {kubeconfigContext: one, gatewayClass: eg}}
   - {id: two, cloud: aws, location: eu-west-1, jurisdiction: SE,
-     cluster: {kubeconfigContext: two}}
+     cluster: {kubeconfigContext: two, gatewayClass: eg}}
 """
 
 

@@ -29,9 +29,9 @@ data:
   accounts: {{engine: cnpg, scope: global}}
   audit: {{engine: cnpg, scope: global}}
 regions:
-  - {{id: dc-a, cloud: kubernetes, location: dc-a, jurisdiction: SE, cluster: {{kubeconfigContext: a}}}}
+  - {{id: dc-a, cloud: kubernetes, location: dc-a, jurisdiction: SE, cluster: {{kubeconfigContext: a, gatewayClass: eg}}}}
   - {{id: dc-b, cloud: kubernetes, location: dc-b, jurisdiction: SE, role: passive,
-      cluster: {{kubeconfigContext: b}}}}
+      cluster: {{kubeconfigContext: b, gatewayClass: eg}}}}
 configSync: {{repository: https://github.com/acme/idsvr-config.git}}
 """
 
@@ -89,7 +89,7 @@ def test_a_single_region_has_nothing_to_fail_over_to() -> None:
         topology: single-region
         dns: {zone: example.com, hostname: login.example.com, failoverBudgetSeconds: 5}
         regions:
-          - {id: dc-a, cloud: kubernetes, location: dc-a, jurisdiction: SE, cluster: {kubeconfigContext: a}}
+          - {id: dc-a, cloud: kubernetes, location: dc-a, jurisdiction: SE, cluster: {kubeconfigContext: a, gatewayClass: eg}}
         """
     )
     # (the default cnpg store on kubernetes keeps no backups: a warning of its own)
@@ -117,14 +117,14 @@ def test_a_sub_cluster_budget_is_reported_where_it_is_set() -> None:
               failoverBudgetSeconds: 120
             configSync: {repository: https://github.com/acme/idsvr-config.git}
             regions:
-              - {id: dc-a, cloud: kubernetes, location: dc-a, jurisdiction: SE, cluster: {kubeconfigContext: a}}
-              - {id: dc-b, cloud: kubernetes, location: dc-b, jurisdiction: SE, role: passive, cluster: {kubeconfigContext: b}}
+              - {id: dc-a, cloud: kubernetes, location: dc-a, jurisdiction: SE, cluster: {kubeconfigContext: a, gatewayClass: eg}}
+              - {id: dc-b, cloud: kubernetes, location: dc-b, jurisdiction: SE, role: passive, cluster: {kubeconfigContext: b, gatewayClass: eg}}
           - id: no
             jurisdiction: "NO"
             topology: single-region
             dns: {hostname: login.no.example.com}
             regions:
-              - {id: dc-c, cloud: kubernetes, location: dc-c, jurisdiction: "NO", cluster: {kubeconfigContext: c}}
+              - {id: dc-c, cloud: kubernetes, location: dc-c, jurisdiction: "NO", cluster: {kubeconfigContext: c, gatewayClass: eg}}
         """
     )
     (finding,) = validate_rest(load_stack_text(text, Path("x.yaml")))

@@ -19,11 +19,11 @@ data:
 """
 ON_PREM = (
     "  - {id: dc1, cloud: kubernetes, location: dc1, jurisdiction: SE, role: active, "
-    "cluster: {kubeconfigContext: dc1}}\n"
+    "cluster: {kubeconfigContext: dc1, gatewayClass: eg}}\n"
 )
 ON_PREM_BACKED_UP = (
     "  - id: dc1\n    cloud: kubernetes\n    location: dc1\n    jurisdiction: SE\n"
-    "    cluster: {kubeconfigContext: dc1}\n"
+    "    cluster: {kubeconfigContext: dc1, gatewayClass: eg}\n"
     "    backups:\n      destinationPath: s3://dc1-backups/idsvr\n"
     "      credentials: {accessKeyIdEnv: DC1_KEY_ID, secretAccessKeyEnv: DC1_SECRET}\n"
 )

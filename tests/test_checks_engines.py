@@ -47,8 +47,9 @@ def regions(*specs: tuple[str, str, str, str]) -> str:
 
 
 def _api(cloud: str) -> str:
-    """A GKE cluster regionkit creates must name who reaches its API (cluster.api-access)."""
-    return ", cluster: {apiAllowedCidrs: [203.0.113.0/24]}" if cloud == "gcp" else ""
+    """An EKS or GKE cluster regionkit creates must name who reaches its API
+    (cluster.api-access)."""
+    return ", cluster: {apiAllowedCidrs: [203.0.113.0/24]}" if cloud in ("aws", "gcp") else ""
 
 
 US3 = regions(
@@ -85,7 +86,7 @@ def test_an_existing_cluster_is_offered_cnpg() -> None:
           audit: {engine: cnpg, scope: region}
         regions:
           - {id: home, cloud: kubernetes, location: dc1, jurisdiction: SE,
-             cluster: {kubeconfigContext: home}}
+             cluster: {kubeconfigContext: home, gatewayClass: eg}}
         """
     )
     (finding,) = [f for f in findings if f.rule == "engine.cloud"]
@@ -103,7 +104,7 @@ def test_one_store_across_clouds_needs_a_cross_cloud_engine() -> None:
           audit: {engine: cnpg, scope: global}
         configSync: {repository: https://github.com/acme/idsvr-config.git}
         regions:
-          - {id: aws-east, cloud: aws, location: us-east-1, jurisdiction: US}
+          - {id: aws-east, cloud: aws, location: us-east-1, jurisdiction: US, cluster: {apiAllowedCidrs: [203.0.113.0/24]}}
           - {id: gcp-east, cloud: gcp, location: us-east4, jurisdiction: US, role: passive,
              cluster: {apiAllowedCidrs: [203.0.113.0/24]}}
         """
@@ -123,7 +124,7 @@ def test_every_data_class_of_a_shared_store_is_reported() -> None:
           accounts: {engine: cloudsql-postgresql, scope: region}
           audit: {engine: cloudsql-postgresql, scope: region}
         regions:
-          - {id: us-east, cloud: aws, location: us-east-1, jurisdiction: US}
+          - {id: us-east, cloud: aws, location: us-east-1, jurisdiction: US, cluster: {apiAllowedCidrs: [203.0.113.0/24]}}
         """
     )
     assert [(f.rule, f.path, f.line) for f in findings] == [
@@ -338,7 +339,8 @@ def test_aurora_global_has_at_most_ten_secondaries() -> None:
         "eu-west-2", "eu-west-3", "eu-central-1", "eu-north-1", "ap-northeast-1", "sa-east-1",
     ]  # fmt: skip
     lines = "".join(
-        f"  - {{id: r{i}, cloud: aws, location: {loc}, jurisdiction: EU, role: passive}}\n"
+        f"  - {{id: r{i}, cloud: aws, location: {loc}, jurisdiction: EU, role: passive, "
+        "cluster: {apiAllowedCidrs: [203.0.113.0/24]}}\n"
         for i, loc in enumerate(locations)
     ).replace(", role: passive", "", 1)
     body = """
@@ -381,7 +383,7 @@ def test_a_non_cross_cloud_engine_on_two_clouds_cannot_span_them(
           audit: {engine: cnpg, scope: global}
         configSync: {repository: https://github.com/acme/idsvr-config.git}
         regions:
-          - {id: aws-east, cloud: aws, location: us-east-1, jurisdiction: US}
+          - {id: aws-east, cloud: aws, location: us-east-1, jurisdiction: US, cluster: {apiAllowedCidrs: [203.0.113.0/24]}}
           - {id: gcp-east, cloud: gcp, location: us-east4, jurisdiction: US, role: passive,
              cluster: {apiAllowedCidrs: [203.0.113.0/24]}}
         """

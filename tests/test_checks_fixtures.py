@@ -75,6 +75,10 @@ RULES = {
     "engine.node-identity",
     "cluster.api-access",
     "cluster.tls",
+    "cluster.gateway-class",
+    "eks.admin-principal",
+    "eks.kubernetes-version",
+    "eks.certificate-dns",
 }
 
 #: rules that no stack passing the other checks can break today, so no fixture breaks them; a

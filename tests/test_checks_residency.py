@@ -26,10 +26,10 @@ STACKS = FIXTURES / "stacks"
 #: two regions in each of two jurisdictions: a region can fail over inside its own
 REGIONS = """\
 regions:
-  - {id: us-east, cloud: aws, location: us-east-1, jurisdiction: US}
-  - {id: us-west, cloud: aws, location: us-west-2, jurisdiction: US}
-  - {id: eu-west, cloud: aws, location: eu-west-1, jurisdiction: EU}
-  - {id: eu-central, cloud: aws, location: eu-central-1, jurisdiction: EU}
+  - {id: us-east, cloud: aws, location: us-east-1, jurisdiction: US, cluster: {apiAllowedCidrs: [203.0.113.0/24]}}
+  - {id: us-west, cloud: aws, location: us-west-2, jurisdiction: US, cluster: {apiAllowedCidrs: [203.0.113.0/24]}}
+  - {id: eu-west, cloud: aws, location: eu-west-1, jurisdiction: EU, cluster: {apiAllowedCidrs: [203.0.113.0/24]}}
+  - {id: eu-central, cloud: aws, location: eu-central-1, jurisdiction: EU, cluster: {apiAllowedCidrs: [203.0.113.0/24]}}
 """
 
 
@@ -159,8 +159,9 @@ def test_a_single_writer_replicates_from_its_writer_only(
         """,
         regions=f"""\
 regions:
-  - {{id: active, cloud: aws, location: {location[active]}, jurisdiction: {active}}}
-  - {{id: passive, cloud: aws, location: {location[passive]}, jurisdiction: {passive}, role: passive}}
+  - {{id: active, cloud: aws, location: {location[active]}, jurisdiction: {active}, cluster: {{apiAllowedCidrs: [203.0.113.0/24]}}}}
+  - {{id: passive, cloud: aws, location: {location[passive]}, jurisdiction: {passive}, role: passive,
+     cluster: {{apiAllowedCidrs: [203.0.113.0/24]}}}}
 """,
     )
     if denied is None:
@@ -194,8 +195,8 @@ def test_a_multi_writer_store_replicates_from_its_active_regions_only(
         """,
         regions="""\
 regions:
-  - {id: us-east, cloud: aws, location: us-east-1, jurisdiction: US}
-  - {id: ca-central, cloud: aws, location: ca-central-1, jurisdiction: CA, role: passive}
+  - {id: us-east, cloud: aws, location: us-east-1, jurisdiction: US, cluster: {apiAllowedCidrs: [203.0.113.0/24]}}
+  - {id: ca-central, cloud: aws, location: ca-central-1, jurisdiction: CA, role: passive, cluster: {apiAllowedCidrs: [203.0.113.0/24]}}
 """,
     )
     if not denied:
@@ -372,9 +373,9 @@ def test_route53_geolocation_fails_over_to_the_default_region() -> None:
         """,
         regions="""\
 regions:
-  - {id: us-east, cloud: aws, location: us-east-1, jurisdiction: US}
-  - {id: us-west, cloud: aws, location: us-west-2, jurisdiction: US}
-  - {id: eu-west, cloud: aws, location: eu-west-1, jurisdiction: EU}
+  - {id: us-east, cloud: aws, location: us-east-1, jurisdiction: US, cluster: {apiAllowedCidrs: [203.0.113.0/24]}}
+  - {id: us-west, cloud: aws, location: us-west-2, jurisdiction: US, cluster: {apiAllowedCidrs: [203.0.113.0/24]}}
+  - {id: eu-west, cloud: aws, location: eu-west-1, jurisdiction: EU, cluster: {apiAllowedCidrs: [203.0.113.0/24]}}
 """,
     )
     (finding,) = findings
@@ -436,8 +437,8 @@ def test_a_lawful_move_to_another_jurisdiction_is_a_reach_warning() -> None:
         """,
         regions="""\
 regions:
-  - {id: eu-west, cloud: aws, location: eu-west-1, jurisdiction: EU}
-  - {id: gb-lon, cloud: aws, location: eu-west-2, jurisdiction: GB, role: passive}
+  - {id: eu-west, cloud: aws, location: eu-west-1, jurisdiction: EU, cluster: {apiAllowedCidrs: [203.0.113.0/24]}}
+  - {id: gb-lon, cloud: aws, location: eu-west-2, jurisdiction: GB, role: passive, cluster: {apiAllowedCidrs: [203.0.113.0/24]}}
 """,
     )
     (finding,) = findings
@@ -477,12 +478,12 @@ def test_a_sub_cluster_may_hold_a_region_its_transfers_allow() -> None:
             jurisdiction: EU
             topology: single-region
             dns: {hostname: login.eu.example.com}
-            regions: [{id: london, cloud: aws, location: eu-west-2, jurisdiction: UK}]
+            regions: [{id: london, cloud: aws, location: eu-west-2, jurisdiction: UK, cluster: {apiAllowedCidrs: [203.0.113.0/24]}}]
           - id: us
             jurisdiction: US
             topology: single-region
             dns: {hostname: login.us.example.com}
-            regions: [{id: us-east, cloud: aws, location: us-east-1, jurisdiction: US}]
+            regions: [{id: us-east, cloud: aws, location: us-east-1, jurisdiction: US, cluster: {apiAllowedCidrs: [203.0.113.0/24]}}]
         """,
         regions="",
     )
@@ -510,14 +511,14 @@ def test_sub_cluster_findings_point_where_each_setting_is_written() -> None:
             topology: global-cluster
             dns: {hostname: login.eu.example.com}
             regions:
-              - {id: eu-west, cloud: aws, location: eu-west-1, jurisdiction: IE}
-              - {id: eu-central, cloud: aws, location: eu-central-1, jurisdiction: DE}
-              - {id: gb-lon, cloud: aws, location: eu-west-2, jurisdiction: GB}
+              - {id: eu-west, cloud: aws, location: eu-west-1, jurisdiction: IE, cluster: {apiAllowedCidrs: [203.0.113.0/24]}}
+              - {id: eu-central, cloud: aws, location: eu-central-1, jurisdiction: DE, cluster: {apiAllowedCidrs: [203.0.113.0/24]}}
+              - {id: gb-lon, cloud: aws, location: eu-west-2, jurisdiction: GB, cluster: {apiAllowedCidrs: [203.0.113.0/24]}}
           - id: us
             jurisdiction: US
             topology: single-region
             dns: {hostname: login.us.example.com}
-            regions: [{id: us-east, cloud: aws, location: us-east-1, jurisdiction: US}]
+            regions: [{id: us-east, cloud: aws, location: us-east-1, jurisdiction: US, cluster: {apiAllowedCidrs: [203.0.113.0/24]}}]
         """,
         regions="",
     )

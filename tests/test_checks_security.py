@@ -23,7 +23,7 @@ data:
   accounts: {engine: aurora-postgresql, scope: global}
   audit: {engine: aurora-postgresql, scope: global}
 """
-US_EAST = "{id: us-east, cloud: aws, location: us-east-1, jurisdiction: US}"
+US_EAST = "{id: us-east, cloud: aws, location: us-east-1, jurisdiction: US, cluster: {apiAllowedCidrs: [203.0.113.0/24]}}"
 
 
 def fixture(name: str) -> tuple[list[Finding], str]:
@@ -122,7 +122,7 @@ def test_config_sync_image_must_be_pinned_too() -> None:
         topology: active-passive
         regions:
           - {US_EAST}
-          - {{id: us-west, cloud: aws, location: us-west-2, jurisdiction: US, role: passive}}
+          - {{id: us-west, cloud: aws, location: us-west-2, jurisdiction: US, role: passive, cluster: {{apiAllowedCidrs: [203.0.113.0/24]}}}}
         configSync:
           repository: https://github.com/acme/idsvr-config.git
           image: ghcr.io/acme/regionkit:latest
@@ -158,12 +158,12 @@ def test_inherited_settings_are_reported_once_where_written() -> None:
             topology: single-region
             dns: {hostname: login.eu.example.com}
             identityServer: {runtime: {minNodes: 1, maxNodes: 2}}
-            regions: [{id: eu-west, cloud: aws, location: eu-west-1, jurisdiction: EU}]
+            regions: [{id: eu-west, cloud: aws, location: eu-west-1, jurisdiction: EU, cluster: {apiAllowedCidrs: [203.0.113.0/24]}}]
           - id: us
             jurisdiction: US
             topology: single-region
             dns: {hostname: login.us.example.com}
-            regions: [{id: us-east, cloud: aws, location: us-east-1, jurisdiction: US}]
+            regions: [{id: us-east, cloud: aws, location: us-east-1, jurisdiction: US, cluster: {apiAllowedCidrs: [203.0.113.0/24]}}]
         """
     )
     assert [(f.rule, f.path, f.line) for f in findings] == [

@@ -51,7 +51,7 @@ def rules(findings: list[Finding]) -> set[str]:
     return {f.rule for f in findings}
 
 
-REGION = "{id: %s, cloud: aws, location: %s, jurisdiction: US}"
+REGION = "{id: %s, cloud: aws, location: %s, jurisdiction: US, cluster: {apiAllowedCidrs: [203.0.113.0/24]}}"
 US_EAST = REGION % ("us-east", "us-east-1")
 US_EAST_2 = REGION % ("us-east-2", "us-east-2")
 US_WEST = REGION % ("us-west", "us-west-2")
@@ -121,8 +121,8 @@ def test_a_sub_cluster_shape_is_reported_inside_the_sub_cluster() -> None:
             topology: single-region
             dns: {{hostname: login.eu.example.com}}
             regions:
-              - {{id: eu-west, cloud: aws, location: eu-west-1, jurisdiction: EU}}
-              - {{id: eu-central, cloud: aws, location: eu-central-1, jurisdiction: EU}}
+              - {{id: eu-west, cloud: aws, location: eu-west-1, jurisdiction: EU, cluster: {{apiAllowedCidrs: [203.0.113.0/24]}}}}
+              - {{id: eu-central, cloud: aws, location: eu-central-1, jurisdiction: EU, cluster: {{apiAllowedCidrs: [203.0.113.0/24]}}}}
           - id: us
             jurisdiction: US
             topology: single-region
@@ -156,7 +156,7 @@ def test_region_ids_are_unique_within_one_list() -> None:
         regions:
           - {US_EAST}
           - {US_WEST}
-          - {{id: us-east, cloud: aws, location: us-east-2, jurisdiction: US}}
+          - {{id: us-east, cloud: aws, location: us-east-2, jurisdiction: US, cluster: {{apiAllowedCidrs: [203.0.113.0/24]}}}}
         """
     )
     finding = only(findings, "schema.duplicate-id")
@@ -169,7 +169,7 @@ def test_sub_cluster_ids_are_unique() -> None:
         topology: sub-clusters
         subClusters:
           - {{id: eu, jurisdiction: EU, topology: single-region, dns: {{hostname: a.example.com}},
-              regions: [{{id: eu-west, cloud: aws, location: eu-west-1, jurisdiction: EU}}]}}
+              regions: [{{id: eu-west, cloud: aws, location: eu-west-1, jurisdiction: EU, cluster: {{apiAllowedCidrs: [203.0.113.0/24]}}}}]}}
           - {{id: eu, jurisdiction: US, topology: single-region, dns: {{hostname: b.example.com}},
               regions: [{US_EAST}]}}
         """
@@ -234,7 +234,7 @@ def test_sub_clusters_sharing_an_inherited_hostname() -> None:
         topology: sub-clusters
         subClusters:
           - {{id: eu, jurisdiction: EU, topology: single-region,
-              regions: [{{id: eu-west, cloud: aws, location: eu-west-1, jurisdiction: EU}}]}}
+              regions: [{{id: eu-west, cloud: aws, location: eu-west-1, jurisdiction: EU, cluster: {{apiAllowedCidrs: [203.0.113.0/24]}}}}]}}
           - {{id: us, jurisdiction: US, topology: single-region, regions: [{US_EAST}]}}
         """
     )
@@ -298,7 +298,7 @@ def test_a_global_cluster_sub_cluster_missing_consistency_points_at_the_sub_clus
             jurisdiction: EU
             topology: single-region
             dns: {{hostname: login.eu.example.com}}
-            regions: [{{id: eu-west, cloud: aws, location: eu-west-1, jurisdiction: EU}}]
+            regions: [{{id: eu-west, cloud: aws, location: eu-west-1, jurisdiction: EU, cluster: {{apiAllowedCidrs: [203.0.113.0/24]}}}}]
         """
     )
     finding = only(findings, "topology.consistency")
@@ -312,7 +312,7 @@ def test_top_level_consistency_unused_by_every_sub_cluster() -> None:
         consistency: eventual
         subClusters:
           - {{id: eu, jurisdiction: EU, topology: single-region, dns: {{hostname: a.example.com}},
-              regions: [{{id: eu-west, cloud: aws, location: eu-west-1, jurisdiction: EU}}]}}
+              regions: [{{id: eu-west, cloud: aws, location: eu-west-1, jurisdiction: EU, cluster: {{apiAllowedCidrs: [203.0.113.0/24]}}}}]}}
           - {{id: us, jurisdiction: US, topology: single-region, dns: {{hostname: b.example.com}},
               regions: [{US_EAST}]}}
         """
@@ -342,7 +342,7 @@ def test_a_location_of_the_other_cloud_suggests_the_nearest_regions() -> None:
     findings, _ = run_body(
         """
         topology: single-region
-        regions: [{id: belgium, cloud: aws, location: europe-west1, jurisdiction: BE}]
+        regions: [{id: belgium, cloud: aws, location: europe-west1, jurisdiction: BE, cluster: {apiAllowedCidrs: [203.0.113.0/24]}}]
         """
     )
     finding = only(findings, "region.location")
@@ -367,7 +367,8 @@ def test_london_is_in_gb_also_written_uk(declared: str) -> None:
     findings, _ = run_body(
         f"""
         topology: single-region
-        regions: [{{id: london, cloud: aws, location: eu-west-2, jurisdiction: {declared}}}]
+        regions: [{{id: london, cloud: aws, location: eu-west-2, jurisdiction: {declared},
+                   cluster: {{apiAllowedCidrs: [203.0.113.0/24]}}}}]
         """
     )
     assert findings == []
@@ -388,7 +389,7 @@ def test_paths_point_where_a_sub_cluster_setting_is_written() -> None:
                 topology: single-region
                 identityServer: {{admin: {{allowedCidrs: [10.0.0.0/8]}}}}
                 dns: {{hostname: login.eu.example.com}}
-                regions: [{{id: eu-west, cloud: aws, location: eu-west-1, jurisdiction: EU}}]
+                regions: [{{id: eu-west, cloud: aws, location: eu-west-1, jurisdiction: EU, cluster: {{apiAllowedCidrs: [203.0.113.0/24]}}}}]
               - id: us
                 jurisdiction: US
                 topology: single-region

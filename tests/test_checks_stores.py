@@ -41,7 +41,9 @@ def with_backups(path: Path, region_line: str) -> list[tuple[str, str]]:
 def test_a_stack_file_object_store_serves_the_replicas_and_the_backups() -> None:
     replicated = FIXTURES / "breaks-data-cnpg-object-store.yaml"
     assert rules(replicated) == [("data.cnpg-object-store", "error")]
-    assert with_backups(replicated, "    cluster: {kubeconfigContext: home}\n") == []
+    assert (
+        with_backups(replicated, "    cluster: {kubeconfigContext: home, gatewayClass: eg}\n") == []
+    )
     single = FIXTURES / "breaks-data-cnpg-backups.yaml"
     assert rules(single) == [("data.cnpg-backups", "warning")]
 
@@ -49,8 +51,8 @@ def test_a_stack_file_object_store_serves_the_replicas_and_the_backups() -> None
 def test_backups_of_a_region_that_writes_nothing_are_a_warning() -> None:
     replicated = FIXTURES / "breaks-data-cnpg-object-store.yaml"
     text = replicated.read_text().replace(
-        "role: passive, cluster: {kubeconfigContext: away}}",
-        "role: passive, cluster: {kubeconfigContext: away}, backups: {destinationPath: "
+        "role: passive, cluster: {kubeconfigContext: away, gatewayClass: eg}}",
+        "role: passive, cluster: {kubeconfigContext: away, gatewayClass: eg}, backups: {destinationPath: "
         "'s3://away-backups/x', credentials: {accessKeyIdEnv: A, secretAccessKeyEnv: B}}}",
     )
     found = [

@@ -40,7 +40,7 @@ def deployment(topology: str, regions: list[str], dns: str = "") -> Deployment:
 
 US = "{id: us-east, cloud: gcp, location: us-east4, jurisdiction: US}"
 EU = "{id: eu-west, cloud: aws, location: eu-west-1, jurisdiction: EU}"
-SG = "{id: ap, cloud: kubernetes, location: sg-dc1, jurisdiction: SG, cluster: {kubeconfigContext: sg}}"
+SG = "{id: ap, cloud: kubernetes, location: sg-dc1, jurisdiction: SG, cluster: {kubeconfigContext: sg, gatewayClass: eg}}"
 US_PASSIVE = "{id: us-west, cloud: gcp, location: us-west1, jurisdiction: US, role: passive}"
 
 
@@ -252,7 +252,7 @@ def test_probe_regions_spread_over_distant_regions_and_fill_up_near_one() -> Non
 
 
 def test_unknown_kubernetes_location_without_gcp_jurisdiction_is_an_error() -> None:
-    far = "{id: mars, cloud: kubernetes, location: olympus, jurisdiction: AQ, cluster: {kubeconfigContext: m}}"
+    far = "{id: mars, cloud: kubernetes, location: olympus, jurisdiction: AQ, cluster: {kubeconfigContext: m, gatewayClass: eg}}"
     (region,) = deployment("single-region", [far]).regions
     # validate refuses it where Cloud DNS routes (two or more regions): dns.location
     assert "dns.location" in refusals(

@@ -66,7 +66,7 @@ EKS = "{id: eu-aws, cloud: aws, location: eu-west-1, jurisdiction: EU, role: act
 GKE_PASSIVE = "{id: eu-gcp, cloud: gcp, location: europe-west1, jurisdiction: EU, role: passive}"
 ON_PREM = (
     "{id: on-prem, cloud: kubernetes, location: dc1, jurisdiction: EU, role: active, "
-    "cluster: {kubeconfigContext: dc1}}"
+    "cluster: {kubeconfigContext: dc1, gatewayClass: eg}}"
 )
 
 

@@ -64,7 +64,7 @@ regions:
     cloud: kubernetes
     location: on-prem-1
     jurisdiction: SE
-    cluster: {kubeconfigContext: dev-cluster}
+    cluster: {kubeconfigContext: dev-cluster, gatewayClass: eg}
 """
 
 PASSPHRASE = {"PULUMI_CONFIG_PASSPHRASE": "correct horse"}
@@ -598,8 +598,8 @@ def test_a_missing_gcp_project_stops_preview_and_up_with_its_line(monkeypatch, p
 
 
 BACKED_UP = STACK_YAML.replace(
-    "    cluster: {kubeconfigContext: dev-cluster}\n",
-    "    cluster: {kubeconfigContext: dev-cluster}\n"
+    "    cluster: {kubeconfigContext: dev-cluster, gatewayClass: eg}\n",
+    "    cluster: {kubeconfigContext: dev-cluster, gatewayClass: eg}\n"
     "    backups:\n"
     "      destinationPath: s3://dc1-backups/idsvr\n"
     "      credentials: {accessKeyIdEnv: DC1_KEY_ID, secretAccessKeyEnv: DC1_SECRET}\n",

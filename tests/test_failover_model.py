@@ -190,7 +190,7 @@ CLOUD = {
 def active_passive(engine: Engine, *, scope: str = "global", extra: str = "") -> StackSpec:
     cloud, first, second = CLOUD[engine]
     connection = ", connection: {secretName: db}" if engine is Engine.EXTERNAL else ""
-    cluster = "kubeconfigContext: ctx" if cloud == "kubernetes" else ""
+    cluster = "kubeconfigContext: ctx, gatewayClass: eg" if cloud == "kubernetes" else ""
     text = f"""
     apiVersion: regionkit/v1
     name: acme

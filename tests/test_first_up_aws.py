@@ -9,7 +9,6 @@ world, and Route 53 alias records for the ALBs.
 
 from __future__ import annotations
 
-import functools
 import json
 from pathlib import Path
 from typing import Any
@@ -19,21 +18,20 @@ import pytest
 from regionkit.catalog.addons import addon
 from regionkit.catalog.eks import AUTOSCALER_IMAGES, LBC_POLICY_PARTITIONS
 from regionkit.checks import check_spec
-from regionkit.checks import eks as eks_checks
 from regionkit.components.platform import aws_addons
 from regionkit.components.platform.aws import EksPlatform
 from regionkit.components.platform.shared_addons import gateway_api_objects
 from regionkit.components.protocols import PlatformArgs
-from regionkit.findings import Finding, Level
+from regionkit.findings import Finding
 from regionkit.model import served_hostnames
-from regionkit.plan.recorder import Registration, record
+from regionkit.plan.recorder import Registration
 from regionkit.spec import load_stack_text
 from regionkit.spec.loader import load_stack
 from regionkit.spec.models import Cloud
-from regionkit.spec.paths import Paths
 from tests.aws_fixtures import deployment, run
 from tests.conftest import example_stacks
-from tests.registrations import of_type, region_of
+from tests.registrations import of_type
+from tests.stack_graph import graph
 
 CRD = "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition"
 RELEASE = "kubernetes:helm.sh/v3:Release"
@@ -74,58 +72,6 @@ def _eks_regions(stack: Path) -> dict[str, Any]:
 
 
 EKS_STACKS = [s for s in example_stacks() if _eks_regions(s)]
-
-
-@functools.cache
-def recording(stack: Path) -> tuple[Registration, ...]:
-    """Every registration of the stack's own program, after its checks pass."""
-    from regionkit.program import stack_program
-
-    loaded = load_stack(stack)
-    errors = [f for f in check_spec(loaded.spec) if f.level is Level.ERROR]
-    assert not errors, errors
-    regs = record(
-        lambda: stack_program(loaded) and None,
-        project=loaded.spec.name,
-        stack=loaded.environment,
-    )
-    return tuple(regs)
-
-
-class Graph:
-    """The recording's resources by region and kind, and who waits for whom (transitively)."""
-
-    def __init__(self, regs: tuple[Registration, ...]) -> None:
-        self.regs = list(regs)
-        self.by_urn = {r.urn: r for r in regs}
-        self.region = {r.urn: region_of(self.regs, r) for r in regs}
-
-    def of(self, type_: str, region: str) -> list[Registration]:
-        return [r for r in of_type(self.regs, type_) if self.region[r.urn] == region]
-
-    def one(self, type_: str, region: str, name_suffix: str = "") -> Registration:
-        (found,) = [r for r in self.of(type_, region) if r.name.endswith(name_suffix)]
-        return found
-
-    @functools.cache  # noqa: B019 (one graph per stack, alive for the test session)
-    def waits(self, urn: str) -> frozenset[str]:
-        out: set[str] = set()
-        todo = list(self.by_urn[urn].dependencies)
-        while todo:
-            dep = todo.pop()
-            if dep in out or dep not in self.by_urn:
-                continue
-            out.add(dep)
-            todo.extend(self.by_urn[dep].dependencies)
-        return frozenset(out)
-
-    def after(self, later: Registration, earlier: Registration) -> bool:
-        return earlier.urn in self.waits(later.urn)
-
-
-@functools.cache
-def graph(stack: Path) -> Graph:
-    return Graph(recording(stack))
 
 
 @pytest.mark.parametrize("stack", EKS_STACKS, ids=lambda p: p.stem)
@@ -364,8 +310,8 @@ def _findings(region_cluster: str, dns: str | None = None) -> dict[str, list[str
 
 
 def _eks_findings(text: str) -> list[Finding]:
-    spec = load_stack_text(text).spec
-    return [f for d in spec.deployments() for f in eks_checks.check(Paths(spec, d))]
+    # every registered check: the EKS rules and the API access rule EKS shares with GKE
+    return check_spec(load_stack_text(text).spec)
 
 
 def test_a_created_eks_cluster_needs_api_ranges_and_never_the_whole_internet() -> None:

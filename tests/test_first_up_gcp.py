@@ -15,14 +15,16 @@ from typing import Any
 
 import pytest
 
+from regionkit.checks import check_spec
 from regionkit.components.gke_backend import API_VERSION as GKE_POLICY_API
 from regionkit.components.platform.gke_certificates import CERTMAP_ANNOTATION
 from regionkit.plan.recorder import Registration, record
 from regionkit.plan.runner import plan_stack
 from regionkit.program import stack_program
-from regionkit.spec.loader import load_stack
+from regionkit.spec.loader import load_stack, load_stack_text
 from regionkit.spec.models import Cloud
 from tests.conftest import ROOT, example_stacks
+from tests.conftest import STACKS as STACK_DIR
 from tests.registrations import of_type, region_of
 
 STACKS = {p.stem: p for p in example_stacks()}
@@ -170,3 +172,72 @@ def test_no_health_checked_item_answers_statically(planned: Any) -> None:
     assert bool(checked) == bool(checks)
     for check in checks:
         assert check.inputs["unhealthyThreshold"] >= 2
+
+
+# --- two GKE sub-clusters: one owner of the global hostname's authorization --------------------
+
+TWO_GKE_PARTITIONS = """
+apiVersion: regionkit/v1
+name: acme-two
+topology: sub-clusters
+clouds:
+  gcp: {project: acme-two-prod}
+identityServer:
+  image: 'curity.azurecr.io/curity/idsvr:11.2'
+  config: {path: idsvr-config-one-store}
+  license: {secretName: idsvr-license}
+dns: {provider: cloud-dns, zone: example.com, globalHostname: login.example.com}
+data:
+  tokens: {engine: cloudsql-postgresql, scope: jurisdiction}
+  accounts: {engine: cloudsql-postgresql, scope: jurisdiction}
+  audit: {engine: cloudsql-postgresql, scope: jurisdiction}
+subClusters:
+  - id: eu
+    jurisdiction: EU
+    topology: single-region
+    dns: {hostname: login.eu.example.com}
+    regions:
+      - {id: eu-be, cloud: gcp, location: europe-west1, jurisdiction: EU,
+         cluster: {apiAllowedCidrs: [203.0.113.0/24]}}
+  - id: us
+    jurisdiction: US
+    topology: single-region
+    dns: {hostname: login.us.example.com}
+    regions:
+      - {id: us-central, cloud: gcp, location: us-central1, jurisdiction: US,
+         cluster: {apiAllowedCidrs: [203.0.113.0/24]}}
+"""
+
+
+def test_two_gke_sub_clusters_share_one_authorization_of_the_global_hostname() -> None:
+    loaded = load_stack_text(TWO_GKE_PARTITIONS, STACK_DIR / "two-gke.yaml")
+    assert not [f for f in check_spec(loaded.spec) if f.is_error]
+    regs = record(lambda: stack_program(loaded), project="acme-two", stack="two-gke")
+    by_urn = {r.urn: r for r in regs}
+    authorizations = of_type(regs, "gcp:certificatemanager/dnsAuthorization:DnsAuthorization")
+    by_domain: dict[str, list[Registration]] = {}
+    for a in authorizations:
+        by_domain.setdefault(a.inputs["domain"], []).append(a)
+    # one authorization (and so one record) per name, the global one included
+    assert {d: len(found) for d, found in by_domain.items()} == {
+        "login.example.com": 1,
+        "login.eu.example.com": 1,
+        "eu-be.login.eu.example.com": 1,
+        "login.us.example.com": 1,
+        "us-central.login.us.example.com": 1,
+    }
+    (owner,) = by_domain["login.example.com"]
+    records = [
+        r for r in of_type(regs, "gcp:dns/recordSet:RecordSet") if owner.urn in r.dependencies
+    ]
+    assert len(records) == 1
+    # both partitions' certificates name the global hostname and wait for its one authorization
+    certificates = [
+        r
+        for r in of_type(regs, "gcp:certificatemanager/certificate:Certificate")
+        if "login.example.com" in r.inputs["managed"]["domains"]
+    ]
+    assert {region_of(regs, c) for c in certificates} == {"eu-be", "us-central"}
+    for certificate in certificates:
+        waits = {by_urn[u].inputs.get("domain") for u in certificate.dependencies if u in by_urn}
+        assert "login.example.com" in waits

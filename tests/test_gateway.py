@@ -26,7 +26,7 @@ def test_gateway_listens_for_the_hostname(dev: tuple[list[Any], dict[str, Any]])
     metadata, spec = gateway.inputs["metadata"], gateway.inputs["spec"]
     assert metadata["namespace"] == "acme-id"
     assert metadata["annotations"]["pulumi.com/waitFor"] == "jsonpath={.status.addresses[0].value}"
-    assert spec["gatewayClassName"] == "regionkit"  # the platform's class
+    assert spec["gatewayClassName"] == "eg"  # the existing cluster's class (cluster.gatewayClass)
     listener, regional = spec["listeners"]
     for each in (listener, regional):
         assert each["protocol"] == "HTTPS" and each["port"] == 443

@@ -229,7 +229,7 @@ def test_rejects_regions_it_cannot_create_a_cluster_for() -> None:
         [
             "{id: us-east, cloud: aws, location: us-east-1, jurisdiction: US}",
             "{id: eu-west, cloud: gcp, location: europe-west1, jurisdiction: EU, "
-            "cluster: {kubeconfigContext: prod-eu}}",
+            "cluster: {kubeconfigContext: prod-eu, gatewayClass: eg}}",
         ]
     )
     for region in d.regions:

@@ -47,6 +47,7 @@ CRD_SCHEMAS = {
     ),
     ("monitoring.coreos.com/v1", "ServiceMonitor"): "monitoring.coreos.com_v1_ServiceMonitor.json",
     ("networking.gke.io/v1", "HealthCheckPolicy"): "networking.gke.io_v1_HealthCheckPolicy.json",
+    ("cert-manager.io/v1", "Certificate"): "cert-manager.io_v1_Certificate.json",
     ("postgresql.cnpg.io/v1", "Cluster"): "postgresql.cnpg.io_v1_Cluster.json",
     ("postgresql.cnpg.io/v1", "ScheduledBackup"): "postgresql.cnpg.io_v1_ScheduledBackup.json",
 }

@@ -337,7 +337,7 @@ data:
   audit: {{engine: cnpg, scope: region}}
 regions:
   - {{id: home, cloud: kubernetes, location: dc-1, jurisdiction: SE,
-      cluster: {{kubeconfigContext: dev}}}}
+      cluster: {{kubeconfigContext: dev, gatewayClass: eg}}}}
 """
 
 

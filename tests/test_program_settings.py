@@ -27,13 +27,13 @@ regions:
     cloud: kubernetes
     location: dc1
     jurisdiction: SE
-    cluster: {kubeconfigContext: dc1}
+    cluster: {kubeconfigContext: dc1, gatewayClass: eg}
     backups:
       destinationPath: s3://dc1-backups/idsvr
       endpointUrl: https://minio.dc1.example:9000
       credentials: {accessKeyIdEnv: DC1_KEY_ID, secretAccessKeyEnv: DC1_SECRET}
   - {id: dc2, cloud: kubernetes, location: dc2, jurisdiction: SE, role: passive,
-     cluster: {kubeconfigContext: dc2}}
+     cluster: {kubeconfigContext: dc2, gatewayClass: eg}}
 """
 #: complete enough to plan: a configuration that fits every data layout, and a license
 STACK += (

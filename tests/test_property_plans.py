@@ -86,7 +86,7 @@ def regions(draw: st.DrawFn, topology: str, cloud_pool: list[str]) -> list[dict[
         # an existing cluster: required on `kubernetes`, a choice on aws and gcp (one in three:
         # half the managed engines need a cluster regionkit creates, engine.existing-cluster)
         if cloud == "kubernetes" or draw(st.integers(0, 2)) == 0:
-            region["cluster"] = {"kubeconfigContext": f"ctx-{index}"}
+            region["cluster"] = {"kubeconfigContext": f"ctx-{index}", "gatewayClass": "eg"}
         else:
             # a cluster regionkit creates admits to its API only the networks that run `up`
             region["cluster"] = {"apiAllowedCidrs": ["203.0.113.0/24"]}

@@ -35,6 +35,7 @@ SPEC: dict[str, Any] = {
             "location": "us-east-1",
             "jurisdiction": "US",
             "role": "active",
+            "cluster": {"apiAllowedCidrs": ["203.0.113.0/24"]},
         },
         {
             "id": "us-west",
@@ -42,6 +43,7 @@ SPEC: dict[str, Any] = {
             "location": "us-west-2",
             "jurisdiction": "US",
             "role": "passive",
+            "cluster": {"apiAllowedCidrs": ["203.0.113.0/24"]},
         },
     ],
 }

@@ -44,7 +44,7 @@ def test_the_store_registry_holds_exactly_the_catalogued_engines() -> None:
 
 
 def _region(cloud: Cloud, context: str | None) -> Any:
-    cluster = f", cluster: {{kubeconfigContext: {context}}}" if context else ""
+    cluster = f", cluster: {{kubeconfigContext: {context}, gatewayClass: eg}}" if context else ""
     location = {"aws": "us-east-1", "gcp": "us-east4", "kubernetes": "dc-1"}[cloud.value]
     text = (
         "apiVersion: regionkit/v1\nname: acme-id\ntopology: single-region\n"
@@ -142,7 +142,11 @@ def test_the_platform_adopts_the_operator_the_first_cnpg_store_installed() -> No
     )
     assert scope.urn.endswith(f"regionkit:data:Cnpg$regionkit:data:CnpgRegion::{scope.name}")
     assert found["home"].previous_name == f"{scope.name}-cnpg-operator"
-    (release,) = [r for r in regs if r.type == "kubernetes:helm.sh/v3:Release"]
+    (release,) = [
+        r
+        for r in regs
+        if r.type == "kubernetes:helm.sh/v3:Release" and r.inputs["chart"] == "cloudnative-pg"
+    ]
     assert release.parent is not None and "regionkit:platform:ExistingCluster" in release.parent
 
 
@@ -161,12 +165,12 @@ regions:
     cloud: kubernetes
     location: dc1
     jurisdiction: SE
-    cluster: {kubeconfigContext: dc1}
+    cluster: {kubeconfigContext: dc1, gatewayClass: eg}
     backups:
       destinationPath: s3://home-backups/
       credentials: {accessKeyIdEnv: HOME_KEY_ID, secretAccessKeyEnv: HOME_SECRET}
   - {id: away, cloud: kubernetes, location: dc2, jurisdiction: SE, role: passive,
-     cluster: {kubeconfigContext: dc2}}
+     cluster: {kubeconfigContext: dc2, gatewayClass: eg}}
 """
 
 

@@ -120,8 +120,8 @@ def test_transfer_allowed_treats_the_eu_as_one_area() -> None:
 def test_cross_border_in_a_sub_cluster_names_the_sub_cluster() -> None:
     spec = variant(
         "sub-clusters-by-jurisdiction",
-        "{id: us-west, cloud: aws, location: us-west-2, jurisdiction: US, role: passive}",
-        "{id: ca-mtl, cloud: aws, location: ca-central-1, jurisdiction: CA, role: passive}",
+        "{id: us-west, cloud: aws, location: us-west-2, jurisdiction: US, role: passive, cluster: {apiAllowedCidrs: [203.0.113.0/24]}}",
+        "{id: ca-mtl, cloud: aws, location: ca-central-1, jurisdiction: CA, role: passive, cluster: {apiAllowedCidrs: [203.0.113.0/24]}}",
     )
     report = analyse(spec)
     cross = [f for f in report.findings if f.rule == CROSS_BORDER]
@@ -404,7 +404,7 @@ def test_unknown_locations_count_near_within_a_jurisdiction() -> None:
             cloud=Cloud.KUBERNETES,
             location=f"label-{rid}",
             jurisdiction=jurisdiction,
-            cluster=ClusterSpec.model_validate({"kubeconfigContext": rid}),
+            cluster=ClusterSpec.model_validate({"kubeconfigContext": rid, "gatewayClass": "eg"}),
         )
 
     a, b, c = region("dc-se", "SE"), region("dc-de", "DE"), region("dc-us", "US")

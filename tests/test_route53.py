@@ -176,7 +176,7 @@ def test_latency_region_of_other_clouds_is_the_nearest_aws_region() -> None:
             US_EAST,
             US_GCP,
             SG_GCP,
-            "{id: onprem, cloud: kubernetes, location: dc-frankfurt, jurisdiction: DE, cluster: {kubeconfigContext: fra}}",
+            "{id: onprem, cloud: kubernetes, location: dc-frankfurt, jurisdiction: DE, cluster: {kubeconfigContext: fra, gatewayClass: eg}}",
         ]
     )
     assert [latency_region(r) for r in dep.regions] == [
@@ -190,7 +190,7 @@ def test_latency_region_of_other_clouds_is_the_nearest_aws_region() -> None:
 def test_latency_region_needs_a_known_place() -> None:
     dep = deployment(
         [
-            "{id: far, cloud: kubernetes, location: somewhere, jurisdiction: AQ, cluster: {kubeconfigContext: x}}"
+            "{id: far, cloud: kubernetes, location: somewhere, jurisdiction: AQ, cluster: {kubeconfigContext: x, gatewayClass: eg}}"
         ]
     )
     assert "dns.location" in refusals(dep)
@@ -386,7 +386,7 @@ def test_a_route53_gslb_needs_the_zone() -> None:
         build(dep)
 
 
-FAR = "{id: far, cloud: kubernetes, location: somewhere, jurisdiction: AQ, cluster: {kubeconfigContext: far}}"
+FAR = "{id: far, cloud: kubernetes, location: somewhere, jurisdiction: AQ, cluster: {kubeconfigContext: far, gatewayClass: eg}}"
 
 
 def test_failover_does_without_a_latency_region() -> None:

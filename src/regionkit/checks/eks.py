@@ -1,8 +1,7 @@
-"""EKS clusters regionkit creates: API access, cluster admins, add-on versions, certificates.
+"""EKS clusters regionkit creates: cluster admins, add-on versions, certificates.
 
-- `cluster.api-access`: the public API endpoint must name its networks; regionkit never opens it to
-  the whole internet (the machine running `regionkit up` must reach the API, so the stack says
-  from where).
+(Who reaches their API, `cluster.api-access`, is one rule for EKS and GKE: `cluster_api`.)
+
 - `eks.admin-principal`: access entries take IAM role or user ARNs (STS session ARNs are
   rejected by EKS), each once.
 - `eks.kubernetes-version`: the Cluster Autoscaler and VPC CNI add-ons are pinned per
@@ -20,7 +19,6 @@ from regionkit.catalog.eks import (
     DEFAULT_KUBERNETES_VERSION,
     VPC_CNI_KUBERNETES,
 )
-from regionkit.checks.networks import open_to_internet
 from regionkit.findings import Finding, error
 from regionkit.model import served_hostnames
 from regionkit.spec.models import Cloud, DnsProvider, RegionSpec
@@ -29,7 +27,6 @@ from regionkit.spec.paths import Paths
 #: an IAM role or user ARN, any partition, with an optional path
 PRINCIPAL = re.compile(r"^arn:aws(-[a-z]+)*:iam::\d{12}:(role|user)/[\w+=,.@/-]+$")
 SESSION = re.compile(r"^arn:aws(-[a-z]+)*:sts::\d{12}:assumed-role/(?P<role>[^/]+)/")
-DOCUMENTATION_RANGE = "203.0.113.0/24"
 
 
 def check(paths: Paths) -> list[Finding]:
@@ -37,36 +34,10 @@ def check(paths: Paths) -> list[Finding]:
     for region in paths.deployment.regions:
         if region.cloud is not Cloud.AWS or not region.creates_cluster:
             continue
-        out += _api_cidrs(paths, region)
         out += _admin_principals(paths, region)
         out += _kubernetes_version(paths, region)
         out += _certificate_dns(paths, region)
     return out
-
-
-def _api_cidrs(paths: Paths, region: RegionSpec) -> list[Finding]:
-    cidrs = region.cluster.api_allowed_cidrs
-    key = paths.region(region.id, "cluster.apiAllowedCidrs")
-    if not cidrs:
-        return [
-            error(
-                "cluster.api-access",
-                key,
-                f"region '{region.id}' creates an EKS cluster whose API endpoint regionkit "
-                "never opens to the whole internet: list the networks that run `regionkit up` "
-                f"(CI egress, VPN), e.g. apiAllowedCidrs: [{DOCUMENTATION_RANGE}]; private "
-                "ranges reach the private endpoint from inside the VPC.",
-            )
-        ]
-    return [
-        error(
-            "cluster.api-access",
-            key if index is None else f"{key}[{index}]",
-            f"{cidr} opens the Kubernetes API of region '{region.id}' to the whole internet; "
-            "list only the networks that run `regionkit up`.",
-        )
-        for index, cidr in open_to_internet(cidrs)
-    ]
 
 
 def _admin_principals(paths: Paths, region: RegionSpec) -> list[Finding]:
@@ -147,8 +118,8 @@ def _certificate_dns(paths: Paths, region: RegionSpec) -> list[Finding]:
             )
         ]
     zone = d.dns.zone
-    if not zone:
-        return []  # route53 without a zone is dns.zone's finding
+    if not zone or not d.dns.hostname:
+        return []  # route53 without a zone, or no hostname: dns.zone's or dns.hostname's finding
     # the public and regional names lie in the zone unless dns.hostname does not (its own
     # finding); the sub-clusters' global hostname may lie elsewhere
     return [

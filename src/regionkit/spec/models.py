@@ -315,11 +315,13 @@ class ClusterSpec(Model):
         Annotated[str, Field(pattern=r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")] | None
     ) = Field(
         None,
-        description="An existing cluster's GatewayClass (its Gateway controller's); "
-        "clusters regionkit creates use their platform's.",
+        description="An existing cluster's GatewayClass (its Gateway controller's), required "
+        "there; clusters regionkit creates use their platform's.",
     )
     tls: ClusterTlsSpec | None = Field(
-        None, description="An existing cluster's certificate source (default: cert-manager)."
+        None,
+        description="An existing cluster's certificate source (default: a TLS Secret "
+        "`<namespace>-tls` you create).",
     )
     api_allowed_cidrs: list[str] = Field(
         default_factory=list,

@@ -39,6 +39,7 @@ from regionkit.spec.models import (
 if TYPE_CHECKING:
     from regionkit.components.identity_server import IdentityServer
     from regionkit.components.platform.aws_certificates import AcmValidation
+    from regionkit.components.platform.gke_certificates import StackAuthorizations
 
 #: the input under which a topology registers the failover timing its GSLB configures
 FAILOVER_INPUT = "failover"
@@ -64,6 +65,9 @@ class TopologyArgs:
     #: the stack's ACM validation records when several deployments share them (sub-clusters);
     #: None: the topology keeps its own
     acm_validation: Callable[[], AcmValidation] | None = None
+    #: the stack's Certificate Manager DNS authorizations when several deployments share them
+    #: (sub-clusters); None: the topology keeps its own
+    gke_authorizations: StackAuthorizations | None = None
 
     def deployment(self) -> Deployment:
         if isinstance(self.spec, Deployment):
@@ -116,7 +120,13 @@ class DeploymentTopology(pulumi.ComponentResource):
         self.deployment = deployment
 
         self.platforms = _platforms(
-            name, deployment, resolved.store_groups, args.settings, self, args.acm_validation
+            name,
+            deployment,
+            resolved.store_groups,
+            args.settings,
+            self,
+            args.acm_validation,
+            args.gke_authorizations,
         )
 
         from regionkit.components.shared_keys import SharedKeys, SharedKeysArgs
@@ -307,6 +317,7 @@ def _platforms(
     settings: StackSettings,
     topology: pulumi.Resource,
     acm_validation: Callable[[], AcmValidation] | None = None,
+    gke_authorizations: StackAuthorizations | None = None,
 ) -> dict[str, RegionPlatform]:
     """Every region's platform, each installing the add-ons the deployment's stores need."""
     from regionkit.components.platform import PlatformKind, platform_for, platform_kind
@@ -316,7 +327,9 @@ def _platforms(
     if any(platform_kind(r) is PlatformKind.GKE for r in deployment.regions):
         from regionkit.components.platform.gcp import network_once
 
-        gcp_network = network_once(f"{name}-network", deployment, settings, child)
+        gcp_network = network_once(
+            f"{name}-network", deployment, settings, child, gke_authorizations
+        )
     if acm_validation is None and any(
         platform_kind(r) is PlatformKind.EKS for r in deployment.regions
     ):

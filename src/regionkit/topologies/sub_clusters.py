@@ -31,6 +31,12 @@ class SubClusters(pulumi.ComponentResource):
             acm_validation = validation_once(
                 f"{name}-acm-validation", pulumi.ResourceOptions(parent=self)
             )
+        # one owner of the Certificate Manager DNS authorizations too (one project per stack)
+        gke_authorizations = None
+        if any(platform_kind(r) is PlatformKind.GKE for d in spec.deployments() for r in d.regions):
+            from regionkit.components.platform.gke_certificates import StackAuthorizations
+
+            gke_authorizations = StackAuthorizations()
         from regionkit.topologies import DEPLOYABLE
 
         self.partitions: dict[str, DeploymentTopology] = {}
@@ -45,6 +51,7 @@ class SubClusters(pulumi.ComponentResource):
                     validate=False,
                     settings=args.settings,
                     acm_validation=acm_validation,
+                    gke_authorizations=gke_authorizations,
                 ),
                 pulumi.ResourceOptions(parent=self),
             )

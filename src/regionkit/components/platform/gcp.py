@@ -31,7 +31,11 @@ from regionkit.catalog import posture
 from regionkit.components.facts import GatewayTls, GcpFacts, SecretCertificate
 from regionkit.components.platform.addons import install_addons
 from regionkit.components.platform.gcp_apis import GoogleApis, required_apis
-from regionkit.components.platform.gke_certificates import DnsAuthorizations, gateway_certificates
+from regionkit.components.platform.gke_certificates import (
+    DnsAuthorizations,
+    StackAuthorizations,
+    gateway_certificates,
+)
 from regionkit.components.protocols import PlatformArgs, RegionPlatform
 from regionkit.components.settings import StackSettings
 from regionkit.model import type_token
@@ -146,6 +150,8 @@ class GcpNetworkArgs:
     project: str | None = None
     #: the provider to create the network with; None creates one
     provider: gcp.Provider | None = None
+    #: the stack's DNS authorizations when several deployments share them (sub-clusters)
+    authorizations: StackAuthorizations | None = None
 
 
 class GcpNetwork(pulumi.ComponentResource):
@@ -205,6 +211,7 @@ class GcpNetwork(pulumi.ComponentResource):
             opts=child,
         )
         self._deployment = args.deployment
+        self._shared_authorizations = args.authorizations
         self._authorizations: DnsAuthorizations | None = None
         self.register_outputs(
             {"networkId": self.network.id, "networkSelfLink": self.network.self_link}
@@ -219,6 +226,7 @@ class GcpNetwork(pulumi.ComponentResource):
                 self.provider,
                 after=(self.apis,),
                 opts=pulumi.ResourceOptions(parent=self),
+                shared=self._shared_authorizations,
             )
         return self._authorizations
 
@@ -237,7 +245,11 @@ def shared_network(
 
 
 def network_once(
-    name: str, deployment: Deployment, settings: StackSettings, opts: pulumi.ResourceOptions
+    name: str,
+    deployment: Deployment,
+    settings: StackSettings,
+    opts: pulumi.ResourceOptions,
+    authorizations: StackAuthorizations | None = None,
 ) -> Callable[[], GcpNetwork]:
     """`PlatformArgs.gcp_network` of a deployment: the first GKE platform that calls it makes
     the network, the others join it."""
@@ -245,7 +257,10 @@ def network_once(
 
     def network() -> GcpNetwork:
         if not made:
-            made.append(GcpNetwork(name, GcpNetworkArgs(deployment, settings.gcp_project), opts))
+            network_args = GcpNetworkArgs(
+                deployment, settings.gcp_project, authorizations=authorizations
+            )
+            made.append(GcpNetwork(name, network_args, opts))
         return made[0]
 
     return network

@@ -55,11 +55,26 @@ def certificate_names(deployment: Deployment, region: RegionSpec) -> tuple[str, 
     return tuple(dict.fromkeys(n.hostname for n in served_hostnames(deployment, region.id)))
 
 
+class StackAuthorizations:
+    """The DNS authorizations of every deployment of a stack, by domain.
+
+    A stack has one Google Cloud project (`clouds.gcp.project`), and in one project two
+    authorizations of a domain share a name and claim the same `_acme-challenge_` record: two
+    sub-clusters certifying the global hostname would collide. The first deployment to certify
+    a name owns its authorization and record; the certificates of the others reference it, and
+    so wait for it.
+    """
+
+    def __init__(self) -> None:
+        self.by_domain: dict[str, gcp.certificatemanager.DnsAuthorization] = {}
+
+
 class DnsAuthorizations(pulumi.ComponentResource):
     """A deployment's Certificate Manager DNS authorizations, one per name, with their records.
 
     The first region that serves a name makes its authorization; the others share it (one
-    CNAME per name and project). The records stay on destroy: renewals need them.
+    CNAME per name and project), and so do the other deployments of the stack given the same
+    `shared`. The records stay on destroy: renewals need them.
     """
 
     TOKEN: ClassVar[str] = type_token("platform", "GkeDnsAuthorizations")
@@ -71,6 +86,7 @@ class DnsAuthorizations(pulumi.ComponentResource):
         provider: pulumi.ProviderResource,
         after: tuple[pulumi.Resource, ...] = (),
         opts: pulumi.ResourceOptions | None = None,
+        shared: StackAuthorizations | None = None,
     ) -> None:
         super().__init__(self.TOKEN, name, {}, opts)
         self._name = name
@@ -79,7 +95,7 @@ class DnsAuthorizations(pulumi.ComponentResource):
         self._child = pulumi.ResourceOptions(parent=self, provider=provider, depends_on=list(after))
         self._zone: pulumi.Output[str] | None = None
         self._aws_provider: pulumi.ProviderResource | None = None
-        self._made: dict[str, gcp.certificatemanager.DnsAuthorization] = {}
+        self._made = (shared or StackAuthorizations()).by_domain
         self.register_outputs({})
 
     def of(self, domain: str) -> gcp.certificatemanager.DnsAuthorization:

@@ -20,7 +20,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 import yaml
 
-from regionkit.catalog.addons import ALL, Source, addon
+from regionkit.catalog.addons import ALL, AddonPin, Source, addon
 
 GATEWAY_API_CRDS = addon(ALL, "gateway-api-crds")
 METRICS_SERVER = addon(ALL, "metrics-server")
@@ -67,6 +67,38 @@ def gateway_api_crds(
     return tuple(registered)
 
 
+def helm_release(
+    prefix: str,
+    pin: AddonPin,
+    values: dict[str, Any],
+    provider: k8s.Provider,
+    parent: pulumi.Resource,
+    depends_on: Sequence[pulumi.Resource] = (),
+    *,
+    create_namespace: bool = False,
+) -> k8s.helm.v3.Release:
+    """The Helm release of a pinned chart, named after its catalog key, in the pin's namespace.
+
+    A `helm.v3.Release` (Helm installs it in the cluster, and waits for its workloads): charts
+    that generate their webhook certificates at render time would otherwise show a new
+    certificate on every preview.
+    """
+    if pin.source is not Source.HELM_CHART:
+        raise ValueError(f"add-on {pin.key!r} is not a Helm chart")
+    return k8s.helm.v3.Release(
+        f"{prefix}-{pin.key}",
+        name=pin.key,
+        chart=pin.name,
+        version=pin.version,
+        repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=pin.repository),
+        namespace=pin.namespace,
+        # unset unless asked: kube-system exists, and a plan shows no input that changes nothing
+        create_namespace=create_namespace or None,
+        values=values,
+        opts=pulumi.ResourceOptions(parent=parent, provider=provider, depends_on=list(depends_on)),
+    )
+
+
 def metrics_server(
     prefix: str,
     provider: k8s.Provider,
@@ -74,15 +106,6 @@ def metrics_server(
     depends_on: Sequence[pulumi.Resource] = (),
 ) -> k8s.helm.v3.Release:
     """metrics-server, which every HorizontalPodAutoscaler reads CPU use from."""
-    pin = METRICS_SERVER
-    return k8s.helm.v3.Release(
-        f"{prefix}-metrics-server",
-        name="metrics-server",
-        chart=pin.name,
-        version=pin.version,
-        repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=pin.repository),
-        namespace=pin.namespace,
-        # two replicas and a PodDisruptionBudget: the HPA goes blind while the one pod restarts
-        values={"replicas": 2, "podDisruptionBudget": {"enabled": True, "minAvailable": 1}},
-        opts=pulumi.ResourceOptions(parent=parent, provider=provider, depends_on=list(depends_on)),
-    )
+    # two replicas and a PodDisruptionBudget: the HPA goes blind while the one pod restarts
+    values = {"replicas": 2, "podDisruptionBudget": {"enabled": True, "minAvailable": 1}}
+    return helm_release(prefix, METRICS_SERVER, values, provider, parent, depends_on)
