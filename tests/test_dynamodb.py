@@ -35,10 +35,22 @@ from tests.aws_fixtures import (
 )
 from tests.refusals import refusals
 
-US_EAST = "{id: us-east, cloud: aws, location: us-east-1, jurisdiction: US}"
-US_WEST = "{id: us-west, cloud: aws, location: us-west-2, jurisdiction: US}"
-US_OHIO = "{id: us-ohio, cloud: aws, location: us-east-2, jurisdiction: US}"
-EU_WEST = "{id: eu-west, cloud: aws, location: eu-west-1, jurisdiction: EU}"
+US_EAST = (
+    "{id: us-east, cloud: aws, location: us-east-1, jurisdiction: US, "
+    "cluster: {apiAllowedCidrs: [203.0.113.0/24]}}"
+)
+US_WEST = (
+    "{id: us-west, cloud: aws, location: us-west-2, jurisdiction: US, "
+    "cluster: {apiAllowedCidrs: [203.0.113.0/24]}}"
+)
+US_OHIO = (
+    "{id: us-ohio, cloud: aws, location: us-east-2, jurisdiction: US, "
+    "cluster: {apiAllowedCidrs: [203.0.113.0/24]}}"
+)
+EU_WEST = (
+    "{id: eu-west, cloud: aws, location: eu-west-1, jurisdiction: EU, "
+    "cluster: {apiAllowedCidrs: [203.0.113.0/24]}}"
+)
 TOKENS = "  tokens: {engine: dynamodb, scope: global}\n"
 ACCOUNTS = "  accounts: {engine: dynamodb, scope: global}\n"
 AUDIT = "  audit: {engine: external, scope: region, connection: {secretName: audit-db}}\n"

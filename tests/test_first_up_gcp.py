@@ -10,6 +10,7 @@ and no Cloud DNS item answers a region statically.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -88,7 +89,7 @@ def test_workload_identity_members_wait_for_a_cluster(tmp_path: Path) -> None:
     assert "engine: cloudsql-postgresql" in text
     path = tmp_path / "gcp-ap.yaml"
     path.write_text(text.replace("engine: cloudsql-postgresql", "engine: cnpg"))
-    (tmp_path / "idsvr-config-one-store").symlink_to(stacks / "idsvr-config-one-store")
+    shutil.copytree(stacks / "idsvr-config-one-store", tmp_path / "idsvr-config-one-store")
     regs, _ = _recording(path)
     clusters = {r.urn for r in of_type(regs, "gcp:container/cluster:Cluster")}
     members = [

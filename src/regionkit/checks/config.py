@@ -254,13 +254,8 @@ def _directory(base_dir: Path, relative: str, key: str) -> tuple[Path | None, li
         outside = _outside(directory, _repository_root(base_dir), key)
     except OSError as exc:
         return None, [error("config.path", key, f"{relative!r} cannot be used: {exc.strerror}")]
-    if Path(relative).is_absolute() or outside is not None:
-        return None, [
-            outside
-            or error(
-                "config.path", key, f"{relative!r} is absolute; give it relative to the stack file"
-            )
-        ]
+    if outside is not None:  # relative or absolute alike: what counts is where it resolves
+        return None, [outside]
     if not exists:
         return None, [
             error(
