@@ -35,6 +35,20 @@ def missing_backup_variables(spec: StackSpec, environ: Mapping[str, str]) -> lis
     return missing
 
 
+def require_extras(loaded: LoadedStack) -> None:
+    """InvalidInput naming the pip extra (`regionkit[aws]`, ...) of each cloud SDK the stack needs
+    and this environment lacks, before any component imports it."""
+    from regionkit.catalog.extras import missing_extras, missing_extras_message
+
+    missing = missing_extras(loaded.spec)
+    if not missing:
+        return
+    first_path = next(iter(missing.values()))[0][0]
+    line = loaded.line_of(first_path)
+    where = "" if loaded.path is None else f"{loaded.path}{'' if line is None else f':{line}'}: "
+    raise InvalidInput(missing_extras_message(missing, where))
+
+
 def read_settings(spec: StackSpec, environ: Mapping[str, str], *, required: bool) -> StackSettings:
     """What the components take from the stack file's references: the GCP project and, per
     cnpg writer region with `backups`, its object store with the keys read from the environment.
@@ -82,6 +96,7 @@ def stack_program(
     from regionkit.topologies import DEPLOYABLE, TopologyArgs
     from regionkit.topologies.sub_clusters import SubClusters
 
+    require_extras(loaded)
     spec = loaded.spec
     settings = read_settings(spec, os.environ if environ is None else environ, required=deploying)
     args = TopologyArgs(spec, config_dir=loaded.base_dir, validate=validate, settings=settings)

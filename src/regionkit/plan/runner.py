@@ -34,6 +34,9 @@ def plan_stack(loaded: LoadedStack, *, program: Callable[[], Any] | None = None)
     findings = validate(loaded)
     if has_errors(findings):
         raise StackInvalid(findings)
+    from regionkit.program import require_extras
+
+    require_extras(loaded)  # here, not inside the program the mocks run
     registrations = record(
         program or _stack_program(loaded), project=loaded.spec.name, stack=loaded.environment
     )
