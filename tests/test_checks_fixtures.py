@@ -32,6 +32,7 @@ RULES = {
     "topology.config-sync",
     "schema.duplicate-id",
     "dns.zone",
+    "dns.none-certificates",
     "dns.hostname",
     "dns.routing",
     "dns.health-check",

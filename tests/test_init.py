@@ -76,6 +76,11 @@ def test_dev_stack_loads_and_uses_the_project_name(project: Path):
     (region,) = loaded.spec.regions or []
     assert region.cloud == "kubernetes" and region.cluster.kubeconfig_context
     assert loaded.spec.identity_server.config.path is None  # no config dir to scaffold
+    # DNS managed elsewhere: the scaffold plans and deploys with no cloud SDK or account
+    assert loaded.spec.dns.provider == "none"
+    from regionkit.catalog.extras import needed_extras
+
+    assert needed_extras(loaded.spec) == {}
 
 
 def test_dev_stack_passes_the_checks(project: Path):

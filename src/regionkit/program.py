@@ -103,9 +103,23 @@ def stack_program(
     if spec.topology is Topology.SUB_CLUSTERS:
         sub = SubClusters(spec.name, args)
         pulumi.export("hostnames", sub.hostnames)
+        _export_dns_records({p: t.gslb for p, t in sub.partitions.items()})
         return sub
     component = DEPLOYABLE[spec.topology](spec.name, args)
     pulumi.export("hostname", component.hostname)
     pulumi.export("issuer", component.issuer)
     pulumi.export("endpoints", component.endpoints)
+    _export_dns_records({None: component.gslb})
     return component
+
+
+def _export_dns_records(gslbs: Mapping[str | None, object]) -> None:
+    """`dns.provider: none`: the records regionkit would have created, as the output
+    `dnsRecords` (a list; per sub-cluster for sub-clusters)."""
+    from regionkit.components.gslb.external import ExternalDnsGslb
+
+    records = {key: g.records for key, g in gslbs.items() if isinstance(g, ExternalDnsGslb)}
+    if list(records) == [None]:
+        pulumi.export("dnsRecords", records[None])
+    elif records:
+        pulumi.export("dnsRecords", records)

@@ -15,6 +15,7 @@ from regionkit.checks import (
     budget,
     clusters,
     config,
+    dns_none,
     engines,
     gke,
     identity,
@@ -38,6 +39,7 @@ DEPLOYMENT_CHECKS: tuple[Callable[[Paths], list[Finding]], ...] = (
     identity.check,
     routing.check,
     budget.check,
+    dns_none.check,
 )
 
 #: the checks run once on the whole stack
