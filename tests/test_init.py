@@ -305,16 +305,25 @@ def test_templates_are_found_from_the_checkout():
     assert root.resolve() == (REPO / "templates").resolve()
 
 
-def _build_wheel(tmp_path: Path) -> Path:
-    """A wheel of this checkout, built from a copy so the work tree is not touched."""
-    source = tmp_path / "src-copy"
+def _run(command: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(command, capture_output=True, text=True, check=False, **kwargs)  # type: ignore[call-overload]
+
+
+def _copy_checkout(tmp_path: Path) -> Path:
+    """This checkout's sources, copied so that pip's build never touches the work tree."""
+    source = tmp_path / "regionkit-src"
     source.mkdir()
     for name in ("pyproject.toml", "README.md"):
-        if (REPO / name).exists():
-            shutil.copy2(REPO / name, source / name)
+        shutil.copy2(REPO / name, source / name)
     ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", "*.pyc")
     shutil.copytree(REPO / "src", source / "src", symlinks=True, ignore=ignore)
     shutil.copytree(REPO / "templates", source / "templates", ignore=ignore)
+    return source
+
+
+def _build_wheel(tmp_path: Path) -> Path:
+    """A wheel of this checkout, built from a copy so the work tree is not touched."""
+    source = _copy_checkout(tmp_path)
     out = tmp_path / "dist"
     command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", str(source), "-w", str(out)]
     # Without an installed `wheel` package, an old setuptools cannot build one in-process:
@@ -363,18 +372,6 @@ def test_templates_ship_in_the_wheel_and_init_works_from_it(tmp_path: Path):
 # --- a fresh machine: the generated project installs and plans as generated ---------------------
 
 
-def _copy_checkout(tmp_path: Path) -> Path:
-    """This checkout's sources, copied so that pip's build never touches the work tree."""
-    source = tmp_path / "regionkit-src"
-    source.mkdir()
-    for name in ("pyproject.toml", "README.md"):
-        shutil.copy2(REPO / name, source / name)
-    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", "*.pyc")
-    shutil.copytree(REPO / "src", source / "src", symlinks=True, ignore=ignore)
-    shutil.copytree(REPO / "templates", source / "templates", ignore=ignore)
-    return source
-
-
 def test_requirements_point_at_the_checkout_it_was_generated_from(project: Path):
     lines = (project / "requirements.txt").read_text().splitlines()
     active = [line for line in lines if line and not line.startswith("#")]
@@ -409,60 +406,39 @@ def test_generated_project_installs_in_a_fresh_venv_and_plans(tmp_path: Path):
     source = _copy_checkout(tmp_path)
     project_dir = tmp_path / "acme-login"
     clean = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
-    init = subprocess.run(
+    init = _run(
         [sys.executable, "-m", "regionkit", "init", str(project_dir)],
         env={**clean, "PYTHONPATH": str(source / "src")},
-        capture_output=True,
-        text=True,
         timeout=120,
-        check=False,
     )
     assert init.returncode == 0, init.stderr
     assert f"regionkit @ {source.as_uri()}" in (project_dir / "requirements.txt").read_text()
 
     venv = tmp_path / "venv"
-    subprocess.run(
-        [sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True, timeout=120
-    )
+    python = str(venv / "bin/python")
+    venv_made = _run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)])
+    assert venv_made.returncode == 0, venv_made.stderr
     # no network: the dependencies come from the system site-packages, the build backend too
     # (the venv's own old setuptools would shadow it; pip would fetch a new one in isolation)
-    subprocess.run(
-        [str(venv / "bin/python"), "-m", "pip", "uninstall", "-q", "-y", "setuptools"],
-        env=clean,
-        capture_output=True,
-        timeout=120,
-        check=False,
-    )
+    _run([python, "-m", "pip", "uninstall", "-q", "-y", "setuptools"], env=clean, timeout=120)
     offline = {**clean, "PIP_NO_INDEX": "1", "PIP_NO_BUILD_ISOLATION": "0"}
-    install = subprocess.run(
-        [str(venv / "bin/python"), "-m", "pip", "install", "-q", "-r", "requirements.txt"],
+    install = _run(
+        [python, "-m", "pip", "install", "-q", "-r", "requirements.txt"],
         cwd=project_dir,
         env=offline,
-        capture_output=True,
-        text=True,
         timeout=600,
-        check=False,
     )
     assert install.returncode == 0, install.stdout + install.stderr
-    where = subprocess.run(
-        [str(venv / "bin/python"), "-c", "import regionkit; print(regionkit.__file__)"],
-        cwd=tmp_path,
-        env=clean,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
+    where = _run(
+        [python, "-c", "import regionkit; print(regionkit.__file__)"], cwd=tmp_path, env=clean
     )
     assert Path(where.stdout.strip()).is_relative_to(venv)  # the generated requirement's copy
 
-    plan = subprocess.run(
+    plan = _run(
         [str(venv / "bin/regionkit"), "plan", "dev", "--format", "json"],
         cwd=project_dir,
         env=clean,
-        capture_output=True,
-        text=True,
         timeout=600,
-        check=False,
     )
     assert plan.returncode == 0, plan.stderr
     document = json.loads(plan.stdout)
