@@ -205,7 +205,7 @@ def test_forks_get_their_plan_commented_without_secrets(workflow: dict, comment_
     steps = _steps(comment_workflow, "comment")
     (comment,) = [s for s in steps if "sticky-pull-request-comment" in s.get("uses", "")]
     assert comment["with"]["header"] == "regionkit-${{ matrix.environment }}"
-    assert comment["with"]["number"] == "${{ needs.environments.outputs.pr }}"
+    assert comment["with"]["number_force"] == "${{ needs.environments.outputs.pr }}"
     assert not any("actions/checkout" in s.get("uses", "") for s in steps)
     assert "grep -Eqx '[0-9]+'" in _run_text(comment_workflow, "environments")
 
