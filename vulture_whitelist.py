@@ -85,3 +85,5 @@ _.certificates
 _.addons
 _.api_allowed_cidrs
 _.admin_principals
+# testing.py: the public helper of users' unit tests (the README example calls it)
+_.of_type

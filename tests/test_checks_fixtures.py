@@ -38,6 +38,7 @@ RULES = {
     "topology.config-sync",
     "schema.duplicate-id",
     "dns.zone",
+    "dns.none-certificates",
     "dns.hostname",
     "dns.routing",
     "dns.health-check",

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import runpy
 import shutil
 import subprocess
 import sys
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -30,6 +32,7 @@ EXPECTED = [
     ".gitignore",
     "README.md",
     ".github/workflows/regionkit-preview.yml",
+    ".github/workflows/regionkit-comment.yml",
 ]
 
 
@@ -55,8 +58,8 @@ def test_pulumi_yaml_names_the_project_and_runs_main(project: Path):
 
 
 def test_requirements_and_gitignore(project: Path):
-    requirements = (project / "requirements.txt").read_text().split()
-    assert requirements[0].startswith("regionkit")
+    requirements = (project / "requirements.txt").read_text().splitlines()
+    assert [line for line in requirements if line.startswith("regionkit")] != []
     ignored = (project / ".gitignore").read_text().splitlines()
     for entry in (".regionkit/", "__pycache__/", "venv/"):
         assert entry in ignored
@@ -82,6 +85,11 @@ def test_dev_stack_loads_and_uses_the_project_name(project: Path):
     license = loaded.spec.identity_server.license
     assert license is not None and license.secret_name == "idsvr-license"
     assert "license.json" in (project / ".gitignore").read_text().splitlines()
+    # DNS managed elsewhere: the scaffold plans and deploys with no cloud SDK or account
+    assert loaded.spec.dns.provider == "none"
+    from regionkit.catalog.extras import needed_extras
+
+    assert needed_extras(loaded.spec) == {}
 
 
 def test_dev_stack_passes_the_checks(project: Path):
@@ -116,69 +124,152 @@ def test_dev_stack_plans_and_main_py_plans_the_same(project: Path, monkeypatch):
     assert [r["urn"] for r in via_main["resources"]] == [r["urn"] for r in plan["resources"]]
 
 
-# --- the pull-request workflow ----------------------------------------------------------------
+# --- the pull-request workflows ---------------------------------------------------------------
+
+WORKFLOWS = (".github/workflows/regionkit-preview.yml", ".github/workflows/regionkit-comment.yml")
 
 
 @pytest.fixture
 def workflow(project: Path) -> dict:
-    return yaml.safe_load((project / ".github/workflows/regionkit-preview.yml").read_text())
+    return yaml.safe_load((project / WORKFLOWS[0]).read_text())
 
 
-def _steps(workflow: dict) -> list[dict]:
-    return workflow["jobs"]["plan"]["steps"]
+@pytest.fixture
+def comment_workflow(project: Path) -> dict:
+    return yaml.safe_load((project / WORKFLOWS[1]).read_text())
 
 
-def _run_text(workflow: dict) -> str:
-    return "\n".join(step.get("run", "") for step in _steps(workflow))
+def _steps(workflow: dict, job: str = "plan") -> list[dict]:
+    return workflow["jobs"][job]["steps"]
 
 
-def test_workflow_runs_on_pull_requests_with_full_history(workflow: dict):
-    assert "pull_request" in workflow[True]  # YAML 1.1 reads the key `on` as True
+def _run_text(workflow: dict, job: str = "plan") -> str:
+    return "\n".join(step.get("run", "") for step in _steps(workflow, job))
+
+
+def _uses(workflow: dict) -> list[str]:
+    return [
+        step["uses"] for job in workflow["jobs"].values() for step in job["steps"] if "uses" in step
+    ]
+
+
+def test_workflow_runs_only_when_what_a_plan_reads_changes(workflow: dict):
+    paths = workflow[True]["pull_request"]["paths"]  # YAML 1.1 reads the key `on` as True
+    assert "stacks/**" in paths and "requirements.txt" in paths
     checkout = next(s for s in _steps(workflow) if s.get("uses", "").startswith("actions/checkout"))
     assert checkout["with"]["fetch-depth"] == 0
     python = next(
         s for s in _steps(workflow) if s.get("uses", "").startswith("actions/setup-python")
     )
     assert python["with"]["python-version"] == "3.11"
-    assert "pip install -r requirements.txt" in _run_text(workflow)
-    assert workflow["permissions"]["pull-requests"] == "write"
 
 
-def test_workflow_plans_each_environment_and_diffs_against_the_base(workflow: dict):
+def test_every_action_is_pinned_by_commit(workflow: dict, comment_workflow: dict):
+    uses = _uses(workflow) + _uses(comment_workflow)
+    assert len(uses) >= 10
+    for action in uses:
+        ref = action.split("@", 1)[1]
+        assert len(ref) == 40 and all(c in "0123456789abcdef" for c in ref), action
+
+
+def test_id_token_only_on_the_preview_job(workflow: dict, comment_workflow: dict):
+    assert workflow["permissions"] == {"contents": "read"}
+    assert comment_workflow["permissions"] == {}
+    granted = {
+        name: job.get("permissions", {})
+        for wf in (workflow, comment_workflow)
+        for name, job in wf["jobs"].items()
+    }
+    assert [name for name, p in granted.items() if p.get("id-token") == "write"] == ["preview"]
+    # the job that runs pull-request code can write nothing
+    assert "permissions" not in workflow["jobs"]["plan"]
+
+
+def test_base_branch_is_planned_with_the_base_branchs_regionkit(workflow: dict):
+    text = _run_text(workflow)
+    assert 'git worktree add --detach "$RUNNER_TEMP/base" "origin/$BASE_REF"' in text
+    assert '"$RUNNER_TEMP/base-venv/bin/pip" install -r requirements.txt' in text
+    assert '"$RUNNER_TEMP/base-venv/bin/regionkit" plan "$STACK_FILE"' in text
+    assert '"$RUNNER_TEMP/new-venv/bin/regionkit" plan "$STACK_FILE" --format json' in text
+    assert '"$regionkit" diff "$OUT/base.json" "$OUT/new.json" --format markdown' in text
     job = workflow["jobs"]["plan"]
     assert job["strategy"]["matrix"]["environment"].startswith("${{ fromJSON(")
-    assert job["env"]["STACK_FILE"] == "stacks/${{ matrix.environment }}.yaml"
-    assert (
-        "find stacks -maxdepth 1 -name '*.yaml'"
-        in workflow["jobs"]["environments"]["steps"][1]["run"]
-    )
-    text = _run_text(workflow)
-    assert 'regionkit plan "$STACK_FILE" --format json > "$RUNNER_TEMP/new.json"' in text
-    assert 'git worktree add --detach "$RUNNER_TEMP/base" "origin/$GITHUB_BASE_REF"' in text
-    assert 'if [ -f "$RUNNER_TEMP/base/$STACK_FILE" ]' in text
-    assert (
-        'regionkit diff "$RUNNER_TEMP/base.json" "$RUNNER_TEMP/new.json" --format markdown' in text
-    )
+    assert "find stacks -maxdepth 1 -name '*.yaml'" in _run_text(workflow, "environments")
 
 
-def test_workflow_posts_one_sticky_comment_per_environment(workflow: dict):
-    comments = [s for s in _steps(workflow) if "sticky-pull-request-comment" in s.get("uses", "")]
-    assert len(comments) == 1
-    (comment,) = comments
-    assert comment["uses"] == "marocchino/sticky-pull-request-comment@v2"
+def test_the_artifact_the_comment_points_to_is_uploaded(workflow: dict):
+    upload = next(s for s in _steps(workflow) if s.get("uses", "").startswith("actions/upload-"))
+    assert upload["with"]["name"] == "regionkit-${{ matrix.environment }}"
+    assert upload["with"]["path"] == "${{ runner.temp }}/regionkit/"
+    assert "artifact \\`regionkit-$ENVIRONMENT\\` of [this run]($RUN_URL)" in _run_text(workflow)
+
+
+def test_forks_get_their_plan_commented_without_secrets(workflow: dict, comment_workflow: dict):
+    plan_text = str(workflow["jobs"]["plan"]) + str(workflow["jobs"]["environments"])
+    assert "secrets." not in plan_text  # the offline plan needs none
+    assert "pull_request_target" not in str(workflow[True])
+    assert "head.repo.full_name == github.repository" in workflow["jobs"]["preview"]["if"]
+    trigger = comment_workflow[True]["workflow_run"]
+    assert trigger["workflows"] == [workflow["name"]]
+    steps = _steps(comment_workflow, "comment")
+    (comment,) = [s for s in steps if "sticky-pull-request-comment" in s.get("uses", "")]
     assert comment["with"]["header"] == "regionkit-${{ matrix.environment }}"
-    assert comment["with"]["path"].endswith("comment.md")
+    assert comment["with"]["number_force"] == "${{ needs.environments.outputs.pr }}"
+    assert not any("actions/checkout" in s.get("uses", "") for s in steps)
+    assert "grep -Eqx '[0-9]+'" in _run_text(comment_workflow, "environments")
+
+
+def test_plugins_are_cached_for_the_preview(workflow: dict):
+    cache = next(s for s in _steps(workflow, "preview") if "actions/cache" in s.get("uses", ""))
+    assert cache["with"]["path"] == "~/.pulumi/plugins"
 
 
 def test_workflow_previews_only_with_credentials_and_never_tests_secrets_in_if(workflow: dict):
-    job = workflow["jobs"]["plan"]
+    job = workflow["jobs"]["preview"]
     preview = next(s for s in job["steps"] if s.get("id") == "preview")
     assert 'regionkit preview "$ENVIRONMENT"' in preview["run"]
-    assert "env.PULUMI_BACKEND_URL != ''" in preview["if"]
     assert "env.HAS_AWS == 'true'" in preview["if"]
     assert job["env"]["HAS_AWS"] == "${{ secrets.AWS_ROLE_ARN != '' }}"
+    assert "secrets." not in job["if"]
     for step in job["steps"]:
         assert "secrets." not in str(step.get("if", "")), step  # GitHub rejects it there
+
+
+def _actionlint() -> list[str] | None:
+    """actionlint as `.ci/actionlint` installs it (its WebAssembly build from npm, run by node),
+    or a native binary on PATH; None where neither is installed. Both lint the workflows of the
+    current directory."""
+    tools = Path(
+        os.environ.get("ACTIONLINT_DIR") or Path(tempfile.gettempdir(), "regionkit-actionlint")
+    )
+    cli = tools / "node_modules" / "@tktco" / "node-actionlint" / "bin" / "node-actionlint.js"
+    node = shutil.which("node")
+    if node and cli.is_file():
+        return [node, str(cli)]
+    native = shutil.which("actionlint")
+    return [native] if native else None
+
+
+def test_actionlint_passes_on_the_workflows(project: Path):
+    command = _actionlint()
+    if command is None:
+        pytest.skip("actionlint is not installed: `bash .ci/actionlint --install` (CI does)")
+    assert all((project / workflow).is_file() for workflow in WORKFLOWS)
+    run = subprocess.run(command, cwd=project, capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_actionlint_finds_a_broken_workflow(project: Path):
+    """The judge judges: an undefined context property fails it."""
+    command = _actionlint()
+    if command is None:
+        pytest.skip("actionlint is not installed: `bash .ci/actionlint --install` (CI does)")
+    (project / ".github" / "workflows" / "broken.yml").write_text(
+        "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n"
+        "    steps:\n      - run: echo ${{ github.no_such_property }}\n"
+    )
+    run = subprocess.run(command, cwd=project, capture_output=True, text=True, check=False)
+    assert run.returncode != 0 and "no_such_property" in run.stdout + run.stderr
 
 
 # --- refusing to overwrite, names ---------------------------------------------------------------
@@ -250,16 +341,25 @@ def test_templates_are_found_from_the_checkout():
     assert root.resolve() == (REPO / "templates").resolve()
 
 
-def _build_wheel(tmp_path: Path) -> Path:
-    """A wheel of this checkout, built from a copy so the work tree is not touched."""
-    source = tmp_path / "src-copy"
+def _run(command: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(command, capture_output=True, text=True, check=False, **kwargs)  # type: ignore[call-overload]
+
+
+def _copy_checkout(tmp_path: Path) -> Path:
+    """This checkout's sources, copied so that pip's build never touches the work tree."""
+    source = tmp_path / "regionkit-src"
     source.mkdir()
     for name in ("pyproject.toml", "README.md"):
-        if (REPO / name).exists():
-            shutil.copy2(REPO / name, source / name)
+        shutil.copy2(REPO / name, source / name)
     ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", "*.pyc")
     shutil.copytree(REPO / "src", source / "src", symlinks=True, ignore=ignore)
     shutil.copytree(REPO / "templates", source / "templates", ignore=ignore)
+    return source
+
+
+def _build_wheel(tmp_path: Path) -> Path:
+    """A wheel of this checkout, built from a copy so the work tree is not touched."""
+    source = _copy_checkout(tmp_path)
     out = tmp_path / "dist"
     command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", str(source), "-w", str(out)]
     # Without an installed `wheel` package, an old setuptools cannot build one in-process:
@@ -303,3 +403,79 @@ def test_templates_ship_in_the_wheel_and_init_works_from_it(tmp_path: Path):
     assert Path(module_file).is_relative_to(site)  # the wheel's regionkit, not the checkout's
     assert int(count) == len(EXPECTED)
     assert (tmp_path / "from-wheel" / ".github/workflows/regionkit-preview.yml").is_file()
+
+
+# --- a fresh machine: the generated project installs and plans as generated ---------------------
+
+
+def test_requirements_point_at_the_checkout_it_was_generated_from(project: Path):
+    lines = (project / "requirements.txt").read_text().splitlines()
+    active = [line for line in lines if line and not line.startswith("#")]
+    assert active == [f"regionkit @ {REPO.as_uri()}"]
+    assert "# regionkit==0.1.0" in lines  # the pin to switch to once a release exists
+
+
+def test_requirements_follow_a_vcs_install(monkeypatch, tmp_path: Path):
+    from regionkit import scaffold
+
+    info = {
+        "url": "https://github.com/acme/regionkit.git",
+        "vcs_info": {"vcs": "git", "commit_id": "abc123"},
+    }
+    monkeypatch.setattr(scaffold, "_direct_url", lambda _dir: info)
+    assert scaffold.requirement_source() == (
+        "regionkit @ git+https://github.com/acme/regionkit.git@abc123"
+    )
+    monkeypatch.setattr(scaffold, "_direct_url", lambda _dir: None)
+    monkeypatch.setattr(scaffold, "_checkout_of", lambda _dir: None)
+    init_project(tmp_path / "p", name="acme-id")
+    active = [
+        line
+        for line in (tmp_path / "p" / "requirements.txt").read_text().splitlines()
+        if line and not line.startswith("#")
+    ]
+    assert active == ["regionkit==0.1.0"]  # installed from an index: pin what is installed
+
+
+def test_generated_project_installs_in_a_fresh_venv_and_plans(tmp_path: Path):
+    """`pip install -r requirements.txt` then `regionkit plan dev`, as the README says, offline."""
+    source = _copy_checkout(tmp_path)
+    project_dir = tmp_path / "acme-login"
+    clean = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    init = _run(
+        [sys.executable, "-m", "regionkit", "init", str(project_dir)],
+        env={**clean, "PYTHONPATH": str(source / "src")},
+        timeout=120,
+    )
+    assert init.returncode == 0, init.stderr
+    assert f"regionkit @ {source.as_uri()}" in (project_dir / "requirements.txt").read_text()
+
+    venv = tmp_path / "venv"
+    python = str(venv / "bin/python")
+    venv_made = _run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)])
+    assert venv_made.returncode == 0, venv_made.stderr
+    # no network: the dependencies come from the system site-packages, the build backend too
+    # (the venv's own old setuptools would shadow it; pip would fetch a new one in isolation)
+    _run([python, "-m", "pip", "uninstall", "-q", "-y", "setuptools"], env=clean, timeout=120)
+    offline = {**clean, "PIP_NO_INDEX": "1", "PIP_NO_BUILD_ISOLATION": "0"}
+    install = _run(
+        [python, "-m", "pip", "install", "-q", "-r", "requirements.txt"],
+        cwd=project_dir,
+        env=offline,
+        timeout=600,
+    )
+    assert install.returncode == 0, install.stdout + install.stderr
+    where = _run(
+        [python, "-c", "import regionkit; print(regionkit.__file__)"], cwd=tmp_path, env=clean
+    )
+    assert Path(where.stdout.strip()).is_relative_to(venv)  # the generated requirement's copy
+
+    plan = _run(
+        [str(venv / "bin/regionkit"), "plan", "dev", "--format", "json"],
+        cwd=project_dir,
+        env=clean,
+        timeout=600,
+    )
+    assert plan.returncode == 0, plan.stderr
+    document = json.loads(plan.stdout)
+    assert document["stack"] == "dev" and document["summary"]["resources"] > 0

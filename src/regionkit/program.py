@@ -40,6 +40,20 @@ def missing_backup_variables(spec: StackSpec, environ: Mapping[str, str]) -> lis
     return missing
 
 
+def require_extras(loaded: LoadedStack) -> None:
+    """InvalidInput naming the pip extra (`regionkit[aws]`, ...) of each cloud SDK the stack needs
+    and this environment lacks, before any component imports it."""
+    from regionkit.catalog.extras import missing_extras, missing_extras_message
+
+    missing = missing_extras(loaded.spec)
+    if not missing:
+        return
+    first_path = next(iter(missing.values()))[0][0]
+    line = loaded.line_of(first_path)
+    where = "" if loaded.path is None else f"{loaded.path}{'' if line is None else f':{line}'}: "
+    raise InvalidInput(missing_extras_message(missing, where))
+
+
 def read_settings(spec: StackSpec, environ: Mapping[str, str], *, required: bool) -> StackSettings:
     """What the components take from the stack file's references: the GCP project and, per
     cnpg writer region with `backups`, its object store with the keys read from the environment.
@@ -105,6 +119,7 @@ def stack_program(
     from regionkit.topologies import DEPLOYABLE, TopologyArgs
     from regionkit.topologies.sub_clusters import SubClusters
 
+    require_extras(loaded)
     spec = loaded.spec
     settings = read_settings(spec, os.environ if environ is None else environ, required=deploying)
     settings = with_roles(settings, recorded_roles(loaded) if roles is None else roles)
@@ -112,9 +127,23 @@ def stack_program(
     if spec.topology is Topology.SUB_CLUSTERS:
         sub = SubClusters(spec.name, args)
         pulumi.export("hostnames", sub.hostnames)
+        _export_dns_records({p: t.gslb for p, t in sub.partitions.items()})
         return sub
     component = DEPLOYABLE[spec.topology](spec.name, args)
     pulumi.export("hostname", component.hostname)
     pulumi.export("issuer", component.issuer)
     pulumi.export("endpoints", component.endpoints)
+    _export_dns_records({None: component.gslb})
     return component
+
+
+def _export_dns_records(gslbs: Mapping[str | None, object]) -> None:
+    """`dns.provider: none`: the records regionkit would have created, as the output
+    `dnsRecords` (a list; per sub-cluster for sub-clusters)."""
+    from regionkit.components.gslb.external import ExternalDnsGslb
+
+    records = {key: g.records for key, g in gslbs.items() if isinstance(g, ExternalDnsGslb)}
+    if list(records) == [None]:
+        pulumi.export("dnsRecords", records[None])
+    elif records:
+        pulumi.export("dnsRecords", records)

@@ -12,9 +12,11 @@ template stays literal.
 
 from __future__ import annotations
 
+import json
 import re
-from importlib import resources
+from importlib import metadata, resources
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 from regionkit.errors import InvalidInput, RegionkitError
 from regionkit.spec.models import NAME_PATTERN, slug
@@ -60,6 +62,52 @@ def project_name(directory: Path, name: str | None) -> str:
     return candidate
 
 
+def _checkout_of(package_dir: Path) -> Path | None:
+    """The source checkout `package_dir` (…/src/regionkit) belongs to, when it is one."""
+    root = package_dir.parents[1]
+    pyproject = root / "pyproject.toml"
+    if pyproject.is_file() and 'name = "regionkit"' in pyproject.read_text(encoding="utf-8"):
+        return root
+    return None
+
+
+def _direct_url(package_dir: Path) -> dict[str, object] | None:
+    """`direct_url.json` of the installed distribution, if it is the regionkit imported here."""
+    try:
+        text = metadata.distribution("regionkit").read_text("direct_url.json")
+    except metadata.PackageNotFoundError:
+        return None
+    if not text:
+        return None
+    info: dict[str, object] = json.loads(text)
+    url = str(info.get("url", ""))
+    if url.startswith("file://") and isinstance(info.get("dir_info"), dict):
+        # an install of a local directory: trust it only if it is the code running now
+        installed = Path(unquote(urlparse(url).path))
+        if _checkout_of(package_dir) not in (None, installed):
+            return None
+    return info
+
+
+def requirement_source(package_dir: Path | None = None) -> str | None:
+    """Where the running regionkit came from, as a PEP 508 direct reference; None: an index.
+
+    The installed distribution's `direct_url.json` (PEP 610) says how pip got it: a VCS URL at a
+    commit, an archive, or a local directory. A checkout on `sys.path` that pip never installed
+    (e.g. `PYTHONPATH=src`) is its own directory.
+    """
+    here = package_dir or Path(__file__).resolve().parent
+    info = _direct_url(here)
+    if info is not None:
+        url = str(info["url"])
+        vcs = info.get("vcs_info")
+        if isinstance(vcs, dict):
+            return f"regionkit @ {vcs['vcs']}+{url}@{vcs['commit_id']}"
+        return f"regionkit @ {url}"
+    checkout = _checkout_of(here)
+    return f"regionkit @ {checkout.as_uri()}" if checkout is not None else None
+
+
 def init_project(directory: Path, *, name: str | None = None, force: bool = False) -> list[Path]:
     """Render the project templates into `directory`; the written files, in template order.
 
@@ -71,7 +119,11 @@ def init_project(directory: Path, *, name: str | None = None, force: bool = Fals
 
     if directory.exists() and not directory.is_dir():
         raise InvalidInput(f"{directory} exists and is not a directory")
-    context = {"name": project_name(directory, name), "regionkit_version": __version__}
+    context = {
+        "name": project_name(directory, name),
+        "regionkit_version": __version__,
+        "regionkit_source": requirement_source(),
+    }
     source = templates_root() / PROJECT_TEMPLATE
     templates = sorted(
         p.relative_to(source) for p in source.rglob("*") if p.is_file() and p.suffix == SUFFIX

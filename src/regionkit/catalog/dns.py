@@ -56,6 +56,8 @@ ROUTE53_HEALTH_DOC = (
 ROUTE53_ALIAS_ELB_TTL = 60
 #: Cloud DNS health checks: the per-probe timeout regionkit configures (`timeout_sec`)
 CLOUD_DNS_CHECK_TIMEOUT = 5
+#: `dns.provider: none`: the per-check timeout assumed of DNS regionkit does not manage
+EXTERNAL_CHECK_TIMEOUT = 6
 
 LIMITS: dict[DnsProvider, DnsLimits] = {
     # Route 53: interval 10 s or 30 s, threshold 1..10; AWS recommends TTL <= 60 s.
@@ -109,6 +111,35 @@ LIMITS: dict[DnsProvider, DnsLimits] = {
         interval_source=Source(
             "Compute Engine health checks: check_interval_sec from one probe's start to the "
             "next (at least 30 s with source regions)"
+        ),
+    ),
+    # DNS managed outside regionkit: the figures are those of the records and health checks
+    # regionkit publishes for it (stack output `dnsRecords`), on a provider it cannot see.
+    DnsProvider.NONE: DnsLimits(
+        intervals=(10, 30),
+        max_threshold=10,
+        min_ttl=5,
+        max_ttl=60,
+        check_timeout=EXTERNAL_CHECK_TIMEOUT,
+        check_timeout_source=Source(
+            f"dns.provider none: a per-check timeout of {EXTERNAL_CHECK_TIMEOUT} s assumed for "
+            "the health checks you configure from the published records",
+            documented=False,
+        ),
+        aggregation_quantile=1.0,
+        aggregation_source=Source(
+            "dns.provider none: how your DNS provider combines its checkers is unknown; "
+            "regionkit assumes the last check of an interval decides",
+            documented=False,
+        ),
+        propagation_bound=60,
+        propagation_source=Source(
+            "dns.provider none: no bound is known for your provider; regionkit assumes 60 s, "
+            "the bound Route 53 documents",
+            documented=False,
+        ),
+        interval_source=Source(
+            "dns.provider none: the health-check interval the published records ask for"
         ),
     ),
 }

@@ -17,6 +17,7 @@ from regionkit.checks import (
     clusters,
     config,
     config_sync,
+    dns_none,
     eks,
     engines,
     existing_cluster,
@@ -49,6 +50,7 @@ DEPLOYMENT_CHECKS: tuple[Callable[[Paths], list[Finding]], ...] = (
     identity.check,
     routing.check,
     budget.check,
+    dns_none.check,
 )
 
 #: the checks run once on the whole stack

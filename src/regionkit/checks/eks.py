@@ -106,6 +106,8 @@ def _certificate_dns(paths: Paths, region: RegionSpec) -> list[Finding]:
         f"or set {paths.region(region.id, 'cluster.addons.certificates')}: false and issue "
         "ACM certificates for these names yourself (the load balancer controller finds them)"
     )
+    if d.dns.provider is DnsProvider.NONE:
+        return []  # dns.none-certificates says so
     if d.dns.provider is not DnsProvider.ROUTE53:
         if len(d.regions) > 1:
             return []  # Cloud DNS cannot fail over from an ALB at all: dns.health-check says so

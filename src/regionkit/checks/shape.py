@@ -195,7 +195,7 @@ def _dns(paths: Paths) -> list[Finding]:
     out = []
     zone, hostname = d.dns.zone, d.dns.hostname
     zone_kind = "hosted zone" if d.dns.provider is DnsProvider.ROUTE53 else "managed zone"
-    if zone is None:
+    if zone is None and d.dns.provider is not DnsProvider.NONE:
         out.append(
             error(
                 "dns.zone",

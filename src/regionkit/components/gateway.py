@@ -251,6 +251,7 @@ def first_address(status: Any) -> str:
     if not addresses or not addresses[0].get("value"):
         raise ValueError(
             "the Gateway has no address in status.addresses: is a Gateway API controller for "
-            "its gatewayClassName installed in the cluster?"
+            "its gatewayClassName installed in the cluster? (Under unit-test mocks, "
+            "regionkit.testing.RegionkitMocks gives each Gateway an address.)"
         )
     return str(addresses[0]["value"])

@@ -41,6 +41,9 @@ def plan_stack(
     findings = validate(loaded)
     if has_errors(findings):
         raise StackInvalid(findings)
+    from regionkit.program import require_extras
+
+    require_extras(loaded)  # here, not inside the program the mocks run
     registrations = record(
         program or _stack_program(loaded),
         project=loaded.spec.name,

@@ -56,6 +56,8 @@ class Role(StrEnum):
 class DnsProvider(StrEnum):
     ROUTE53 = "route53"
     CLOUD_DNS = "cloud-dns"
+    #: DNS managed elsewhere: no DNS resources; the records are published as outputs
+    NONE = "none"
 
 
 class Routing(StrEnum):

@@ -57,6 +57,7 @@ class GeoRecords(Protocol):
 GEO_RECORDS: dict[DnsProvider, Lazy[GeoRecords]] = {
     DnsProvider.ROUTE53: Lazy("regionkit.components.gslb.route53", "global_hostname_records"),
     DnsProvider.CLOUD_DNS: Lazy("regionkit.components.gslb.cloud_dns", "global_hostname_records"),
+    DnsProvider.NONE: Lazy("regionkit.components.gslb.external", "global_hostname_records"),
 }
 
 

@@ -149,6 +149,15 @@ def _dns_steps(resolved: Any, request: Request, clients: Clients) -> list[Step]:
         return [
             route53.pin_step(clients, zone=deployment.dns.zone, hostname=deployment.hostname, to=to)
         ]
+    if deployment.dns.provider is DnsProvider.NONE:
+        return [
+            Step(
+                id=f"dns/{deployment.hostname}",
+                title=f"DNS {deployment.hostname} is managed outside regionkit (dns.provider "
+                f"none): point it at {to} there (the stack output dnsRecords lists its records)",
+                informational=True,
+            )
+        ]
     return [
         cloud_dns.pin_step(
             clients,
