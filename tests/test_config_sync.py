@@ -838,6 +838,18 @@ def test_a_file_holding_only_the_cluster_leaves_nothing_behind(tmp_path: Path) -
         curity_xml.load_directory(_write(tmp_path / "o", {"cluster.xml": cluster}), display="o")
 
 
+def test_xml_in_subdirectories_is_applied_as_the_nodes_load_it(tmp_path: Path) -> None:
+    """A sync applies what the nodes start with: `*.xml` at any depth, hidden directories aside."""
+    directory = _write(tmp_path / "n", {"a.xml": BASE_XML})
+    _write(directory / "clients", {"z.xml": CLIENTS_XML})
+    _write(directory / ".git", {"stray.xml": "<not-config/>"})
+    merged = curity_xml.load_directory(directory, display="n")
+    tags = elements(merged.to_bytes())
+    assert f"{{{BASE}}}base-url" in tags  # from a.xml
+    top_only = curity_xml.load_directory(_write(tmp_path / "t", {"a.xml": BASE_XML}), display="t")
+    assert len(merged.to_bytes()) > len(top_only.to_bytes())  # clients/z.xml was merged too
+
+
 def test_extra_strip_paths_and_namespaces(tmp_path: Path) -> None:
     rule = curity_xml.StripRule.parse("{https://curity.se/ns/conf/base}profiles/profile")
     assert rule.steps == ((BASE, "profiles"), (BASE, "profile"))

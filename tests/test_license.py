@@ -17,11 +17,11 @@ from typer.testing import CliRunner
 
 from regionkit.catalog import idsvr
 from regionkit.checks import validate
-from regionkit.checks.config import startup_xml
 from regionkit.cli import app
 from regionkit.components import idsvr_pods as pods
 from regionkit.plan.runner import plan_stack
 from regionkit.spec import load_stack
+from regionkit.spec.config_dir import startup_xml
 from regionkit.topologies.base import read_config_files, read_license_file
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -30,6 +30,7 @@ from regionkit.catalog.idsvr import (
 from regionkit.errors import RegionkitError
 from regionkit.findings import Finding, error
 from regionkit.model import resolve, workload_namespace
+from regionkit.spec.config_dir import startup_xml, visible_files
 from regionkit.spec.loader import read_stack_file
 from regionkit.spec.models import Deployment, StackSpec
 from regionkit.spec.paths import Paths
@@ -46,23 +47,6 @@ def check(spec: StackSpec, base_dir: Path) -> list[Finding]:
         out += _license(deployment, paths, base_dir)
     # an identityServer inherited by several sub-clusters is reported once
     return list(dict.fromkeys(out))
-
-
-def startup_xml(directory: Path) -> list[str]:
-    """The startup files of a configuration directory: `*.xml` at any depth, as POSIX paths
-    relative to it (their paths below `etc/init`), sorted. Hidden files and directories (`.git`)
-    are not configuration."""
-    return _visible(directory, "*.xml")
-
-
-def _visible(directory: Path, pattern: str) -> list[str]:
-    """Files matching `pattern` at any depth below `directory`, outside hidden directories."""
-    found = []
-    for path in directory.rglob(pattern):
-        relative = path.relative_to(directory).as_posix()
-        if path.is_file() and not any(part.startswith(".") for part in relative.split("/")):
-            found.append(relative)
-    return sorted(found)
 
 
 def license_file(deployment: Deployment, base_dir: Path) -> Path | None:
@@ -163,7 +147,7 @@ def _misplaced_licenses(directory: Path, key: str) -> list[Finding]:
             f"etc/init/license/; move it to {CONFIG_LICENSE_PATH} in the configuration "
             "directory, or name it with identityServer.license.",
         )
-        for relative in _visible(directory, LICENSE_FILE)
+        for relative in visible_files(directory, LICENSE_FILE)
         if relative != CONFIG_LICENSE_PATH
     ]
 

@@ -31,6 +31,7 @@ from xml.dom import minidom
 from xml.parsers import expat
 
 from regionkit.errors import InvalidInput
+from regionkit.spec.config_dir import startup_xml
 
 CONFIG_NS = "http://tail-f.com/ns/config/1.0"
 RESTCONF_NS = "urn:ietf:params:xml:ns:yang:ietf-restconf"
@@ -142,22 +143,24 @@ def load_directory(
     strip: tuple[StripRule, ...] = DEFAULT_STRIP,
     environment: Mapping[str, str] | None = None,
 ) -> MergedConfig:
-    """Every `*.xml` of `directory` (sorted), checked, stripped and merged.
+    """Every `*.xml` of `directory` at any depth (sorted, as the nodes load them at startup:
+    `spec.config_dir`), checked, stripped and merged.
 
     `display` is how the directory is named in messages (e.g. "repo@main:idsvr-config").
     With `environment`, every `#{PARAMETER}` must resolve from it (or have a default).
     """
     if not directory.is_dir():
         raise InvalidConfig(f"{display}: no such directory in the repository")
-    paths = sorted(p for p in directory.glob("*.xml") if p.is_file())
+    paths = [directory / name for name in startup_xml(directory)]
     if not paths:
         raise InvalidConfig(f"{display}: no *.xml files to apply")
     root = directory.resolve()
     files = []
     for path in paths:
+        name = path.relative_to(directory).as_posix()
         if not path.resolve().is_relative_to(root):
-            raise InvalidConfig(f"{display}/{path.name}: a symbolic link out of the directory")
-        files.append(parse(path.name, path.read_bytes(), display=display))
+            raise InvalidConfig(f"{display}/{name}: a symbolic link out of the directory")
+        files.append(parse(name, path.read_bytes(), display=display))
     for parsed in files:
         strip_elements(parsed, strip)
     if environment is not None:

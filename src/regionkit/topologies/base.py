@@ -26,6 +26,7 @@ from regionkit.components.protocols import (
 from regionkit.components.settings import StackSettings
 from regionkit.errors import StackInvalid, skipped_check
 from regionkit.model import StoreGroup, resolve
+from regionkit.spec.config_dir import startup_xml
 from regionkit.spec.models import (
     Deployment,
     Engine,
@@ -392,13 +393,11 @@ def _validate(spec: StackSpec, args: TopologyArgs) -> None:
 
 def read_config_files(deployment: Deployment, config_dir: Path | None) -> dict[str, str]:
     """The identity server's startup XML files from `identityServer.config.path`, by their path
-    below etc/init: `*.xml` at any depth, in sorted order (`checks.config.startup_xml`).
+    below etc/init: `*.xml` at any depth, in sorted order (`spec.config_dir.startup_xml`).
 
     The checks read the same files first (config.path, config.xml), so a validated stack's
     directory and files are readable here.
     """
-    from regionkit.checks.config import startup_xml
-
     relative = deployment.identity_server.config.path
     if relative is None:
         return {}
