@@ -54,7 +54,7 @@ def test_completion_is_offered_and_completes_commands_and_options() -> None:
     code, out, _ = invoke("--help")
     assert code == 0 and "--install-completion" in out and "--show-completion" in out
     script = subprocess.run(
-        [sys.executable, "-m", "regionkit", "--show-completion", "bash"],
+        [sys.executable, "-m", "regionkit", "--show-completion=bash"],
         capture_output=True,
         text=True,
         timeout=60,

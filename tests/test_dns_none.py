@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +24,8 @@ def _stack(tmp_path: Path, source: str, *, certificates: bool = True) -> Path:
     text = text.replace("provider: route53", "provider: none")
     if not certificates:
         text = text.replace("cluster: {", "cluster: {addons: {certificates: false}, ")
-    for config in REPO.glob("stacks/idsvr-config*"):
-        (tmp_path / config.name).symlink_to(config)
+    for config in REPO.glob("stacks/idsvr-config*"):  # copies: a symlink out is refused
+        shutil.copytree(config, tmp_path / config.name)
     path = tmp_path / source
     path.write_text(text)
     return path

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -32,6 +33,8 @@ def readme_example() -> str:
 
 def test_the_readme_example_passes_as_written(tmp_path: Path):
     (tmp_path / "test_login.py").write_text(readme_example())
+    # the user's configuration directory, beside their test (the example's is regionkit's own)
+    shutil.copytree(REPO / "stacks" / "idsvr-config", tmp_path / "idsvr-config")
     run = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_login.py"],
         cwd=tmp_path,
