@@ -17,11 +17,11 @@ from regionkit.components.platform.shared_addons import gateway_api_objects
 from regionkit.components.protocols import PlatformArgs, RegionPlatform
 from regionkit.model import FailoverTiming, failover_timing, minimum_budget, served_hostnames
 from regionkit.plan.recorder import Registration
-from regionkit.plan.runner import plan_stack
 from regionkit.spec import load_stack
 from regionkit.spec.loader import LoadedStack
 from regionkit.spec.models import AddonsSpec, DnsProvider, RegionSpec
 from tests.conftest import STACKS, example_stacks
+from tests.example_plans import example_plan as cached_plan
 from tests.registrations import of_type
 from tests.stack_graph import Graph, graph
 
@@ -136,7 +136,7 @@ def test_a_budget_that_fits_is_met_by_the_longest_interval_that_fits(
 @pytest.fixture(scope="module", params=[p.stem for p in example_stacks()])
 def example_plan(request: pytest.FixtureRequest) -> tuple[LoadedStack, dict[str, Any]]:
     loaded = load_stack(STACKS / f"{request.param}.yaml")
-    return loaded, plan_stack(loaded)
+    return loaded, cached_plan(STACKS / f"{request.param}.yaml")
 
 
 def test_the_failover_block_keeps_its_keys_and_adds_the_terms(

@@ -20,13 +20,14 @@ from regionkit.checks import check_spec
 from regionkit.components.gke_backend import API_VERSION as GKE_POLICY_API
 from regionkit.components.platform.gke_certificates import CERTMAP_ANNOTATION
 from regionkit.plan.recorder import Registration, record
-from regionkit.plan.runner import plan_stack
 from regionkit.program import stack_program
 from regionkit.spec.loader import load_stack, load_stack_text
 from regionkit.spec.models import Cloud
 from tests.conftest import ROOT, example_stacks
 from tests.conftest import STACKS as STACK_DIR
+from tests.example_plans import example_plan
 from tests.registrations import of_type, region_of
+from tests.stack_graph import recording
 
 STACKS = {p.stem: p for p in example_stacks()}
 CHECKERS = {"35.191.0.0/16", "130.211.0.0/22"}
@@ -36,8 +37,8 @@ GATEWAY = "kubernetes:gateway.networking.k8s.io/v1:Gateway"
 
 def _recording(path: Path) -> tuple[list[Registration], set[str]]:
     loaded = load_stack(path)
-    plan_stack(loaded)  # validates and plans: a GKE stack that cannot plan fails here
-    regs = record(lambda: stack_program(loaded), project=loaded.spec.name, stack=loaded.environment)
+    example_plan(path)  # validates and plans: a GKE stack that cannot plan fails here
+    regs = list(recording(path))
     gke = {r.id for _, r in loaded.spec.all_regions() if r.cloud is Cloud.GCP and r.creates_cluster}
     return regs, gke
 

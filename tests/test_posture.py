@@ -3,7 +3,6 @@ security group, rule descriptions, database audit trails, backup buckets, pod re
 
 from __future__ import annotations
 
-import functools
 import json
 from pathlib import Path
 from typing import Any
@@ -11,9 +10,8 @@ from typing import Any
 import pytest
 
 from regionkit.catalog import posture
-from regionkit.plan.runner import plan_stack
-from regionkit.spec.loader import load_stack
 from tests.conftest import STACKS
+from tests.example_plans import example_plan
 
 AUDIT = {
     "log_statement": "ddl",
@@ -23,9 +21,8 @@ AUDIT = {
 }
 
 
-@functools.cache
 def plan(stack: str) -> dict[str, Any]:
-    return plan_stack(load_stack(STACKS / f"{stack}.yaml"))
+    return example_plan(STACKS / f"{stack}.yaml")
 
 
 def of_type(stack: str, token: str) -> list[dict[str, Any]]:

@@ -7,10 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from regionkit.plan.recorder import Registration, record
-from regionkit.program import stack_program
-from regionkit.spec.loader import load_stack
+from regionkit.plan.recorder import Registration
 from tests.registrations import of_type, region_of
+from tests.stack_graph import recording
 
 STACKS = Path(__file__).resolve().parent.parent / "stacks"
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
@@ -18,8 +17,7 @@ JOB = "kubernetes:batch/v1:Job"
 
 
 def _registrations(stack: str) -> list[Registration]:
-    loaded = load_stack(STACKS / f"{stack}.yaml")
-    return record(lambda: stack_program(loaded), project=loaded.spec.name, stack=stack)
+    return list(recording(STACKS / f"{stack}.yaml"))
 
 
 def _schema_jobs(regs: list[Registration]) -> dict[str, Registration]:
