@@ -266,6 +266,7 @@ def _in_a_terminal(keys: bytes) -> tuple[int, str]:
         # as in a shell's foreground job, even where this test runs with SIGINT ignored (a
         # background job), which exec would pass on and Python would then respect
         signal.signal(signal.SIGINT, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # a mask survives exec too
         os.execv(sys.executable, [sys.executable, "-c", _ASKING, str(DEV)])
     output = b""
     try:
@@ -287,7 +288,7 @@ def _in_a_terminal(keys: bytes) -> tuple[int, str]:
     return os.waitstatus_to_exitcode(status), output.decode(errors="replace")
 
 
-def _reap(pid: int, grace: float = 10.0) -> int:
+def _reap(pid: int, grace: float = 30.0) -> int:
     """The child's wait status; a child still running after `grace` seconds is killed."""
     deadline = time.monotonic() + grace
     while True:
