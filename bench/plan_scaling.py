@@ -39,6 +39,7 @@ import time
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -56,12 +57,21 @@ Generator = Callable[[int], StackSpec]
 TARGET_RATIO = 1.5
 TARGET_HELP_SECONDS = 0.5
 
+#: a configuration with no data source of its own: it fits every generated data layout
+CONFIG_DIR = (
+    Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "stacks" / "config-minimal"
+)
+#: who may reach a created cluster's API (a documentation range)
+API_CIDRS = ["203.0.113.0/24"]
+
 _COMMON: dict[str, Any] = {
     "apiVersion": "regionkit/v1",
     "identityServer": {
         "image": "curity.azurecr.io/curity/idsvr:11.2",
         "runtime": {"minNodes": 2, "maxNodes": 6},
         "admin": {"allowedCidrs": ["10.0.0.0/8"]},
+        "config": {"path": str(CONFIG_DIR)},
+        "license": {"secretName": "idsvr-license"},
     },
 }
 
@@ -74,7 +84,13 @@ def _aws_regions(n: int) -> list[dict[str, str]]:
     if n > len(known):
         raise ValueError(f"only {len(known)} AWS regions are known, {n} asked for")
     return [
-        {"id": f"r{i:02d}", "cloud": "aws", "location": r.name, "jurisdiction": r.country}
+        {
+            "id": f"r{i:02d}",
+            "cloud": "aws",
+            "location": r.name,
+            "jurisdiction": r.country,
+            "cluster": {"apiAllowedCidrs": API_CIDRS},
+        }
         for i, r in enumerate(known[:n])
     ]
 

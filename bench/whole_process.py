@@ -26,6 +26,7 @@ import importlib
 import json
 import os
 import pickle
+import shutil
 import statistics
 import subprocess
 import sys
@@ -84,9 +85,13 @@ def global_cluster_file(directory: Path) -> Path:
     """A stack file of a 12-region AWS global cluster (plan_scaling's generator)."""
     import yaml
 
-    spec = _import_plan_scaling().global_cluster_aws(GLOBAL_REGIONS)
+    plan_scaling = _import_plan_scaling()
+    spec = plan_scaling.global_cluster_aws(GLOBAL_REGIONS)
     path = directory / "global-12.yaml"
     data = spec.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    # the configuration beside the stack file, as in a user's repository
+    shutil.copytree(plan_scaling.CONFIG_DIR, directory / "idsvr-config")
+    data["identityServer"]["config"] = {"path": "idsvr-config"}
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     return path
 
