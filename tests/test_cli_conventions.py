@@ -269,23 +269,72 @@ def _in_a_terminal(keys: bytes) -> tuple[int, str]:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # a mask survives exec too
         os.execv(sys.executable, [sys.executable, "-c", _ASKING, str(DEV)])
     output = b""
+    status: int | None = None
     try:
         while b"[y/N]" not in output:
             ready, _, _ = select.select([fd], [], [], 60)
             assert ready, f"no prompt: {output!r}"
             output += os.read(fd, 4096)
         os.write(fd, keys)
-        while select.select([fd], [], [], 60)[0]:
-            chunk = os.read(fd, 4096)
-            if not chunk:
-                break
-            output += chunk
-    except OSError:  # EIO: the child closed the terminal
-        pass
+        rest, status = _read_until_exit(pid, fd)
+        output += rest
     finally:
-        status = _reap(pid)
+        if status is None:
+            status = _reap(pid)
         os.close(fd)
     return os.waitstatus_to_exitcode(status), output.decode(errors="replace")
+
+
+def _read_until_exit(pid: int, fd: int, limit: float = 60.0) -> tuple[bytes, int | None]:
+    """What the child writes until it exits (or `limit` seconds pass). The child's exit is
+    watched directly: the terminal's end of file may come late, or never, where another process
+    (a test runner's worker) holds the terminal too. Returns the output and the child's wait
+    status once it has exited (None: still running at the limit)."""
+    output = b""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        if select.select([fd], [], [], 0.1)[0]:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:  # EIO: the child closed the terminal
+                chunk = b""
+            output += chunk
+            if chunk:
+                continue
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            while select.select([fd], [], [], 0)[0]:  # what it wrote before it exited
+                try:
+                    chunk = os.read(fd, 4096)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                output += chunk
+            return output, status
+    return output, None
+
+
+def _in_a_terminal_from_a_fresh_process(keys: bytes) -> tuple[int, str]:
+    """`_in_a_terminal`, run by a fresh interpreter: a test runner's worker process (its threads,
+    its state after other tests) is no parent for a pseudo-terminal session; from one, the
+    child saw the Ctrl-C echoed and never the signal."""
+    driver = (
+        "import json, sys\n"
+        "sys.path.insert(0, sys.argv[1])\n"
+        "from tests.test_cli_conventions import _in_a_terminal\n"
+        "print(json.dumps(_in_a_terminal(bytes.fromhex(sys.argv[2]))))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", driver, str(ROOT), keys.hex()],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    code, output = json.loads(done.stdout.splitlines()[-1])
+    return int(code), str(output)
 
 
 def _reap(pid: int, grace: float = 30.0) -> int:
@@ -304,7 +353,7 @@ def _reap(pid: int, grace: float = 30.0) -> int:
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs a POSIX pseudo-terminal")
 @pytest.mark.parametrize(("key", "keys"), [("Ctrl-C", b"\x03"), ("Ctrl-D", b"\x04")])
 def test_ctrl_c_or_ctrl_d_at_a_real_prompt_is_a_clean_exit_130(key: str, keys: bytes) -> None:
-    code, output = _in_a_terminal(keys)
+    code, output = _in_a_terminal_from_a_fresh_process(keys)
     assert code == 130, (key, output)
     assert "cancelled at the prompt: nothing was changed" in output
     assert "internal error" not in output and "Traceback" not in output
