@@ -23,7 +23,7 @@ from enum import StrEnum
 
 from pulumi.automation import events
 
-from regionkit.model.names import region_in_name
+from regionkit.model.names import region_in_name, urn_name
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 
@@ -98,12 +98,6 @@ class ResourceState:
             "drift": list(self.drift),
             "changedKeys": list(self.changed_keys),
         }
-
-
-def urn_name(urn: str) -> str:
-    """The resource name: the last `::` segment of `urn:pulumi:<stack>::<project>::<type>::<name>`."""
-    parts = urn.split("::", 3)
-    return parts[3] if len(parts) == 4 else urn
 
 
 def urn_type(urn: str) -> str:

@@ -86,3 +86,9 @@ def region_in_name(name: str, prefix: str, region_ids: list[str]) -> str | None:
             if "-".join(words[start : start + size]) == region:
                 return region
     return None
+
+
+def urn_name(urn: str) -> str:
+    """The resource name: the last `::` segment of `urn:pulumi:<stack>::<project>::<type>::<name>`."""
+    parts = urn.split("::", 3)
+    return parts[3] if len(parts) == 4 else urn

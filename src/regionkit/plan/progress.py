@@ -19,18 +19,13 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.status import Status
 
-from regionkit.model.names import region_in_name
+from regionkit.model.names import region_in_name, urn_name
 
 if TYPE_CHECKING:
     from regionkit.plan.recorder import Registration
 
 #: seconds before the line appears: a plan that finishes sooner shows nothing
 SHOW_AFTER_SECONDS = 1.0
-
-
-def urn_resource_name(urn: str) -> str:
-    """The resource name at the end of a Pulumi URN."""
-    return urn.rsplit("::", 1)[-1]
 
 
 class PlanProgress:
@@ -66,9 +61,7 @@ class PlanProgress:
         self.resources += 1
         region = region_in_name(registration.name, self._prefix, self._region_ids)
         if region is None and registration.parent:
-            region = region_in_name(
-                urn_resource_name(registration.parent), self._prefix, self._region_ids
-            )
+            region = region_in_name(urn_name(registration.parent), self._prefix, self._region_ids)
         if region is not None:
             self.regions.add(region)
         if not self._console.is_terminal:
