@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -188,6 +189,16 @@ def test_users_file_errors_name_file_line_and_key(tmp_path: Path) -> None:
     bad.write_text("DE: 40\nFR: lots\n")
     with pytest.raises(InvalidInput, match=r"bad\.yaml:2: key FR: weight 'lots' is not a number"):
         load_users(bad)
+
+
+def test_a_users_file_that_is_no_regular_file_is_refused_unread(tmp_path: Path) -> None:
+    fifo = tmp_path / "users.fifo"
+    os.mkfifo(fifo)  # reading it would wait for a writer forever
+    result = runner.invoke(
+        app, ["latency", str(ROOT / "stacks" / "dev.yaml"), "--users-file", str(fifo)]
+    )
+    assert result.exit_code == 2
+    assert "not a regular file (a FIFO)" in result.stderr and "Traceback" not in result.stderr
 
 
 # --- suggestions and residency ------------------------------------------------------------------

@@ -62,16 +62,11 @@ def parse_users(text: str) -> Users:
 
 def load_users(path: str | Path) -> Users:
     """A YAML mapping of country codes to weights; errors name the file, line and key."""
-    from regionkit.spec.loader import parse_yaml
+    from regionkit.spec.loader import parse_yaml, read_stack_file
 
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InvalidInput(f"{path}: no such users file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"{path}: cannot read the users file: {exc}") from None
-    data, lines = parse_yaml(text, str(path))
+    # bounded, regular files only: a FIFO or /dev/zero is refused, never read
+    data, lines = parse_yaml(read_stack_file(path, "users file"), str(path))
     if not isinstance(data, dict) or not data:
         raise InvalidInput(
             f"{path}:1: expected a mapping of country codes to weights, for example 'DE: 40'"
