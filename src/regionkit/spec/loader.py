@@ -167,6 +167,10 @@ def parse_yaml(text: str, name: str) -> tuple[Any, dict[str, int]]:
         _check_bounds(yaml.parse(text, Loader=_loader_class()), name)
         root = yaml.compose(text, Loader=_loader_class())
     except yaml.MarkedYAMLError as exc:
+        if "maximum nesting depth" in str(exc.problem):
+            # libyaml's own bound (newer builds), deeper than ours: the scanner's look-ahead
+            # reaches it before the walk above sees level MAX_DEPTH
+            raise _load_error(name, exc, f"nested deeper than {MAX_DEPTH} levels") from None
         raise _yaml_error(name, exc, "malformed YAML") from None
     except yaml.YAMLError as exc:
         raise InvalidInput(f"{name}: malformed YAML: {exc}") from None
@@ -244,7 +248,8 @@ def _check_bounds(events: Iterable[Any], name: str) -> None:
 
 
 def _load_error(name: str, event: Any, message: str) -> StackInvalid:
-    mark = getattr(event, "start_mark", None)
+    """A located schema.yaml finding at a parser event (or a YAML error's problem mark)."""
+    mark = getattr(event, "start_mark", None) or getattr(event, "problem_mark", None)
     line = mark.line + 1 if mark is not None else None
     return StackInvalid([Finding(Level.ERROR, "schema.yaml", "", message, name, line)])
 
