@@ -54,9 +54,10 @@ def test_version_prints_the_package_version() -> None:
 def test_completion_is_offered_and_completes_commands_and_options() -> None:
     code, out, _ = invoke("--help")
     assert code == 0 and "--install-completion" in out and "--show-completion" in out
-    # the script is for the shell that runs regionkit (typer detects its parent process)
+    # the script is for the shell that runs regionkit (typer detects its parent process); the
+    # second command keeps bash from exec'ing the first, so bash stays its parent
     script = subprocess.run(
-        ["bash", "-c", f"{shlex.quote(sys.executable)} -m regionkit --show-completion"],
+        ["bash", "-c", f"{shlex.quote(sys.executable)} -m regionkit --show-completion; exit $?"],
         capture_output=True,
         text=True,
         timeout=60,
@@ -275,6 +276,7 @@ def _in_a_terminal(keys: bytes) -> tuple[int, str]:
             ready, _, _ = select.select([fd], [], [], 60)
             assert ready, f"no prompt: {output!r}"
             output += os.read(fd, 4096)
+        _wait_until_reading(pid)
         os.write(fd, keys)
         rest, status = _read_until_exit(pid, fd)
         output += rest
@@ -283,6 +285,25 @@ def _in_a_terminal(keys: bytes) -> tuple[int, str]:
             status = _reap(pid)
         os.close(fd)
     return os.waitstatus_to_exitcode(status), output.decode(errors="replace")
+
+
+def _wait_until_reading(pid: int, limit: float = 30.0) -> None:
+    """Return once the child sleeps in the terminal's read. CPython checks for a signal only when
+    a read is interrupted: a Ctrl-C that lands between the prompt and the read is kept until the
+    next key, a race no person at a keyboard wins but a test that answers at once can."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            wchan = Path(f"/proc/{pid}/wchan").read_text()
+        except OSError:  # no /proc: wait as a person would
+            wchan = "0"
+        if wchan in ("", "0"):  # the kernel does not say where its tasks sleep
+            time.sleep(1.0)
+            return
+        if state == "S" and wchan in ("wait_woken", "n_tty_read"):
+            return
+        time.sleep(0.02)
 
 
 def _read_until_exit(pid: int, fd: int, limit: float = 60.0) -> tuple[bytes, int | None]:
