@@ -14,6 +14,17 @@ def example_stacks() -> list[Path]:
     return sorted(STACKS.glob("*.yaml"))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _examples_shared_between_workers(
+    tmp_path_factory: pytest.TempPathFactory, worker_id: str
+) -> None:
+    """Under pytest-xdist, every worker reads the example stacks' plans from one directory."""
+    if worker_id != "master":
+        from tests.example_plans import share_between_workers
+
+        share_between_workers(tmp_path_factory.getbasetemp().parent / "example-plans")
+
+
 @pytest.fixture
 def repo_root() -> Path:
     return ROOT

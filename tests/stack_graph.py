@@ -1,33 +1,20 @@
 """The recording of an example stack's own program as a graph: resources by region and kind,
-and who waits for whom (transitively). Cached per stack for the whole test session, so the
-first-up tests of every cloud walk one recording."""
+and who waits for whom (transitively). The recording is the one the stack's example plan is made
+from, made once per test session, so the first-up tests of every cloud walk one recording."""
 
 from __future__ import annotations
 
 import functools
 from pathlib import Path
 
-from regionkit.checks import check_spec
-from regionkit.findings import Level
-from regionkit.plan.recorder import Registration, record
-from regionkit.spec.loader import load_stack
+from regionkit.plan.recorder import Registration
+from tests.example_plans import example_recording
 from tests.registrations import of_type, region_of
 
 
-@functools.cache
 def recording(stack: Path) -> tuple[Registration, ...]:
-    """Every registration of the stack's own program, after its checks pass."""
-    from regionkit.program import stack_program
-
-    loaded = load_stack(stack)
-    errors = [f for f in check_spec(loaded.spec) if f.level is Level.ERROR]
-    assert not errors, errors
-    regs = record(
-        lambda: stack_program(loaded) and None,
-        project=loaded.spec.name,
-        stack=loaded.environment,
-    )
-    return tuple(regs)
+    """Every registration of the stack's own program (its plan's run: see example_plans)."""
+    return example_recording(stack)
 
 
 class Graph:

@@ -11,8 +11,8 @@ from regionkit.model import resolve
 from regionkit.ops.failover.clients import Clients
 from regionkit.ops.failover.plan import Request, build_steps
 from regionkit.ops.failover.steps import Clock, Mode, Outcome, run_steps
-from regionkit.plan.runner import plan_stack
 from regionkit.spec.loader import load_stack
+from tests.example_plans import example_plan
 from tests.failover_fakes import FakeCustomObjects
 
 STACK = Path(__file__).resolve().parent.parent / "stacks" / "mixed-ap.yaml"
@@ -26,7 +26,7 @@ HEALTHY = {"phase": "Cluster in healthy state"}
 def _planned() -> dict[str, dict[str, Any]]:
     """The CNPG Clusters exactly as an offline plan of the stack registers them."""
     found = {}
-    for resource in plan_stack(load_stack(STACK))["resources"]:
+    for resource in example_plan(STACK)["resources"]:
         if resource["type"] == "kubernetes:postgresql.cnpg.io/v1:Cluster":
             meta = resource["inputs"]["metadata"]
             found[f"{meta['namespace']}/{meta['name']}"] = {

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from regionkit.model import resolve
 from regionkit.ops.failover.targets import store_targets
-from regionkit.plan.runner import plan_stack
 from regionkit.spec.loader import load_stack
+from tests.example_plans import example_plan
 
 STACKS = Path(__file__).resolve().parent.parent / "stacks"
 
@@ -17,7 +17,7 @@ def test_aurora_and_cnpg_names_match_an_offline_plan() -> None:
     checked: set[str] = set()
     for stack in ("aws-ap.yaml", "mixed-ap.yaml"):
         loaded = load_stack(STACKS / stack)
-        plan = plan_stack(loaded)
+        plan = example_plan(STACKS / stack)
         for resource in plan["resources"]:
             inputs = resource["inputs"]
             for key in ("globalClusterIdentifier", "clusterIdentifier"):

@@ -20,6 +20,7 @@ from regionkit.components.protocols import DataConnection, StoreArgs
 from regionkit.model import StoreGroup
 from regionkit.plan.recorder import SECRET, RecordingMonitor, record
 from regionkit.spec.models import Engine, RegionSpec, Scope
+from tests.example_plans import example_plan
 from tests.idsvr_fixtures import (
     build,
     cnpg_connection,
@@ -616,11 +617,9 @@ def test_the_init_container_writes_the_irsa_profile_the_nodes_read() -> None:
 
 
 def test_nodes_of_a_dynamodb_stack_on_eks_point_the_sdk_at_the_irsa_profile() -> None:
-    from regionkit.plan.runner import plan_stack
-    from regionkit.spec.loader import load_stack
     from tests.conftest import STACKS
 
-    plan = plan_stack(load_stack(STACKS / "aws-global.yaml"))
+    plan = example_plan(STACKS / "aws-global.yaml")
     deployments = [r for r in plan["resources"] if r["type"] == "kubernetes:apps/v1:Deployment"]
     assert len(deployments) == 6
     for deployment in deployments:

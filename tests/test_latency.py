@@ -23,6 +23,7 @@ from regionkit.residency import analyse
 from regionkit.spec.loader import load_stack
 from regionkit.spec.models import StackSpec
 from tests.conftest import ROOT, example_stacks
+from tests.example_plans import example_plan
 
 RESIDENCY = ROOT / "tests" / "fixtures" / "residency"
 runner = CliRunner()
@@ -347,9 +348,8 @@ def test_latency_command_imports_no_pulumi_or_cloud_sdk() -> None:
 
 def test_the_plan_carries_the_latency_map() -> None:
     from regionkit.plan.render import render_markdown
-    from regionkit.plan.runner import plan_stack
 
     loaded = load_stack(ROOT / "stacks" / "aws-global.yaml")
-    plan = plan_stack(loaded)
+    plan = example_plan(ROOT / "stacks" / "aws-global.yaml")
     assert plan["latency"] == json.loads(json.dumps(latency_map(loaded.spec).to_json()))
     assert "### Latency map" in render_markdown(plan)

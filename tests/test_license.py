@@ -23,6 +23,7 @@ from regionkit.plan.runner import plan_stack
 from regionkit.spec import load_stack
 from regionkit.spec.config_dir import startup_xml
 from regionkit.topologies.base import read_config_files, read_license_file
+from tests.example_plans import example_plan
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV = ROOT / "stacks" / "dev.yaml"
@@ -220,7 +221,7 @@ def test_a_license_file_becomes_a_secret_mounted_where_curity_reads_it(tmp_path:
 
 
 def test_an_existing_license_secret_is_mounted_and_regionkit_makes_none(tmp_path: Path) -> None:
-    plan = plan_stack(load_stack(DEV))
+    plan = example_plan(DEV)
     names = {r["inputs"]["metadata"]["name"] for r in resources(plan, "kubernetes:core/v1:Secret")}
     assert pods.LICENSE_SECRET not in names
     for template in node_pods(plan):

@@ -16,6 +16,7 @@ from typing import Any
 
 import jsonschema
 import kubernetes_validate
+import kubernetes_validate.utils
 import pytest
 import yaml
 from referencing import Registry, Resource
@@ -27,6 +28,12 @@ from regionkit.plan.render import write_outputs
 from tests import plan_sample
 from tests.conftest import example_stacks
 from tests.example_plans import example_plan
+
+# kubernetes-validate reads and parses its schema files on every call, the definitions (several
+# megabytes) included: most of this file's time. They do not change while the tests run.
+kubernetes_validate.utils.schema_contents = functools.cache(  # type: ignore[method-assign]
+    kubernetes_validate.utils.schema_contents
+)
 
 #: the oldest Kubernetes minor version the manifests must be valid for (EKS/GKE standard support)
 K8S_VERSION = "1.33"

@@ -6,6 +6,7 @@ from regionkit.plan.render import render_markdown
 from regionkit.plan.runner import plan_stack
 from regionkit.spec.loader import load_stack
 from tests.conftest import ROOT, STACKS
+from tests.example_plans import example_plan
 
 LAWFUL_REROUTE = ROOT / "tests" / "fixtures" / "residency" / "global-latency-lawful-reroute.yaml"
 
@@ -29,13 +30,13 @@ def test_jurisdiction_accounts_behind_latency_routing_fail_login_in_the_plan() -
 
 
 def test_active_passive_in_one_jurisdiction_passes_every_scenario() -> None:
-    plan = plan_stack(load_stack(STACKS / "aws-ap.yaml"))
+    plan = example_plan(STACKS / "aws-ap.yaml")
     scenarios = plan["scenarios"]
     assert {(s["from"], s["to"]) for s in scenarios} >= {("us-east", "us-west")}
     assert all(s[c]["ok"] for s in scenarios for c in ("login", "session", "refresh"))
 
 
 def test_single_region_has_no_reroutes() -> None:
-    plan = plan_stack(load_stack(STACKS / "dev.yaml"))
+    plan = example_plan(STACKS / "dev.yaml")
     assert plan["scenarios"] == []
     assert "nothing to reroute to" in render_markdown(plan)

@@ -7,8 +7,9 @@ from collections import Counter
 from regionkit.components.gslb.global_hostname import Partition, gcp_geo_items, geo_rules
 from regionkit.plan.recorder import record
 from regionkit.program import stack_program
-from regionkit.spec.loader import load_stack, load_stack_text
+from regionkit.spec.loader import load_stack_text
 from tests.conftest import STACKS
+from tests.example_plans import example_recording
 
 
 def plan(loaded):  # type: ignore[no-untyped-def]
@@ -16,7 +17,7 @@ def plan(loaded):  # type: ignore[no-untyped-def]
 
 
 def test_each_partition_is_its_own_topology_with_its_own_hostname() -> None:
-    regs = plan(load_stack(STACKS / "sovereign.yaml"))
+    regs = example_recording(STACKS / "sovereign.yaml")
     tokens = Counter(r.type for r in regs if r.type.startswith("regionkit:topology:"))
     assert tokens == {
         "regionkit:topology:SubClusters": 1,
@@ -33,7 +34,7 @@ def test_each_partition_is_its_own_topology_with_its_own_hostname() -> None:
 
 
 def test_global_hostname_sends_each_country_to_its_partition() -> None:
-    regs = plan(load_stack(STACKS / "sovereign.yaml"))
+    regs = example_recording(STACKS / "sovereign.yaml")
     records = [
         r
         for r in regs
