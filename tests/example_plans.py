@@ -25,7 +25,7 @@ from regionkit.plan.recorder import Registration
 from regionkit.plan.runner import plan_stack
 from regionkit.spec.loader import load_stack
 
-#: where the workers of one xdist session share examples (None: this process keeps its own)
+#: where the workers of one xdist session share examples (empty: this process keeps its own)
 _shared: list[Path] = []
 
 
@@ -51,10 +51,13 @@ def _make(stack: Path) -> Example:
 @functools.cache
 def example(stack: Path) -> Example:
     """The plan and the registrations of the stack file `stack` (an absolute path)."""
-    if not _shared:
-        return _make(stack)
+    return shared_example(stack, _shared[0]) if _shared else _make(stack)
+
+
+def shared_example(stack: Path, directory: Path) -> Example:
+    """The example of `stack` from `directory`, planned and written there by the first caller."""
     where = hashlib.sha256(str(stack).encode()).hexdigest()[:16]  # a tmp_path stack's too
-    path = _shared[0] / f"{stack.stem}-{where}.pickle"
+    path = directory / f"{stack.stem}-{where}.pickle"
     with FileLock(f"{path}.lock"):
         if path.exists():
             loaded: Example = pickle.loads(path.read_bytes())

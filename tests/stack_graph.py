@@ -12,11 +12,6 @@ from tests.example_plans import example_recording
 from tests.registrations import of_type, region_of
 
 
-def recording(stack: Path) -> tuple[Registration, ...]:
-    """Every registration of the stack's own program (its plan's run: see example_plans)."""
-    return example_recording(stack)
-
-
 class Graph:
     """The recording's resources by region and kind, and who waits for whom (transitively)."""
 
@@ -50,4 +45,4 @@ class Graph:
 
 @functools.cache
 def graph(stack: Path) -> Graph:
-    return Graph(recording(stack))
+    return Graph(example_recording(stack))

@@ -25,9 +25,8 @@ from regionkit.spec.loader import load_stack, load_stack_text
 from regionkit.spec.models import Cloud
 from tests.conftest import ROOT, example_stacks
 from tests.conftest import STACKS as STACK_DIR
-from tests.example_plans import example_plan
+from tests.example_plans import example_recording
 from tests.registrations import of_type, region_of
-from tests.stack_graph import recording
 
 STACKS = {p.stem: p for p in example_stacks()}
 CHECKERS = {"35.191.0.0/16", "130.211.0.0/22"}
@@ -37,8 +36,7 @@ GATEWAY = "kubernetes:gateway.networking.k8s.io/v1:Gateway"
 
 def _recording(path: Path) -> tuple[list[Registration], set[str]]:
     loaded = load_stack(path)
-    example_plan(path)  # validates and plans: a GKE stack that cannot plan fails here
-    regs = list(recording(path))
+    regs = list(example_recording(path))  # validated and planned: a stack that cannot plan fails
     gke = {r.id for _, r in loaded.spec.all_regions() if r.cloud is Cloud.GCP and r.creates_cluster}
     return regs, gke
 

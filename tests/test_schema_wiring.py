@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from regionkit.plan.recorder import Registration
+from tests.example_plans import example_recording
 from tests.registrations import of_type, region_of
-from tests.stack_graph import recording
 
 STACKS = Path(__file__).resolve().parent.parent / "stacks"
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
@@ -17,7 +17,7 @@ JOB = "kubernetes:batch/v1:Job"
 
 
 def _registrations(stack: str) -> list[Registration]:
-    return list(recording(STACKS / f"{stack}.yaml"))
+    return list(example_recording(STACKS / f"{stack}.yaml"))
 
 
 def _schema_jobs(regs: list[Registration]) -> dict[str, Registration]:
