@@ -22,6 +22,7 @@ Run: python bench/whole_process.py [--runs 7] [--stack PATH ...]
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import json
 import os
@@ -52,6 +53,9 @@ def _import_plan_scaling():  # type: ignore[no-untyped-def]
 
 def floor(prepared: Path) -> None:
     """The floor's whole work: the SDK imports, the typed registrations, the JSON."""
+    from regionkit.plan import GC_THRESHOLDS
+
+    gc.set_threshold(*GC_THRESHOLDS)  # as `regionkit` runs: the same work, done the same way
     with prepared.open("rb") as handle:
         _, registrations, project, stack = pickle.load(handle)
     # each SDK package registers its resource modules on import; the classes load lazily

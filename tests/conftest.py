@@ -47,9 +47,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    # A plan allocates hundreds of thousands of short-lived objects; at the default thresholds
-    # the collector's full passes over the imported SDKs took a third of the suite's time.
-    gc.set_threshold(10_000, 50, 100)
+    # as `regionkit` runs (see GC_THRESHOLDS): at Python's own, the collector's full passes over
+    # the imported SDKs took a third of the suite's time
+    from regionkit.plan import GC_THRESHOLDS
+
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

@@ -11,6 +11,7 @@ which flag answers instead (exit 2); Ctrl-C or Ctrl-D at a prompt is a clean exi
 from __future__ import annotations
 
 import functools
+import gc
 import json
 import os
 import sys
@@ -1077,6 +1078,9 @@ def status(
 
 
 def main() -> None:
+    from regionkit.plan import GC_THRESHOLDS
+
+    gc.set_threshold(*GC_THRESHOLDS)  # a short-lived process: see GC_THRESHOLDS
     # one program name however it is started (`regionkit` or `python -m regionkit`), so the
     # script --show-completion prints completes the `regionkit` command
     app(prog_name="regionkit")
