@@ -32,6 +32,7 @@ RULES = {
     "config.xml",
     "config.data-source",
     "config.file-name",
+    "config.size",
     "topology.shape",
     "topology.role",
     "topology.consistency",
@@ -88,6 +89,9 @@ UNREACHABLE = {
     # only spanner gives each store an identity, and the identity server cannot use spanner
     "engine.node-identity",
 }
+#: rules a fixture would break only with a megabyte of XML in the repository: a unit test builds
+#: the breaking input in a temporary directory instead (test_checks_input)
+TOO_LARGE_FOR_A_FIXTURE = {"config.size"}
 
 HEADER = re.compile(r"^# (?P<kind>breaks|keeps) (?P<rules>[a-z][a-z., -]*):")
 MARKER = re.compile(r"#! (?P<level>error|warning) (?P<rule>\S+) (?P<path>\S+)")
@@ -142,7 +146,7 @@ def test_every_rule_has_a_fixture_that_breaks_it_and_one_that_keeps_it() -> None
     for name in NAMES:
         kind, rules = _header(FIXTURES / name)
         covered[kind] |= rules
-    assert RULES - UNREACHABLE - covered["breaks"] == set()
+    assert RULES - UNREACHABLE - TOO_LARGE_FOR_A_FIXTURE - covered["breaks"] == set()
     assert RULES - covered["keeps"] == set()
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from regionkit.catalog.idsvr import CONFIG_MAP_LIMIT, GENERATED_CONFIG_ALLOWANCE
 from regionkit.checks import validate
 from regionkit.checks.networks import open_to_internet
 from regionkit.checks.quantities import quantity
@@ -140,6 +141,42 @@ def test_an_xml_file_symlinked_out_of_the_repository_is_refused(tmp_path: Path) 
 def test_a_config_path_too_long_for_the_file_system_is_a_finding(tmp_path: Path) -> None:
     (message,) = _config_findings(hostile_cases.long_config_path(tmp_path))
     assert "cannot be used: File name too long" in message
+
+
+def _xml_of(size: int) -> str:
+    """A well-formed configuration file of exactly `size` bytes."""
+    head, tail = '<config xmlns="http://tail-f.com/ns/config/1.0">\n<!-- ', " -->\n</config>\n"
+    return head + "x" * (size - len(head) - len(tail)) + tail
+
+
+def test_the_configuration_must_fit_one_config_map_with_regionkit_s_files(tmp_path: Path) -> None:
+    """Each file may be under the loader's bound while the files together exceed what one
+    ConfigMap holds: validate refuses that at the key, and so plan does (exit 2)."""
+    budget = CONFIG_MAP_LIMIT - GENERATED_CONFIG_ALLOWANCE
+    stack = _stack_in_repository(tmp_path, "config")
+    config = stack.parent / "config"
+    config.mkdir()
+    (config / "a.xml").write_text(_xml_of(budget // 2))
+    (config / "b.xml").write_text(_xml_of(budget - budget // 2))
+    assert [f for f in validate(load_stack(stack)) if f.rule == "config.size"] == []
+
+    (config / "b.xml").write_text(_xml_of(budget - budget // 2 + 1))
+    (finding,) = [f for f in validate(load_stack(stack)) if f.rule == "config.size"]
+    assert (finding.path, finding.file, finding.line) == (
+        "identityServer.config.path",
+        str(stack),
+        _line_of(stack, "path: config"),
+    )
+    assert f"hold {budget + 1} bytes together" in finding.message
+    assert f"b.xml {budget - budget // 2 + 1}" in finding.message
+    result = CliRunner().invoke(app, ["plan", str(stack)])
+    assert result.exit_code == 2 and "[config.size]" in result.stderr
+    assert "internal error" not in result.stdout + result.stderr
+
+
+def _line_of(path: Path, text: str) -> int:
+    (number,) = [n for n, line in enumerate(path.read_text().splitlines(), 1) if text in line]
+    return number
 
 
 def test_printable_escapes_control_and_bidi_characters() -> None:

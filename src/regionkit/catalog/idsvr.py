@@ -78,6 +78,12 @@ GENERATED_FILES = (
     CLUSTER_FILE,
     ADMIN_TLS_FILE,
 )
+#: the configuration's ConfigMap: the API server refuses one whose values hold more than 1 MiB
+#: together (Kubernetes' core validation of ConfigMap data)
+CONFIG_MAP_LIMIT = 1024 * 1024
+#: what of that regionkit keeps for the files it adds (environment, data sources: about 1.5 KB
+#: with three stores), so that a configuration the checks pass always fits
+GENERATED_CONFIG_ALLOWANCE = 16 * 1024
 #: a path below etc/init that is safe as a file name and, with `/` as `__`, a ConfigMap key
 INIT_FILE_PATH = r"^[A-Za-z0-9_][A-Za-z0-9_.-]*(/[A-Za-z0-9_][A-Za-z0-9_.-]*)*$"
 #: the license file: Curity reads it from etc/init/license/ at start (its images and examples

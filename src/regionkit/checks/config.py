@@ -3,7 +3,8 @@
 A node without configuration has no service role to run and a node without a license serves
 nothing, so a stack needs both (`config.required`, `config.license`). The configuration directory
 is laid out like `etc/init`: `*.xml` files at any depth land at the same path below `etc/init`,
-and `license/license.json` is the license unless `identityServer.license` names one.
+and `license/license.json` is the license unless `identityServer.license` names one. The XML
+goes into one ConfigMap, which holds at most 1 MiB (`config.size`).
 
 Curity refuses to start when its configuration refers to a data source that does not exist, and
 regionkit names the data sources it generates after the data classes they hold ("tokens",
@@ -21,6 +22,8 @@ from pathlib import Path
 
 from regionkit.catalog.idsvr import (
     CONFIG_LICENSE_PATH,
+    CONFIG_MAP_LIMIT,
+    GENERATED_CONFIG_ALLOWANCE,
     GENERATED_FILES,
     INIT_FILE_PATH,
     LICENSE_FILE,
@@ -100,6 +103,7 @@ def _names_and_references(
     defined: set[str] = set()
     referenced: dict[str, str] = {}
     keys: dict[str, str] = {}
+    sizes: dict[str, int] = {}
     for name in startup_xml(directory):
         named = (
             _file_name(name, key)
@@ -110,7 +114,9 @@ def _names_and_references(
             out.append(named)
             continue
         try:
-            xml = ET.fromstring(read_stack_file(directory / name, "configuration file"))
+            text = read_stack_file(directory / name, "configuration file")
+            sizes[name] = len(text.encode())
+            xml = ET.fromstring(text)
         except RegionkitError as exc:
             out.append(error("config.xml", key, f"{name} cannot be read: {exc}"))
             continue
@@ -120,6 +126,7 @@ def _names_and_references(
         defined |= _defined_ids(xml)
         for ref in _referenced_ids(xml):
             referenced.setdefault(ref, name)
+    out.extend(_size(sizes, key))
     generated = {g.data_source_id for g in resolve(deployment).store_groups}
     for ref, file in sorted(referenced.items()):
         if ref not in defined | generated:
@@ -135,6 +142,26 @@ def _names_and_references(
                 )
             )
     return out
+
+
+def _size(sizes: dict[str, int], key: str) -> list[Finding]:
+    """Every node reads the configuration from one ConfigMap, which holds at most 1 MiB."""
+    budget = CONFIG_MAP_LIMIT - GENERATED_CONFIG_ALLOWANCE
+    total = sum(sizes.values())
+    if total <= budget:
+        return []
+    largest = sorted(sizes.items(), key=lambda item: (-item[1], item[0]))[:3]
+    return [
+        error(
+            "config.size",
+            key,
+            f"the configuration's XML files hold {total} bytes together (largest: "
+            f"{', '.join(f'{name} {size}' for name, size in largest)}). The nodes read them "
+            f"from one ConfigMap, which Kubernetes refuses above {CONFIG_MAP_LIMIT} bytes, and "
+            f"regionkit keeps {GENERATED_CONFIG_ALLOWANCE} of those for the files it adds: keep "
+            f"the XML under {budget} bytes.",
+        )
+    ]
 
 
 def _misplaced_licenses(directory: Path, key: str) -> list[Finding]:

@@ -43,14 +43,13 @@ from regionkit.components.protocols import (
     RegionPlatform,
 )
 from regionkit.components.shared_keys import RegionKeys, RegionKeysArgs, SharedKeys
+from regionkit.errors import skipped_check
 from regionkit.model import served_hostnames, type_token, workload_namespace
 from regionkit.spec.models import Deployment
 
 POD_SECURITY = "restricted"
 #: the Gateway's Kubernetes name in the namespace
 GATEWAY_NAME = "idsvr"
-#: a ConfigMap holds at most 1 MiB
-CONFIG_MAP_LIMIT = 1024 * 1024
 
 
 def _any_namespace() -> Peer:
@@ -281,10 +280,11 @@ def startup_files(args: IdentityServerArgs) -> tuple[tuple[pods.ConfigFile, ...]
     files = (*user_files, *(pods.ConfigFile(key=n, path=n) for n in sorted(generated)))
     contents = {f.key: args.config_files[f.path] for f in user_files} | generated
     size = sum(len(text.encode()) for text in contents.values())
-    if size > CONFIG_MAP_LIMIT:
-        raise ValueError(
+    if size > idsvr.CONFIG_MAP_LIMIT:
+        raise skipped_check(
             f"identityServer.config: {size} bytes of configuration; a ConfigMap holds at "
-            f"most {CONFIG_MAP_LIMIT} bytes"
+            f"most {idsvr.CONFIG_MAP_LIMIT} bytes",
+            "config.size",
         )
     return files, contents
 
