@@ -132,6 +132,7 @@ def test_the_writer_runs_the_schema_job_and_every_region_waits_for_it() -> None:
     env = {e["name"]: e.get("value", e.get("valueFrom")) for e in steps["roles"]["env"]}
     assert env["JDBC_URL"].startswith("jdbc:postgresql://acme-id-db-us-east.cluster-")
     assert env["SCHEMA_RUNTIME_ROLE"] == "idsvr_runtime"
+    assert env["ADMIN_EXTENSIONS"] == "pgaudit"  # the audit trail's extension, by the admin
     assert env["PGUSER"] == {
         "secretKeyRef": {"name": "idsvr-schema-credentials", "key": "admin-username"}
     }

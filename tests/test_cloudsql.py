@@ -159,6 +159,8 @@ def test_the_writer_runs_the_schema_job_as_the_admin_and_the_nodes_use_the_runti
     assert {database.urn, user.urn} <= set(job.dependencies)
     pod = job.inputs["spec"]["template"]["spec"]
     assert [c["name"] for c in pod["initContainers"]] == ["copy-sql", "roles", "schema"]
+    roles = {e["name"]: e.get("value") for e in pod["initContainers"][1]["env"]}
+    assert roles["ADMIN_EXTENSIONS"] == "pgaudit"  # the audit trail's extension, by the admin
     # replicas get the schema by replication: every region's nodes wait for the writer's job
     for rid in ("us-east", "us-west"):
         (ready,) = connections[rid].ready

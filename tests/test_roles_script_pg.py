@@ -72,14 +72,20 @@ def _run(
 
 
 def _roles(
-    server: Server, scripts: Path, names: tuple[str, str, str], runtime_password: str = "rt-1"
+    server: Server,
+    scripts: Path,
+    names: tuple[str, str, str],
+    runtime_password: str = "rt-1",
+    extensions: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
     database, owner, runtime = names
+    extra = {} if extensions is None else {postgres.ROLES_SCRIPT_EXTENSIONS_ENV: extensions}
     return _run(
         server, scripts, postgres.ROLES_SCRIPT_NAME, database,
         user=ADMIN, password=ADMIN_PASSWORD,
         SCHEMA_OWNER_ROLE=owner, SCHEMA_OWNER_PASSWORD="ow-1",
         SCHEMA_RUNTIME_ROLE=runtime, SCHEMA_RUNTIME_PASSWORD=runtime_password,
+        **extra,
     )  # fmt: skip
 
 
@@ -171,3 +177,30 @@ def test_roles_that_would_share_rights_are_refused(
     assert server.admin(f"SELECT count(*) FROM pg_roles WHERE rolname = '{owner}'") == (
         "1" if owner == ADMIN else "0"
     )
+
+
+def test_the_admin_also_creates_the_extensions_it_is_given(
+    server: Server, scripts: Path, names: tuple[str, str, str]
+) -> None:
+    """As pgaudit on Aurora and Cloud SQL (which this server does not have): pg_trgm, which a
+    database's owner may create, stands in for it."""
+    database = names[0]
+    done = _roles(server, scripts, names, extensions="pg_trgm")
+    assert done.returncode == 0, done.stderr
+    assert "extension pg_trgm is installed" in done.stdout
+    installed = server.admin(
+        "SELECT extname, extowner::regrole FROM pg_extension "
+        "WHERE extname IN ('pg_trgm', 'uuid-ossp') ORDER BY 1",
+        database,
+    )
+    assert installed.splitlines() == [f"pg_trgm|{ADMIN}", f"uuid-ossp|{ADMIN}"]
+
+
+def test_an_extension_that_is_no_name_is_refused_before_anything_is_made(
+    server: Server, scripts: Path, names: tuple[str, str, str]
+) -> None:
+    owner = names[1]
+    done = _roles(server, scripts, names, extensions="pgaudit x;drop")
+    assert done.returncode == 2
+    assert "'x;drop' is not an extension name" in done.stderr
+    assert server.admin(f"SELECT count(*) FROM pg_roles WHERE rolname = '{owner}'") == "0"

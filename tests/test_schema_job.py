@@ -187,6 +187,7 @@ def test_an_admin_makes_the_roles_before_the_owner_creates_the_schema() -> None:
     assert env["SCHEMA_RUNTIME_ROLE"] == "idsvr_runtime"
     assert env["SCHEMA_RUNTIME_PASSWORD"] == _secret("acme-id-accounts-schema", "runtime-password")
     assert env["SCHEMA_SQL_FILE"] == _env(schema)["SCHEMA_SQL_FILE"]
+    assert "ADMIN_EXTENSIONS" not in env  # none asked for
     # the schema step still logs in as the owner, never as the admin
     assert _env(schema)["PGUSER"] == _secret("acme-id-accounts-owner", "username")
     (config_map,) = of_type(registrations, CONFIG_MAP)
@@ -341,6 +342,9 @@ def test_the_digest_follows_the_script_and_options() -> None:
     assert schema_digest(replace(args, upgrade=False), "script") != base
     assert schema_digest(replace(args, psql_image="postgres:18.1-bookworm"), "script") != base
     assert schema_digest(replace(args, namespace="other"), "script") == base
+    with_admin = replace(args, admin=ADMIN, runtime_role="idsvr_runtime")
+    audited = replace(with_admin, admin=replace(ADMIN, extensions=("pgaudit",)))
+    assert schema_digest(audited, "script") != schema_digest(with_admin, "script")
 
 
 @pytest.mark.parametrize("name", ["Acme", "acme_id", "-acme", "a" * 53])

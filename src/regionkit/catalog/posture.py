@@ -29,6 +29,10 @@ POSTGRES_AUDIT_SETTINGS = {
     "log_disconnections": "on",
     "pgaudit.log": "ddl,role",
 }
+#: the extension an admin creates in the database of a managed store (Aurora, Cloud SQL): both
+#: services' pgAudit set-up has `CREATE EXTENSION pgaudit` after loading the library, for
+#: pgaudit's event triggers (the objects of a DDL statement); CloudNativePG's operator creates it
+PGAUDIT_EXTENSION = "pgaudit"
 #: Cloud SQL loads pgaudit only with this flag on
 CLOUDSQL_PGAUDIT_FLAG = "cloudsql.enable_pgaudit"
 #: Aurora loads pgaudit from its cluster parameter group; pg_stat_statements is Aurora's default,

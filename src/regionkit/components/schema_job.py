@@ -8,7 +8,7 @@ database) and the identity server's namespace. Its pod runs, in order:
 2. `roles` (the official PostgreSQL image, only with `admin`): runs `catalog/data/postgres-roles.sh`
    as the database's admin (Aurora's master user, a Cloud SQL user), which makes the owner
    and runtime login roles with no other rights, sets their passwords and creates the
-   extensions the image's SQL names;
+   extensions the image's SQL names, and pgaudit;
 3. `schema` (the official PostgreSQL image): runs `catalog/data/postgres-schema.sh` from a
    ConfigMap as the database's owner role: creates the schema when none of its tables exist,
    changes nothing when all do, fails naming the tables when only some do; then grants the
@@ -87,6 +87,9 @@ class AdminRoles:
     #: the passwords the roles get (set again on every run: a rotation takes effect)
     owner_password: SecretKey
     runtime_password: SecretKey
+    #: extensions the admin creates besides those of the image's SQL (pgaudit on a managed
+    #: database, whose admin alone may create it)
+    extensions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -252,6 +255,8 @@ def schema_digest(args: SchemaJobArgs, script: str) -> str:
                 admin.runtime_password,
             )
         ]
+        if admin.extensions:  # a new extension runs the job again
+            facts["adminExtensions"] = list(admin.extensions)
     text = json.dumps(facts, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:DIGEST_LENGTH]
 
@@ -441,6 +446,8 @@ def _roles_container(args: SchemaJobArgs, admin: AdminRoles) -> k8s.core.v1.Cont
         _env(runtime_role, args.runtime_role),
         _env(runtime_password, admin.runtime_password),
     ]
+    if admin.extensions:
+        extra.append(_env(postgres.ROLES_SCRIPT_EXTENSIONS_ENV, " ".join(admin.extensions)))
     return _psql_container(
         args, "roles", postgres.ROLES_SCRIPT_NAME, (admin.username, admin.password), extra
     )

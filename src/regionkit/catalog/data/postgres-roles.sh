@@ -10,7 +10,7 @@
 #     passwords set on every run, so a rotated password takes effect with the next job;
 #   - the extensions the schema file creates are made here, by the admin (a managed
 #     database lets only its admin create extensions), so the owner's CREATE EXTENSION IF NOT
-#     EXISTS finds them;
+#     EXISTS finds them; so are those ADMIN_EXTENSIONS names (pgaudit: the audit trail);
 #   - the owner may create in the schema (USAGE, CREATE); the runtime role may use it (USAGE).
 # The roles get no other right: no SUPERUSER, CREATEDB or CREATEROLE, no membership.
 # Passwords travel from the environment into psql with \getenv, never on a command line.
@@ -21,6 +21,7 @@
 #   PGUSER, PGPASSWORD       the admin (and any other libpq variable: PGSSLMODE, ...)
 #   SCHEMA_OWNER_ROLE, SCHEMA_OWNER_PASSWORD
 #   SCHEMA_RUNTIME_ROLE, SCHEMA_RUNTIME_PASSWORD
+#   ADMIN_EXTENSIONS         optional: more extensions to create, names separated by spaces
 # Exit status: 0 roles ready; 2 invalid input; else psql's.
 set -eu
 
@@ -48,11 +49,18 @@ done
 owner=$SCHEMA_OWNER_ROLE
 runtime=$SCHEMA_RUNTIME_ROLE
 [ "$owner" != "$runtime" ] || fail 2 "the owner and the runtime role must be two roles"
+for extension in ${ADMIN_EXTENSIONS:-}; do
+    case $extension in
+        *[!a-z0-9_]*) fail 2 "ADMIN_EXTENSIONS: '$extension' is not an extension name ([a-z0-9_])" ;;
+    esac
+done
 { [ "$owner" != "$PGUSER" ] && [ "$runtime" != "$PGUSER" ]; } ||
     fail 2 "neither the owner nor the runtime role may be the admin $PGUSER"
 
-# `create extension [if not exists] "name"` lines of the schema file, names as PostgreSQL folds them
-extensions=$(awk '
+# `create extension [if not exists] "name"` lines of the schema file, names as PostgreSQL folds
+# them, and ADMIN_EXTENSIONS
+extensions=$({
+    awk '
     {
         line = tolower($0)
         if (!match(line, /^[ \t]*create[ \t]+extension[ \t]+/)) next
@@ -62,7 +70,9 @@ extensions=$(awk '
         name = substr(rest, 1, RLENGTH)
         gsub(/"/, "", name)
         print name
-    }' "$sql_file" | sort -u)
+    }' "$sql_file"
+    for extension in ${ADMIN_EXTENSIONS:-}; do printf '%s\n' "$extension"; done
+} | sort -u)
 
 run_psql() { psql -X -q -v ON_ERROR_STOP=1 -d "$uri" "$@"; }
 

@@ -29,7 +29,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
-from regionkit.catalog import postgres
+from regionkit.catalog import postgres, posture
 from regionkit.components.protocols import EgressRule, RegionPlatform
 from regionkit.components.schema_job import AdminRoles, SchemaJob, SchemaJobArgs, SecretKey
 from regionkit.spec.models import Deployment
@@ -148,6 +148,9 @@ def admin_schema_job(
                 password=SecretKey(secret, ADMIN_PASSWORD),
                 owner_password=SecretKey(secret, OWNER_PASSWORD),
                 runtime_password=SecretKey(secret, RUNTIME_PASSWORD),
+                # the audit trail's extension: Aurora and Cloud SQL load the library (see
+                # posture), and only their admin may create the extension
+                extensions=(posture.PGAUDIT_EXTENSION,),
             ),
             object_name=JOB_NAME,
             egress=egress,
