@@ -255,8 +255,7 @@ def schema_digest(args: SchemaJobArgs, script: str) -> str:
                 admin.runtime_password,
             )
         ]
-        if admin.extensions:  # a new extension runs the job again
-            facts["adminExtensions"] = list(admin.extensions)
+        facts["adminExtensions"] = list(admin.extensions)  # a new extension runs the job again
     text = json.dumps(facts, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:DIGEST_LENGTH]
 

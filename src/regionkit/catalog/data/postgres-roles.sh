@@ -61,16 +61,16 @@ done
 # them, and ADMIN_EXTENSIONS
 extensions=$({
     awk '
-    {
-        line = tolower($0)
-        if (!match(line, /^[ \t]*create[ \t]+extension[ \t]+/)) next
-        rest = substr(line, RLENGTH + 1)
-        if (match(rest, /^if[ \t]+not[ \t]+exists[ \t]+/)) rest = substr(rest, RLENGTH + 1)
-        if (!match(rest, /^("[^"]+"|[a-z0-9_]+)/)) next
-        name = substr(rest, 1, RLENGTH)
-        gsub(/"/, "", name)
-        print name
-    }' "$sql_file"
+        {
+            line = tolower($0)
+            if (!match(line, /^[ \t]*create[ \t]+extension[ \t]+/)) next
+            rest = substr(line, RLENGTH + 1)
+            if (match(rest, /^if[ \t]+not[ \t]+exists[ \t]+/)) rest = substr(rest, RLENGTH + 1)
+            if (!match(rest, /^("[^"]+"|[a-z0-9_]+)/)) next
+            name = substr(rest, 1, RLENGTH)
+            gsub(/"/, "", name)
+            print name
+        }' "$sql_file"
     for extension in ${ADMIN_EXTENSIONS:-}; do printf '%s\n' "$extension"; done
 } | sort -u)
 
