@@ -44,6 +44,28 @@ def bad_variant(tmp_path: Path, name: str = "bad.yaml") -> Path:
     return path
 
 
+# --- the process --------------------------------------------------------------------------------
+
+
+def test_the_command_collects_garbage_at_the_plan_thresholds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`regionkit` sets GC_THRESHOLDS for its own process (bench/whole_process.py measures why)."""
+    import gc
+
+    from regionkit.plan import GC_THRESHOLDS
+
+    seen: list[tuple[int, ...]] = []
+    monkeypatch.setattr(cli, "app", lambda prog_name: seen.append(gc.get_threshold()))
+    before = gc.get_threshold()
+    gc.set_threshold(700, 10, 10)
+    try:
+        cli.main()
+    finally:
+        gc.set_threshold(*before)
+    assert seen == [GC_THRESHOLDS]
+
+
 # --- --version, completion ---------------------------------------------------------------------
 
 
